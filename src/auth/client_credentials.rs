@@ -1,0 +1,214 @@
+//! The OAuth client credentials grant, as Genesys Cloud expects it for unattended runs:
+//! `POST {login}/oauth/token` with HTTP Basic client authentication and the form body
+//! `grant_type=client_credentials`; the answer is `{access_token, token_type, expires_in}` and
+//! carries no refresh token (reference/genesys.md §1.2).
+
+use std::time::Duration;
+
+use backon::{ExponentialBuilder, Retryable};
+use oauth2::basic::{BasicClient, BasicErrorResponseType};
+use oauth2::{ClientId, ClientSecret, HttpRequest, HttpResponse, RequestTokenError, TokenResponse, TokenUrl};
+use secrecy::{ExposeSecret, SecretString};
+
+use super::{AuthError, FetchFuture, FetchedToken, TokenFetcher};
+
+/// Client credentials for one OAuth client at one token endpoint.
+pub struct ClientCredentials {
+    vendor: &'static str,
+    token_url: String,
+    client_id: String,
+    client_secret: SecretString,
+    http: reqwest::Client,
+    hint: &'static str,
+}
+
+/// A failure below OAuth: the request did not get a usable HTTP answer.
+#[derive(Debug, thiserror::Error)]
+enum TransportError {
+    #[error("{0}")]
+    Http(String),
+    #[error("HTTP {0}")]
+    Status(u16),
+}
+
+impl TransportError {
+    fn is_transient(&self) -> bool {
+        match self {
+            TransportError::Http(_) => true,
+            TransportError::Status(s) => *s == 429 || (*s >= 500 && *s != 501),
+        }
+    }
+}
+
+type GrantError = RequestTokenError<TransportError, oauth2::basic::BasicErrorResponse>;
+
+impl ClientCredentials {
+    /// A grant against `token_url`. `hint` tells the user what to check when the server refuses
+    /// the credentials (which variables hold them, for instance).
+    pub fn new(
+        vendor: &'static str,
+        token_url: String,
+        client_id: String,
+        client_secret: SecretString,
+        timeout: Duration,
+        hint: &'static str,
+    ) -> Result<Self, AuthError> {
+        let http = reqwest::Client::builder()
+            // Following redirects would send the credentials on to wherever the server points.
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(timeout)
+            .connect_timeout(Duration::from_secs(10))
+            .user_agent(concat!("ccetl/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| AuthError::Unavailable {
+                vendor,
+                token_url: token_url.clone(),
+                reason: format!("cannot build an HTTP client: {e}"),
+            })?;
+        Ok(Self {
+            vendor,
+            token_url,
+            client_id,
+            client_secret,
+            http,
+            hint,
+        })
+    }
+
+    async fn fetch_once(&self) -> Result<FetchedToken, GrantError> {
+        let token_url = TokenUrl::new(self.token_url.clone())
+            .map_err(|e| RequestTokenError::Other(format!("invalid token URL: {e}")))?;
+        let client = BasicClient::new(ClientId::new(self.client_id.clone()))
+            .set_client_secret(ClientSecret::new(
+                self.client_secret.expose_secret().to_string(),
+            ))
+            .set_token_uri(token_url);
+        let http = self.http.clone();
+        let send = move |request: HttpRequest| {
+            let http = http.clone();
+            async move { send(&http, request).await }
+        };
+        let response = client
+            .exchange_client_credentials()
+            .request_async(&send)
+            .await?;
+        Ok(FetchedToken {
+            access_token: SecretString::from(response.access_token().secret().to_string()),
+            expires_in: response.expires_in(),
+        })
+    }
+
+    fn to_auth_error(&self, error: GrantError) -> AuthError {
+        let vendor = self.vendor;
+        let token_url = self.token_url.clone();
+        match error {
+            RequestTokenError::ServerResponse(resp) => {
+                let code = resp.error().as_ref().to_string();
+                let hint = match resp.error() {
+                    BasicErrorResponseType::InvalidClient
+                    | BasicErrorResponseType::UnauthorizedClient => self.hint.to_string(),
+                    BasicErrorResponseType::UnsupportedGrantType => {
+                        "the OAuth client must use the Client Credentials grant type".to_string()
+                    }
+                    _ => self.hint.to_string(),
+                };
+                AuthError::Rejected {
+                    vendor,
+                    token_url,
+                    code,
+                    description: resp
+                        .error_description()
+                        .map(|d| format!(": {d}"))
+                        .unwrap_or_default(),
+                    hint,
+                }
+            }
+            RequestTokenError::Request(e) => AuthError::Unavailable {
+                vendor,
+                token_url,
+                reason: e.to_string(),
+            },
+            RequestTokenError::Parse(e, _body) => AuthError::Malformed {
+                vendor,
+                token_url,
+                reason: format!("at `{}`", e.path()),
+            },
+            RequestTokenError::Other(reason) => AuthError::Malformed {
+                vendor,
+                token_url,
+                reason,
+            },
+        }
+    }
+}
+
+async fn send(http: &reqwest::Client, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+    let request = reqwest::Request::try_from(request).map_err(|e| TransportError::Http(e.to_string()))?;
+    let response = http
+        .execute(request)
+        .await
+        .map_err(|e| TransportError::Http(describe_reqwest_error(&e)))?;
+    let status = response.status();
+    if status.as_u16() == 429 || status.is_server_error() {
+        return Err(TransportError::Status(status.as_u16()));
+    }
+    let mut builder = oauth2::http::Response::builder().status(status);
+    for (name, value) in response.headers() {
+        builder = builder.header(name, value);
+    }
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| TransportError::Http(describe_reqwest_error(&e)))?;
+    builder
+        .body(body.to_vec())
+        .map_err(|e| TransportError::Http(e.to_string()))
+}
+
+/// reqwest's message plus its cause chain ("connection refused"), without the URL's query.
+pub(crate) fn describe_reqwest_error(e: &reqwest::Error) -> String {
+    let mut text = if e.is_timeout() {
+        "timed out".to_string()
+    } else if e.is_connect() {
+        "could not connect".to_string()
+    } else {
+        "request failed".to_string()
+    };
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+impl TokenFetcher for ClientCredentials {
+    fn fetch(&self) -> FetchFuture<'_> {
+        Box::pin(async move {
+            let attempt = || self.fetch_once();
+            attempt
+                .retry(
+                    ExponentialBuilder::default()
+                        .with_min_delay(Duration::from_millis(500))
+                        .with_max_delay(Duration::from_secs(10))
+                        .with_max_times(4)
+                        .with_jitter(),
+                )
+                .sleep(tokio::time::sleep)
+                .when(|e| matches!(e, RequestTokenError::Request(t) if t.is_transient()))
+                .notify(|e, delay| {
+                    tracing::warn!(vendor = self.vendor, error = %e_text(e), delay_ms = delay.as_millis() as u64, "Token request failed; retrying.");
+                })
+                .await
+                .map_err(|e| self.to_auth_error(e))
+        })
+    }
+}
+
+fn e_text(e: &GrantError) -> String {
+    match e {
+        RequestTokenError::Request(t) => t.to_string(),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,67 @@
+//! `ccetl demo`: the whole pipeline against the embedded simulator, with no configuration file.
+//! It starts the simulator on an OS-assigned port, backfills the last N days (ending yesterday,
+//! UTC) into `./output`, and prints the summary and a DuckDB query that reads the result.
+
+use chrono::{Days, Utc};
+use chrono_tz::Tz;
+
+use super::{DemoArgs, LogFormat, report, telemetry::Telemetry};
+use crate::error::{Error, ExitStatus};
+use crate::http::ApiClientSettings;
+use crate::pipeline;
+use crate::plan::{Plan, SourceKind, SourcePlan, WriteMode, parse_base_url};
+use crate::sim::{SimConfig, Simulator};
+use crate::sources::genesys::GenesysSettings;
+use crate::sources::genesys::queries::{AggregateQuery, QUEUE_INTERVALS_BUILTIN};
+use crate::transform::Dataset;
+
+/// Runs the demo.
+pub async fn run(args: DemoArgs, log_format: LogFormat, telemetry: &Telemetry) -> Result<ExitStatus, Error> {
+    if args.days == 0 || args.days > 366 {
+        return Err(Error::Usage("--days must be between 1 and 366".into()));
+    }
+    let sim = Simulator::start(SimConfig {
+        seed: args.seed,
+        ..SimConfig::default()
+    })
+    .await
+    .map_err(|e| Error::Runtime(format!("cannot start the simulator: {e}")))?;
+    let base = parse_base_url("simulator", &sim.base_url())?;
+    eprintln!("Simulator listening on {} (seed {}).", sim.base_url(), args.seed);
+    let yesterday = Utc::now().date_naive() - Days::new(1);
+    let first = yesterday - Days::new(u64::from(args.days) - 1);
+    let settings = GenesysSettings {
+        login_base: base.clone(),
+        api_base: base,
+        client_id: sim.config().client_id.clone(),
+        client_secret: sim.config().client_secret.clone().into(),
+        http: ApiClientSettings::default(),
+        queue_intervals_query: AggregateQuery::load(None, "queue_intervals", QUEUE_INTERVALS_BUILTIN)?,
+    };
+    let plan = Plan {
+        sources: vec![SourcePlan {
+            tenant: "demo".into(),
+            kind: SourceKind::Genesys(settings),
+            time_zone: Tz::UTC,
+            datasets: vec![Dataset::QueueIntervals],
+            dates: first.iter_days().take(args.days as usize).collect(),
+        }],
+        output_dir: args.output.clone(),
+        concurrency: 4,
+        write_mode: WriteMode::Replace,
+    };
+    eprintln!("Backfilling queue_intervals {first} to {yesterday} into {} ...", args.output.display());
+    let summary = pipeline::run(plan, telemetry.progress()).await?;
+    let status = report(&summary, log_format);
+    sim.shutdown().await;
+    let glob = args.output.join("queue_intervals").join("**").join("*.parquet");
+    let glob = glob.display().to_string().replace('\'', "''");
+    let sql = format!(
+        "SELECT source, tenant, date, sum(offered) AS offered, sum(answer_count) AS answered, round(sum(handle_seconds_sum) / sum(handle_count), 1) AS aht_seconds FROM read_parquet('{glob}', hive_partitioning = true) GROUP BY ALL ORDER BY date"
+    );
+    eprintln!();
+    eprintln!("Read it with DuckDB (pip install duckdb):");
+    println!("python3 -c \"import duckdb; duckdb.sql(\\\"{sql}\\\").show()\"");
+    eprintln!("or with the DuckDB CLI:  duckdb -c \"{sql}\"");
+    Ok(status)
+}

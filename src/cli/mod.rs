@@ -1,0 +1,340 @@
+//! The command line: flags (clap), logging set-up, and one function per subcommand. `main.rs`
+//! only parses and maps the returned [`ExitStatus`] to the process exit code.
+
+mod demo;
+mod telemetry;
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::ConfigFile;
+use crate::error::{Error, ExitStatus};
+use crate::pipeline::{self, RunSummary};
+use crate::plan::{self, DateSelection, PlanOptions, SourceKind, WriteMode};
+use crate::sim::{SimConfig, Simulator};
+use crate::sources::genesys::GenesysSource;
+use crate::transform::{self, Dataset};
+
+/// ccetl: contact-center reporting data (Genesys Cloud) to date-partitioned Parquet.
+#[derive(Debug, Parser)]
+#[command(name = "ccetl", version, about, long_about = None)]
+pub struct Cli {
+    /// Configuration file.
+    #[arg(long, global = true, env = "CCETL_CONFIG", default_value = "ccetl.toml")]
+    pub config: PathBuf,
+    /// Log format on stderr: `text` for people, `json` for schedulers.
+    #[arg(long, global = true, env = "CCETL_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// More detail in logs (-v debug, -vv trace). RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only warnings and errors in logs.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Nightly run: yesterday (in each source's time zone) plus the configured look-back days.
+    Run(RunArgs),
+    /// Extract an inclusive date range; --resume skips partitions already complete.
+    Backfill(BackfillArgs),
+    /// Check the configuration and that every source's credentials give a token.
+    Check,
+    /// Serve the embedded API simulator on 127.0.0.1 until Ctrl-C.
+    Sim(SimArgs),
+    /// Start the simulator and backfill 7 days of queue_intervals from it into ./output.
+    Demo(DemoArgs),
+    /// Print a dataset's columns (the warehouse contract).
+    Schema(SchemaArgs),
+}
+
+/// Which sources, datasets and output a run covers.
+#[derive(Debug, Args)]
+pub struct Selection {
+    /// Only this tenant (repeatable); default all configured.
+    #[arg(long = "tenant")]
+    pub tenants: Vec<String>,
+    /// Only this dataset (repeatable); default as configured.
+    #[arg(long = "dataset")]
+    pub datasets: Vec<String>,
+    /// Output root, overriding [output] dir.
+    #[arg(long, env = "CCETL_OUTPUT")]
+    pub output: Option<PathBuf>,
+    /// Slices fetched at once per source, overriding [pipeline] concurrency.
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+}
+
+/// `ccetl run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Target date (YYYY-MM-DD); default yesterday in each source's time zone.
+    #[arg(long)]
+    pub date: Option<NaiveDate>,
+    /// Days before the target date to fetch again, overriding [pipeline] lookback_days.
+    #[arg(long)]
+    pub lookback_days: Option<u32>,
+    #[command(flatten)]
+    pub selection: Selection,
+}
+
+/// `ccetl backfill`.
+#[derive(Debug, Args)]
+pub struct BackfillArgs {
+    /// First date (YYYY-MM-DD).
+    #[arg(long)]
+    pub from: NaiveDate,
+    /// Last date (YYYY-MM-DD), inclusive.
+    #[arg(long)]
+    pub to: NaiveDate,
+    /// Skip partitions already complete with the same query and schema (after a crash, say).
+    #[arg(long)]
+    pub resume: bool,
+    #[command(flatten)]
+    pub selection: Selection,
+}
+
+/// `ccetl sim`.
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Port on 127.0.0.1 (0: chosen by the OS).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Seed of the generated contact center.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// API requests per client per minute before 429.
+    #[arg(long, default_value_t = 300)]
+    pub rate_limit: u32,
+    /// Lifetime of issued tokens, seconds.
+    #[arg(long, default_value_t = 86_400)]
+    pub token_ttl_secs: u64,
+}
+
+/// `ccetl demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Days to backfill, ending yesterday (UTC).
+    #[arg(long, default_value_t = 7)]
+    pub days: u32,
+    /// Output root.
+    #[arg(long, default_value = "output")]
+    pub output: PathBuf,
+    /// Seed of the simulated contact center.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+/// `ccetl schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Dataset (default: all).
+    pub dataset: Option<String>,
+    /// Print a markdown table.
+    #[arg(long)]
+    pub markdown: bool,
+}
+
+/// Runs a parsed command line and returns the exit status.
+pub fn main(cli: Cli) -> ExitStatus {
+    let is_demo = matches!(cli.command, Command::Demo(_));
+    let progress_wanted = matches!(cli.command, Command::Run(_) | Command::Backfill(_) | Command::Demo(_));
+    let telemetry = telemetry::init(cli.log_format, cli.verbose, cli.quiet || (is_demo && cli.verbose == 0), progress_wanted);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("ccetl: cannot start the async runtime: {e}");
+            return ExitStatus::SlicesFailed;
+        }
+    };
+    crate::http::install_crypto_provider();
+    let result = runtime.block_on(dispatch(cli, &telemetry));
+    match result {
+        Ok(status) => status,
+        Err(e) => {
+            tracing::error!(error = %e, "Run stopped.");
+            eprintln!("ccetl: error: {e}");
+            e.exit_status()
+        }
+    }
+}
+
+async fn dispatch(cli: Cli, telemetry: &telemetry::Telemetry) -> Result<ExitStatus, Error> {
+    match cli.command {
+        Command::Run(args) => {
+            let dates = DateSelection::Run {
+                date: args.date,
+                lookback_days: args.lookback_days,
+            };
+            run_plan(&cli.config, dates, args.selection, WriteMode::Replace, cli.log_format, telemetry).await
+        }
+        Command::Backfill(args) => {
+            let dates = DateSelection::Range {
+                from: args.from,
+                to: args.to,
+            };
+            let mode = if args.resume { WriteMode::Resume } else { WriteMode::Replace };
+            run_plan(&cli.config, dates, args.selection, mode, cli.log_format, telemetry).await
+        }
+        Command::Check => check(&cli.config).await,
+        Command::Sim(args) => serve_simulator(args).await,
+        Command::Demo(args) => demo::run(args, cli.log_format, telemetry).await,
+        Command::Schema(args) => schema(args),
+    }
+}
+
+fn load_config(path: &Path) -> Result<(ConfigFile, PathBuf), Error> {
+    let config = ConfigFile::load(path)?;
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    Ok((config, base))
+}
+
+async fn run_plan(
+    config_path: &Path,
+    dates: DateSelection,
+    selection: Selection,
+    write_mode: WriteMode,
+    log_format: LogFormat,
+    telemetry: &telemetry::Telemetry,
+) -> Result<ExitStatus, Error> {
+    let (config, base) = load_config(config_path)?;
+    let options = PlanOptions {
+        dates,
+        tenants: selection.tenants,
+        datasets: selection.datasets,
+        output_dir: selection.output,
+        concurrency: selection.concurrency,
+        write_mode,
+        now: None,
+    };
+    let plan = plan::build(&config, &base, &options)?;
+    for source in &plan.sources {
+        tracing::info!(
+            source = source.vendor(),
+            tenant = %source.tenant,
+            from = %source.dates.first().map(|d| d.to_string()).unwrap_or_default(),
+            to = %source.dates.last().map(|d| d.to_string()).unwrap_or_default(),
+            slices = source.dates.len() * source.datasets.len(),
+            "Planned."
+        );
+    }
+    let summary = pipeline::run(plan, telemetry.progress()).await?;
+    Ok(report(&summary, log_format))
+}
+
+/// Prints the summary (stdout) and the failed slices (stderr); returns the exit status.
+pub(crate) fn report(summary: &RunSummary, log_format: LogFormat) -> ExitStatus {
+    for f in &summary.failed {
+        eprintln!("ccetl: failed: {} {} {} {}: {}", f.source, f.tenant, f.dataset, f.date, f.error);
+    }
+    if let Some(e) = &summary.auth_error
+        && summary.failed.iter().all(|f| &f.error != e)
+    {
+        eprintln!("ccetl: authentication failed: {e}");
+    }
+    match log_format {
+        LogFormat::Json => println!("{}", serde_json::to_string(summary).unwrap_or_default()),
+        LogFormat::Text => println!("{}", summary.one_line()),
+    }
+    summary.exit_status()
+}
+
+async fn check(config_path: &Path) -> Result<ExitStatus, Error> {
+    let (config, base) = load_config(config_path)?;
+    let options = PlanOptions {
+        dates: DateSelection::Run {
+            date: None,
+            lookback_days: Some(0),
+        },
+        tenants: Vec::new(),
+        datasets: Vec::new(),
+        output_dir: None,
+        concurrency: None,
+        write_mode: WriteMode::Replace,
+        now: None,
+    };
+    let plan = plan::build(&config, &base, &options)?;
+    let mut status = ExitStatus::Success;
+    for source in &plan.sources {
+        let SourceKind::Genesys(settings) = &source.kind;
+        let connected = GenesysSource::connect(settings)?;
+        match connected.check_credentials().await {
+            Ok(()) => println!(
+                "{}.{}: configuration valid; token obtained from {}",
+                source.vendor(),
+                source.tenant,
+                settings.token_url()
+            ),
+            Err(e) => {
+                println!("{}.{}: {e}", source.vendor(), source.tenant);
+                status = ExitStatus::Auth;
+            }
+        }
+    }
+    Ok(status)
+}
+
+async fn serve_simulator(args: SimArgs) -> Result<ExitStatus, Error> {
+    let config = SimConfig {
+        port: args.port,
+        seed: args.seed,
+        rate_limit: args.rate_limit.max(1),
+        token_ttl: std::time::Duration::from_secs(args.token_ttl_secs.max(1)),
+        ..SimConfig::default()
+    };
+    let sim = Simulator::start(config)
+        .await
+        .map_err(|e| Error::Runtime(format!("cannot start the simulator on 127.0.0.1:{}: {e}", args.port)))?;
+    let url = sim.base_url();
+    println!("ccetl simulator listening on {url} (seed {}, {} requests/minute per client)", args.seed, args.rate_limit);
+    println!("Genesys token endpoint: POST {url}/oauth/token (client credentials, HTTP Basic)");
+    println!("Test credentials (simulator only): client id {} / client secret {}", sim.config().client_id, sim.config().client_secret);
+    println!("Use it from ccetl.toml:");
+    println!("  [genesys.sim]\n  login_url = \"{url}\"\n  api_url = \"{url}\"\n  client_id = {{ env = \"GENESYS_CLIENT_ID\" }}\n  client_secret = {{ env = \"GENESYS_CLIENT_SECRET\" }}");
+    println!("Inject faults: curl -X POST {url}/__sim/faults -H 'content-type: application/json' -d '{{\"path\":\"/api/v2/analytics\",\"kind\":\"status\",\"status\":429,\"retry_after\":\"2\",\"count\":3}}'");
+    println!("Press Ctrl-C to stop.");
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| Error::Runtime(format!("cannot wait for Ctrl-C: {e}")))?;
+    sim.shutdown().await;
+    Ok(ExitStatus::Success)
+}
+
+fn schema(args: SchemaArgs) -> Result<ExitStatus, Error> {
+    let datasets: Vec<Dataset> = match &args.dataset {
+        Some(name) => vec![Dataset::parse(name).ok_or_else(|| {
+            Error::Usage(format!(
+                "unknown dataset {name:?}; known: {}",
+                Dataset::ALL.iter().map(|d| d.name()).collect::<Vec<_>>().join(", ")
+            ))
+        })?],
+        None => Dataset::ALL.to_vec(),
+    };
+    for dataset in datasets {
+        if args.markdown {
+            println!("### `{}`\n\n{}", dataset.name(), transform::markdown_table(dataset));
+        } else {
+            println!("{} (partitioned by source, tenant, date):", dataset.name());
+            for c in dataset.columns() {
+                println!("  {:<22} {:<20} {}", c.name, c.kind.sql_name(), c.doc);
+            }
+        }
+    }
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,559 @@
+//! One rate-limited, retrying, self-authenticating HTTP client per source.
+//!
+//! Every request of a source goes through its [`ApiClient`], so the source's quota is respected by
+//! all its concurrent slices together: a `governor` limiter paces requests, and a 429's
+//! `Retry-After` sets a cool-down that every task waits out, not just the one that was throttled.
+//! Retries (backon, exponential with jitter) are bounded by count *and* total time; 401 renews the
+//! token once; other client errors fail at once with the server's own message. Analytics query
+//! POSTs are idempotent reads, so they are retried like GETs.
+
+pub mod retry;
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+use backon::{ExponentialBuilder, Retryable};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use reqwest::{Method, Url};
+use secrecy::ExposeSecret;
+use serde::de::DeserializeOwned;
+use tokio::time::Instant;
+
+use crate::auth::{AuthError, TokenCache};
+use retry::{Disposition, classify};
+
+/// Wait assumed for a 429 that names no delay.
+const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(3);
+
+/// Why a request failed. Transient kinds are retried by [`ApiClient`]; what reaches the caller is
+/// either permanent or the last error after the retries ran out.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ApiError {
+    /// No usable token.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// The server refused the request (4xx other than 401/429, or 501).
+    #[error("{method} {path} was refused with HTTP {status}{code}: {message}{context}")]
+    Rejected {
+        /// Request method.
+        method: String,
+        /// Request path.
+        path: String,
+        /// HTTP status.
+        status: u16,
+        /// ` (code)` from the error body, if any.
+        code: String,
+        /// The server's message.
+        message: String,
+        /// ` [contextId …]` for support cases, if any.
+        context: String,
+    },
+    /// Throttled (429); retried after `retry_after`.
+    #[error("{method} {path} was throttled (HTTP 429, retry after {retry_after:?})")]
+    RateLimited {
+        /// Request method.
+        method: String,
+        /// Request path.
+        path: String,
+        /// The wait the server asked for.
+        retry_after: Duration,
+    },
+    /// Throttled with a wait longer than the configured cap (a daily quota, typically).
+    #[error(
+        "{method} {path} was throttled with Retry-After {retry_after:?}, longer than max_retry_after_secs ({cap:?}); resume the backfill later"
+    )]
+    RateLimitTooLong {
+        /// Request method.
+        method: String,
+        /// Request path.
+        path: String,
+        /// The wait the server asked for.
+        retry_after: Duration,
+        /// The configured cap.
+        cap: Duration,
+    },
+    /// A 5xx other than 501.
+    #[error("{method} {path} failed with HTTP {status}: {message}")]
+    ServerError {
+        /// Request method.
+        method: String,
+        /// Request path.
+        path: String,
+        /// HTTP status.
+        status: u16,
+        /// The server's message.
+        message: String,
+    },
+    /// Timeout, connection refused or reset, or a body cut short.
+    #[error("{method} {path}: {reason}")]
+    Transport {
+        /// Request method.
+        method: String,
+        /// Request path.
+        path: String,
+        /// What happened.
+        reason: String,
+    },
+    /// A 2xx body that is not the JSON we expect.
+    #[error("{method} {path} returned malformed JSON: {reason}")]
+    Malformed {
+        /// Request method.
+        method: String,
+        /// Request path.
+        path: String,
+        /// The parser's message.
+        reason: String,
+        /// True when the JSON is cut short or not JSON at all (worth another try).
+        truncated: bool,
+    },
+    /// A transient error that persisted through every retry.
+    #[error("{last} (gave up after {attempts} attempts)")]
+    RetriesExhausted {
+        /// Requests sent.
+        attempts: usize,
+        /// The last error.
+        last: Box<ApiError>,
+    },
+}
+
+impl ApiError {
+    /// Whether another attempt may succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            ApiError::RateLimited { .. } | ApiError::ServerError { .. } | ApiError::Transport { .. } => true,
+            ApiError::Malformed { truncated, .. } => *truncated,
+            _ => false,
+        }
+    }
+
+    /// The wait the server asked for, if it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            ApiError::RateLimited { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        }
+    }
+
+    /// Whether the failure is about credentials or tokens (exit code 3).
+    pub fn is_auth(&self) -> bool {
+        match self {
+            ApiError::Auth(_) => true,
+            ApiError::RetriesExhausted { last, .. } => last.is_auth(),
+            _ => false,
+        }
+    }
+}
+
+/// Limits and retry bounds of one source's client.
+#[derive(Debug, Clone)]
+pub struct ApiClientSettings {
+    /// Requests per minute for this OAuth client.
+    pub requests_per_minute: NonZeroU32,
+    /// Requests that may go back to back before pacing applies.
+    pub burst: NonZeroU32,
+    /// Retries of one request.
+    pub max_retries: usize,
+    /// Total wait across the retries of one request.
+    pub max_retry_elapsed: Duration,
+    /// Longest `Retry-After` honoured; longer fails the request.
+    pub max_retry_after: Duration,
+    /// Timeout of one HTTP request.
+    pub request_timeout: Duration,
+    /// First backoff delay for 5xx and transport errors.
+    pub min_backoff: Duration,
+    /// Longest backoff delay.
+    pub max_backoff: Duration,
+}
+
+impl Default for ApiClientSettings {
+    fn default() -> Self {
+        Self {
+            requests_per_minute: NonZeroU32::new(300).unwrap_or(NonZeroU32::MIN),
+            burst: NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
+            max_retries: 6,
+            max_retry_elapsed: Duration::from_secs(300),
+            max_retry_after: Duration::from_secs(180),
+            request_timeout: Duration::from_secs(120),
+            min_backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Counters a run summary reports.
+#[derive(Debug, Default)]
+pub struct RequestStats {
+    /// HTTP requests sent to the API (token requests excluded).
+    pub requests: AtomicU64,
+    /// 429 answers.
+    pub throttled: AtomicU64,
+    /// Retries after any transient failure.
+    pub retries: AtomicU64,
+    /// Token renewals forced by a 401.
+    pub reauths: AtomicU64,
+}
+
+impl RequestStats {
+    fn inc(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A snapshot: (requests, throttled, retries, reauths).
+    pub fn snapshot(&self) -> (u64, u64, u64, u64) {
+        (
+            self.requests.load(Ordering::Relaxed),
+            self.throttled.load(Ordering::Relaxed),
+            self.retries.load(Ordering::Relaxed),
+            self.reauths.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// The HTTP client of one source (one OAuth client, one quota).
+pub struct ApiClient {
+    vendor: &'static str,
+    base: Url,
+    http: reqwest::Client,
+    tokens: Arc<TokenCache>,
+    limiter: DefaultDirectRateLimiter,
+    cooldown_until: std::sync::Mutex<Option<Instant>>,
+    settings: ApiClientSettings,
+    stats: Arc<RequestStats>,
+}
+
+/// Installs rustls's `ring` provider as the process default (idempotent). reqwest is built
+/// without a bundled provider so that the build skips aws-lc.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// Builds the reqwest client every API call uses.
+pub fn build_http_client(timeout: Duration) -> Result<reqwest::Client, String> {
+    install_crypto_provider();
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(Duration::from_secs(10))
+        .user_agent(concat!("ccetl/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| format!("cannot build an HTTP client: {e}"))
+}
+
+impl ApiClient {
+    /// A client for the API at `base` (paths are appended to it).
+    pub fn new(
+        vendor: &'static str,
+        base: Url,
+        tokens: Arc<TokenCache>,
+        settings: ApiClientSettings,
+    ) -> Result<Self, String> {
+        let http = build_http_client(settings.request_timeout)?;
+        let quota = Quota::per_minute(settings.requests_per_minute).allow_burst(settings.burst);
+        Ok(Self {
+            vendor,
+            base,
+            http,
+            tokens,
+            limiter: RateLimiter::direct(quota),
+            cooldown_until: std::sync::Mutex::new(None),
+            settings,
+            stats: Arc::new(RequestStats::default()),
+        })
+    }
+
+    /// The counters of this client.
+    pub fn stats(&self) -> Arc<RequestStats> {
+        self.stats.clone()
+    }
+
+    /// The token cache (to pre-check credentials, or count fetches).
+    pub fn tokens(&self) -> &Arc<TokenCache> {
+        &self.tokens
+    }
+
+    /// POSTs a JSON body and parses the JSON answer, with rate limiting, retries and one re-auth.
+    pub async fn post_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<T, ApiError> {
+        let bytes = serde_json::to_vec(body).map_err(|e| ApiError::Malformed {
+            method: "POST".into(),
+            path: path.into(),
+            reason: format!("cannot encode the request body: {e}"),
+            truncated: false,
+        })?;
+        self.request(Method::POST, path, &[], Some(bytes)).await
+    }
+
+    /// GETs a JSON document with query parameters. An empty body (204) parses as JSON `null`, so
+    /// `T = Option<…>` sees `None`.
+    pub async fn get_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<T, ApiError> {
+        self.request(Method::GET, path, query, None).await
+    }
+
+    async fn request<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<Vec<u8>>,
+    ) -> Result<T, ApiError> {
+        let reauthed = AtomicBool::new(false);
+        let attempts = AtomicU64::new(0);
+        let backoff = ExponentialBuilder::default()
+            .with_min_delay(self.settings.min_backoff)
+            .with_max_delay(self.settings.max_backoff)
+            .with_max_times(self.settings.max_retries)
+            .with_total_delay(Some(self.settings.max_retry_elapsed))
+            .with_jitter();
+        let attempt = || {
+            attempts.fetch_add(1, Ordering::Relaxed);
+            self.send_once::<T>(&method, path, query, body.as_deref(), &reauthed)
+        };
+        let result = attempt
+            .retry(backoff)
+            .sleep(tokio::time::sleep)
+            .when(ApiError::is_retryable)
+            .adjust(|e, delay| delay.map(|d| e.retry_after().unwrap_or(d)))
+            .notify(|e, delay| {
+                RequestStats::inc(&self.stats.retries);
+                tracing::warn!(
+                    vendor = self.vendor,
+                    error = %e,
+                    delay_ms = delay.as_millis() as u64,
+                    "Request failed; retrying."
+                );
+            })
+            .await;
+        result.map_err(|e| {
+            if e.is_retryable() {
+                ApiError::RetriesExhausted {
+                    attempts: attempts.load(Ordering::Relaxed) as usize,
+                    last: Box::new(e),
+                }
+            } else {
+                e
+            }
+        })
+    }
+
+    async fn wait_for_cooldown(&self) {
+        let until = *self
+            .cooldown_until
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(until) = until
+            && until > Instant::now()
+        {
+            tokio::time::sleep_until(until).await;
+        }
+    }
+
+    fn start_cooldown(&self, delay: Duration) {
+        let until = Instant::now() + delay;
+        let mut guard = self
+            .cooldown_until
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if guard.is_none_or(|current| current < until) {
+            *guard = Some(until);
+        }
+    }
+
+    async fn send_once<T: DeserializeOwned>(
+        &self,
+        method: &Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&[u8]>,
+        reauthed: &AtomicBool,
+    ) -> Result<T, ApiError> {
+        let mut url = self.base.join(path.trim_start_matches('/')).map_err(|e| ApiError::Transport {
+            method: method.to_string(),
+            path: path.into(),
+            reason: format!("invalid URL: {e}"),
+        })?;
+        if !query.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        loop {
+            self.wait_for_cooldown().await;
+            self.limiter.until_ready().await;
+            let token = self.tokens.get().await?;
+            let mut request = self
+                .http
+                .request(method.clone(), url.clone())
+                .bearer_auth(token.secret().expose_secret())
+                .header(reqwest::header::ACCEPT, "application/json");
+            if let Some(body) = body {
+                request = request
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body.to_vec());
+            }
+            RequestStats::inc(&self.stats.requests);
+            let transport = |reason: String| ApiError::Transport {
+                method: method.to_string(),
+                path: path.into(),
+                reason,
+            };
+            let response = request
+                .send()
+                .await
+                .map_err(|e| transport(crate::auth::describe_reqwest_error(&e)))?;
+            let status = response.status().as_u16();
+            let correlation = response
+                .headers()
+                .get("inin-correlation-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string();
+            match classify(status) {
+                Disposition::Success => {
+                    let bytes = response
+                        .bytes()
+                        .await
+                        .map_err(|e| transport(crate::auth::describe_reqwest_error(&e)))?;
+                    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+                        b"null"
+                    } else {
+                        &bytes
+                    };
+                    return serde_json::from_slice(bytes).map_err(|e| ApiError::Malformed {
+                        method: method.to_string(),
+                        path: path.into(),
+                        reason: e.to_string(),
+                        truncated: e.is_eof() || e.is_syntax(),
+                    });
+                }
+                Disposition::Unauthorized => {
+                    if reauthed.swap(true, Ordering::SeqCst) {
+                        return Err(ApiError::Auth(AuthError::TokenRefused {
+                            vendor: self.vendor,
+                        }));
+                    }
+                    RequestStats::inc(&self.stats.reauths);
+                    tracing::info!(vendor = self.vendor, path, "API answered 401; renewing the token once.");
+                    self.tokens.invalidate(token.generation()).await;
+                    continue;
+                }
+                Disposition::RateLimited => {
+                    RequestStats::inc(&self.stats.throttled);
+                    let delay = retry::retry_after(response.headers(), SystemTime::now())
+                        .unwrap_or(DEFAULT_RETRY_AFTER);
+                    if delay > self.settings.max_retry_after {
+                        return Err(ApiError::RateLimitTooLong {
+                            method: method.to_string(),
+                            path: path.into(),
+                            retry_after: delay,
+                            cap: self.settings.max_retry_after,
+                        });
+                    }
+                    self.start_cooldown(delay);
+                    return Err(ApiError::RateLimited {
+                        method: method.to_string(),
+                        path: path.into(),
+                        retry_after: delay,
+                    });
+                }
+                Disposition::Transient => {
+                    let text = response.text().await.unwrap_or_default();
+                    let body = ErrorBody::parse(&text);
+                    return Err(ApiError::ServerError {
+                        method: method.to_string(),
+                        path: path.into(),
+                        status,
+                        message: body.message,
+                    });
+                }
+                Disposition::Permanent => {
+                    let text = response.text().await.unwrap_or_default();
+                    let body = ErrorBody::parse(&text);
+                    let context = match (body.context_id, correlation.is_empty()) {
+                        (Some(c), _) => format!(" [contextId {c}]"),
+                        (None, false) => format!(" [correlation id {correlation}]"),
+                        (None, true) => String::new(),
+                    };
+                    return Err(ApiError::Rejected {
+                        method: method.to_string(),
+                        path: path.into(),
+                        status,
+                        code: body.code.map(|c| format!(" ({c})")).unwrap_or_default(),
+                        message: body.message,
+                        context,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The useful parts of an error answer: Genesys's `ErrorBody {message, code, contextId}`, or the
+/// start of whatever text came back.
+struct ErrorBody {
+    message: String,
+    code: Option<String>,
+    context_id: Option<String>,
+}
+
+impl ErrorBody {
+    fn parse(text: &str) -> Self {
+        let json: Option<serde_json::Value> = serde_json::from_str(text).ok();
+        let field = |name: &str| {
+            json.as_ref()
+                .and_then(|j| j.get(name))
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
+        let message = field("message")
+            .or_else(|| field("error_description"))
+            .or_else(|| field("error"))
+            .unwrap_or_else(|| {
+                let trimmed = text.trim();
+                if trimmed.is_empty() {
+                    "(no message)".to_string()
+                } else {
+                    trimmed.chars().take(300).collect()
+                }
+            });
+        Self {
+            message,
+            code: field("code"),
+            context_id: field("contextId"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn genesys_error_bodies_give_message_code_and_context() {
+        let body = ErrorBody::parse(
+            r#"{"message":"Metric nFoo is not valid","code":"bad.request","status":400,"contextId":"abc","details":[],"errors":[]}"#,
+        );
+        assert_eq!(body.message, "Metric nFoo is not valid");
+        assert_eq!(body.code.as_deref(), Some("bad.request"));
+        assert_eq!(body.context_id.as_deref(), Some("abc"));
+        let plain = ErrorBody::parse("<html>Bad gateway</html>");
+        assert_eq!(plain.message, "<html>Bad gateway</html>");
+    }
+
+    #[test]
+    fn only_transient_errors_are_retryable() {
+        let m = || "POST".to_string();
+        let p = || "/x".to_string();
+        assert!(ApiError::ServerError { method: m(), path: p(), status: 503, message: String::new() }.is_retryable());
+        assert!(ApiError::RateLimited { method: m(), path: p(), retry_after: Duration::from_secs(1) }.is_retryable());
+        assert!(!ApiError::Rejected { method: m(), path: p(), status: 400, code: String::new(), message: String::new(), context: String::new() }.is_retryable());
+        assert!(!ApiError::Malformed { method: m(), path: p(), reason: String::new(), truncated: false }.is_retryable());
+        assert!(ApiError::Malformed { method: m(), path: p(), reason: String::new(), truncated: true }.is_retryable());
+    }
+}

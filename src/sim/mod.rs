@@ -1,0 +1,443 @@
+//! The embedded simulator of the vendors' APIs (`ccetl sim`, `ccetl demo`, the tests).
+//!
+//! It is written from the API reference as an outside system would be, and shares no request or
+//! response types with [`crate::sources`], so it catches a misreading instead of echoing it. It
+//! serves the real paths, verbs, auth schemes and JSON shapes on 127.0.0.1, computes every answer
+//! from the seeded [`generator`], enforces a per-client rate limit (429 with `Retry-After` and the
+//! `inin-ratelimit-*` headers) and injects faults on request ([`Fault`]).
+
+pub mod generator;
+mod genesys;
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use tokio::sync::oneshot;
+
+pub use generator::Generator;
+
+/// Client id the simulator accepts by default.
+pub const DEFAULT_CLIENT_ID: &str = "ccetl-sim-client";
+/// Client secret the simulator accepts by default (a test value, not a secret).
+pub const DEFAULT_CLIENT_SECRET: &str = "ccetl-sim-secret";
+
+/// How the simulator behaves.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Port on 127.0.0.1; 0 = chosen by the OS.
+    pub port: u16,
+    /// Seed of the generated contact center.
+    pub seed: u64,
+    /// API requests allowed per client per window; over it: 429.
+    pub rate_limit: u32,
+    /// Length of a rate-limit window (Genesys: 60 s).
+    pub rate_window: Duration,
+    /// Lifetime of issued tokens (`expires_in`).
+    pub token_ttl: Duration,
+    /// Accepted client id.
+    pub client_id: String,
+    /// Accepted client secret.
+    pub client_secret: String,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            port: 0,
+            seed: 42,
+            rate_limit: 300,
+            rate_window: Duration::from_secs(60),
+            token_ttl: Duration::from_secs(86_400),
+            client_id: DEFAULT_CLIENT_ID.into(),
+            client_secret: DEFAULT_CLIENT_SECRET.into(),
+        }
+    }
+}
+
+/// A fault to inject: the next `count` requests whose path starts with `path` get `kind`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Fault {
+    /// Path prefix, e.g. `/api/v2/analytics`.
+    pub path: String,
+    /// What happens.
+    #[serde(flatten)]
+    pub kind: FaultKind,
+    /// How many matching requests it affects.
+    #[serde(default = "one")]
+    pub count: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// What an injected fault does.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FaultKind {
+    /// Answer with this status (and `Retry-After`, if given) and a Genesys-style error body.
+    Status {
+        /// HTTP status.
+        status: u16,
+        /// `Retry-After` header value, verbatim.
+        #[serde(default)]
+        retry_after: Option<String>,
+        /// Error message in the body.
+        #[serde(default)]
+        message: Option<String>,
+    },
+    /// Answer 200 with a body that is cut short.
+    MalformedJson,
+    /// Wait this long, then answer normally.
+    Delay {
+        /// Milliseconds.
+        ms: u64,
+    },
+    /// Revoke every issued token, then answer normally (which gives 401).
+    ExpireTokens,
+}
+
+/// One request the simulator saw.
+#[derive(Debug, Clone)]
+pub struct RequestRecord {
+    /// When it arrived.
+    pub at: Instant,
+    /// Method.
+    pub method: String,
+    /// Path.
+    pub path: String,
+    /// Status answered.
+    pub status: u16,
+}
+
+/// Counters.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SimStats {
+    /// Token requests (any outcome).
+    pub token_requests: u64,
+    /// Tokens issued.
+    pub tokens_issued: u64,
+    /// API requests (any outcome).
+    pub api_requests: u64,
+    /// 429 answers from the rate limit.
+    pub throttled: u64,
+    /// Faults fired.
+    pub faults_fired: u64,
+}
+
+struct RateWindow {
+    started: Instant,
+    count: u32,
+}
+
+struct Inner {
+    tokens: HashMap<String, (String, Instant)>,
+    windows: HashMap<String, RateWindow>,
+    faults: Vec<Fault>,
+    log: VecDeque<RequestRecord>,
+    stats: SimStats,
+    token_counter: u64,
+}
+
+/// Shared simulator state.
+pub(crate) struct SimState {
+    config: SimConfig,
+    generator: Generator,
+    inner: Mutex<Inner>,
+}
+
+const LOG_LIMIT: usize = 100_000;
+
+impl SimState {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn issue_token(&self, client_id: &str) -> String {
+        let mut inner = self.lock();
+        inner.token_counter += 1;
+        inner.stats.tokens_issued += 1;
+        // Random per process and unique: good enough for a loopback test server.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or_default();
+        let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(nanos ^ inner.token_counter);
+        let token = format!("sim-{:x}-{:032x}", inner.token_counter, rand::Rng::r#gen::<u128>(&mut rng));
+        let expires = Instant::now() + self.config.token_ttl;
+        inner.tokens.insert(token.clone(), (client_id.to_string(), expires));
+        token
+    }
+
+    /// The client id behind a bearer token, or the 401 to answer.
+    fn authorize(&self, headers: &HeaderMap) -> Result<String, Response> {
+        let Some(value) = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
+            return Err(error_response(
+                StatusCode::UNAUTHORIZED,
+                "authentication.required",
+                "No authentication bearer token specified in authorization header.",
+            ));
+        };
+        let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).unwrap_or("");
+        let inner = self.lock();
+        match inner.tokens.get(token) {
+            Some((client, expires)) if *expires > Instant::now() => Ok(client.clone()),
+            _ => Err(error_response(StatusCode::UNAUTHORIZED, "bad.credentials", "Invalid login credentials.")),
+        }
+    }
+
+    /// Counts a request against the client's window; the headers to add, or the 429 to answer.
+    fn rate_limit(&self, client: &str) -> Result<HeaderMap, Response> {
+        let mut inner = self.lock();
+        let now = Instant::now();
+        let window = self.config.rate_window;
+        let entry = inner.windows.entry(client.to_string()).or_insert(RateWindow { started: now, count: 0 });
+        if now.duration_since(entry.started) >= window {
+            entry.started = now;
+            entry.count = 0;
+        }
+        entry.count += 1;
+        let count = entry.count;
+        let reset = window.saturating_sub(now.duration_since(entry.started));
+        let reset_secs = reset.as_secs_f64().ceil().max(1.0) as u64;
+        let mut headers = HeaderMap::new();
+        let set = |h: &mut HeaderMap, k: &'static str, v: String| {
+            if let Ok(v) = HeaderValue::from_str(&v) {
+                h.insert(k, v);
+            }
+        };
+        set(&mut headers, "inin-ratelimit-allowed", self.config.rate_limit.to_string());
+        set(&mut headers, "inin-ratelimit-count", count.min(self.config.rate_limit).to_string());
+        set(&mut headers, "inin-ratelimit-reset", reset_secs.to_string());
+        if count > self.config.rate_limit {
+            inner.stats.throttled += 1;
+            let mut response = error_response(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too.many.requests",
+                &format!(
+                    "Rate limit exceeded the maximum [{}] requests within [{}] seconds",
+                    self.config.rate_limit,
+                    window.as_secs()
+                ),
+            );
+            set(&mut headers, "retry-after", reset_secs.to_string());
+            response.headers_mut().extend(headers);
+            return Err(response);
+        }
+        Ok(headers)
+    }
+}
+
+/// A Genesys `ErrorBody`.
+pub(crate) fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = serde_json::json!({
+        "message": message,
+        "code": code,
+        "status": status.as_u16(),
+        "contextId": format!("sim-{:08x}", fastish_id()),
+        "details": [],
+        "errors": [],
+    });
+    (status, axum::Json(body)).into_response()
+}
+
+fn fastish_id() -> u32 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+async fn faults_and_log(State(state): State<Arc<SimState>>, request: Request, next: Next) -> Response {
+    let method = request.method().to_string();
+    let path = request.uri().path().to_string();
+    let at = Instant::now();
+    let fault = {
+        let mut inner = state.lock();
+        let position = inner.faults.iter().position(|f| path.starts_with(&f.path) && f.count > 0);
+        position.map(|i| {
+            inner.stats.faults_fired += 1;
+            let fault = inner.faults[i].clone();
+            inner.faults[i].count -= 1;
+            if inner.faults[i].count == 0 {
+                inner.faults.remove(i);
+            }
+            fault
+        })
+    };
+    let response = match fault.map(|f| f.kind) {
+        Some(FaultKind::Status { status, retry_after, message }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let code = match status.as_u16() {
+                429 => "too.many.requests",
+                400 => "bad.request",
+                503 => "service.unavailable",
+                504 => "request.timeout",
+                _ if status.is_server_error() => "internal.server.error",
+                _ => "bad.request",
+            };
+            let mut response = error_response(status, code, message.as_deref().unwrap_or("Injected fault."));
+            if let Some(v) = retry_after.and_then(|v| HeaderValue::from_str(&v).ok()) {
+                response.headers_mut().insert("retry-after", v);
+            }
+            response
+        }
+        Some(FaultKind::MalformedJson) => {
+            (StatusCode::OK, [("content-type", "application/json")], Body::from("{\"results\": [ {\"group\": ")).into_response()
+        }
+        Some(FaultKind::Delay { ms }) => {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            next.run(request).await
+        }
+        Some(FaultKind::ExpireTokens) => {
+            state.lock().tokens.clear();
+            next.run(request).await
+        }
+        None => next.run(request).await,
+    };
+    let mut inner = state.lock();
+    if inner.log.len() >= LOG_LIMIT {
+        inner.log.pop_front();
+    }
+    inner.log.push_back(RequestRecord {
+        at,
+        method,
+        path,
+        status: response.status().as_u16(),
+    });
+    response
+}
+
+async fn add_fault(State(state): State<Arc<SimState>>, axum::Json(fault): axum::Json<Fault>) -> StatusCode {
+    state.lock().faults.push(fault);
+    StatusCode::NO_CONTENT
+}
+
+async fn stats(State(state): State<Arc<SimState>>) -> axum::Json<SimStats> {
+    axum::Json(state.lock().stats.clone())
+}
+
+async fn not_found() -> Response {
+    error_response(StatusCode::NOT_FOUND, "not.found", "The requested resource was not found.")
+}
+
+fn router(state: Arc<SimState>) -> Router {
+    Router::new()
+        .route("/oauth/token", post(genesys::token))
+        .route(genesys::CONVERSATION_AGGREGATES_PATH, post(genesys::conversation_aggregates))
+        .route("/__sim/faults", post(add_fault))
+        .route("/__sim/stats", get(stats))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), faults_and_log))
+        .with_state(state)
+}
+
+/// A running simulator; stops when dropped.
+pub struct Simulator {
+    addr: SocketAddr,
+    state: Arc<SimState>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Simulator {
+    /// Binds 127.0.0.1 and starts serving in the background.
+    pub async fn start(config: SimConfig) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(SimState {
+            generator: Generator::new(config.seed),
+            config,
+            inner: Mutex::new(Inner {
+                tokens: HashMap::new(),
+                windows: HashMap::new(),
+                faults: Vec::new(),
+                log: VecDeque::new(),
+                stats: SimStats::default(),
+                token_counter: 0,
+            }),
+        });
+        let app = router(state.clone());
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Ok(Self {
+            addr,
+            state,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The configuration it runs with.
+    pub fn config(&self) -> &SimConfig {
+        &self.state.config
+    }
+
+    /// The generator behind every answer (the ground truth for tests).
+    pub fn generator(&self) -> &Generator {
+        &self.state.generator
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> SimStats {
+        self.state.lock().stats.clone()
+    }
+
+    /// Every request so far (the most recent 100,000).
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.state.lock().log.iter().cloned().collect()
+    }
+
+    /// Adds a fault.
+    pub fn inject(&self, fault: Fault) {
+        self.state.lock().faults.push(fault);
+    }
+
+    /// Revokes every issued token now.
+    pub fn revoke_tokens(&self) {
+        self.state.lock().tokens.clear();
+    }
+
+    /// Stops serving and waits for the server task.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Genesys Cloud: regions, client-credentials login, and the analytics queries behind each dataset.
+//!
+//! Facts come from `reference/genesys.md`: login `POST https://login.{domain}/oauth/token`, API
+//! `https://api.{domain}`, and for `queue_intervals` the synchronous (unpaged)
+//! `POST /api/v2/analytics/conversations/aggregates/query` with one business day per request.
+
+pub mod model;
+pub mod queries;
+pub mod regions;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use reqwest::Url;
+use secrecy::SecretString;
+
+use crate::auth::{AuthError, ClientCredentials, TokenCache};
+use crate::http::{ApiClient, ApiClientSettings, ApiError};
+use model::AggregateQueryResponse;
+use queries::AggregateQuery;
+
+/// Path of the conversation aggregates query.
+pub const CONVERSATION_AGGREGATES_PATH: &str = "/api/v2/analytics/conversations/aggregates/query";
+
+/// Everything needed to talk to one Genesys org, resolved and validated by planning.
+pub struct GenesysSettings {
+    /// Login base, e.g. `https://login.mypurecloud.com/`.
+    pub login_base: Url,
+    /// API base, e.g. `https://api.mypurecloud.com/`.
+    pub api_base: Url,
+    /// OAuth client id.
+    pub client_id: String,
+    /// OAuth client secret.
+    pub client_secret: SecretString,
+    /// Quota and retry bounds.
+    pub http: ApiClientSettings,
+    /// The `queue_intervals` aggregates query.
+    pub queue_intervals_query: AggregateQuery,
+}
+
+impl GenesysSettings {
+    /// `{login}/oauth/token`.
+    pub fn token_url(&self) -> String {
+        self.login_base
+            .join("oauth/token")
+            .map(|u| u.to_string())
+            .unwrap_or_else(|_| format!("{}oauth/token", self.login_base))
+    }
+}
+
+/// A connected Genesys org: one OAuth client, one token cache, one rate-limited client.
+pub struct GenesysSource {
+    client: ApiClient,
+    queue_intervals_query: AggregateQuery,
+}
+
+const CREDENTIALS_HINT: &str = "check the client id and secret (the variables or files named in ccetl.toml), that the OAuth client uses the Client Credentials grant, and that `region` is the org's region";
+
+impl GenesysSource {
+    /// Builds the client; fetches nothing yet.
+    pub fn connect(settings: &GenesysSettings) -> Result<Self, crate::Error> {
+        let grant = ClientCredentials::new(
+            "Genesys",
+            settings.token_url(),
+            settings.client_id.clone(),
+            settings.client_secret.clone(),
+            settings.http.request_timeout.min(Duration::from_secs(60)),
+            CREDENTIALS_HINT,
+        )?;
+        let tokens = Arc::new(TokenCache::new(grant));
+        let client = ApiClient::new("Genesys", settings.api_base.clone(), tokens, settings.http.clone())
+            .map_err(crate::Error::Runtime)?;
+        Ok(Self {
+            client,
+            queue_intervals_query: settings.queue_intervals_query.clone(),
+        })
+    }
+
+    /// Obtains a token now, so that bad credentials stop a run before any slice starts.
+    pub async fn check_credentials(&self) -> Result<(), AuthError> {
+        self.client.tokens().get().await.map(|_| ())
+    }
+
+    /// The client (for its counters).
+    pub fn client(&self) -> &ApiClient {
+        &self.client
+    }
+
+    /// The query behind `queue_intervals`.
+    pub fn queue_intervals_query(&self) -> &AggregateQuery {
+        &self.queue_intervals_query
+    }
+
+    /// Conversation aggregates by queue and media type for `[start, end)`, one request (the
+    /// synchronous aggregates query is not paged).
+    pub async fn queue_intervals(
+        &self,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        time_zone: &str,
+    ) -> Result<AggregateQueryResponse, ApiError> {
+        let body = self.queue_intervals_query.body_for(start, end, time_zone);
+        self.client.post_json(CONVERSATION_AGGREGATES_PATH, &body).await
+    }
+}

@@ -53,18 +53,11 @@ impl ClientCredentials {
         timeout: Duration,
         hint: &'static str,
     ) -> Result<Self, AuthError> {
-        let http = reqwest::Client::builder()
-            // Following redirects would send the credentials on to wherever the server points.
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(timeout)
-            .connect_timeout(Duration::from_secs(10))
-            .user_agent(concat!("ccetl/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| AuthError::Unavailable {
-                vendor,
-                token_url: token_url.clone(),
-                reason: format!("cannot build an HTTP client: {e}"),
-            })?;
+        let http = crate::http::build_http_client(timeout).map_err(|reason| AuthError::Unavailable {
+            vendor,
+            token_url: token_url.clone(),
+            reason,
+        })?;
         Ok(Self {
             vendor,
             token_url,

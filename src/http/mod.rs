@@ -229,10 +229,13 @@ pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-/// Builds the reqwest client every API call uses.
+/// The one place HTTP clients are configured, for token and API calls alike: rustls with `ring`,
+/// timeouts, our user agent, and no redirects (a redirect would carry credentials or a token to
+/// wherever the server points).
 pub fn build_http_client(timeout: Duration) -> Result<reqwest::Client, String> {
     install_crypto_provider();
     reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
         .timeout(timeout)
         .connect_timeout(Duration::from_secs(10))
         .user_agent(concat!("ccetl/", env!("CARGO_PKG_VERSION")))

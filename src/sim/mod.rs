@@ -418,6 +418,11 @@ impl Simulator {
         self.state.lock().faults.push(fault);
     }
 
+    /// Tokens currently valid (so tests can check that none leaks into output).
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.state.lock().tokens.keys().cloned().collect()
+    }
+
     /// Revokes every issued token now.
     pub fn revoke_tokens(&self) {
         self.state.lock().tokens.clear();

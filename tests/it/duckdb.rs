@@ -1,0 +1,56 @@
+//! The output as a warehouse reads it: DuckDB (Python package, installed by .ci/run) over the
+//! Hive-partitioned files.
+
+use std::process::Command;
+
+use ccetl::plan::WriteMode;
+use ccetl::sim::SimConfig;
+use chrono_tz::Tz;
+
+use super::util::*;
+
+fn duckdb_available() -> bool {
+    let ok = Command::new("python3").args(["-c", "import duckdb"]).output().map(|o| o.status.success()).unwrap_or(false);
+    if !ok && std::env::var_os("CI").is_some() {
+        panic!("DuckDB's Python package is missing on CI; .ci/run installs it");
+    }
+    ok
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duckdb_reads_the_partitions_with_hive_partitioning() {
+    if !duckdb_available() {
+        eprintln!("skipped: python3 -c 'import duckdb' failed (pip install duckdb)");
+        return;
+    }
+    let sim = sim(SimConfig { seed: 9, ..SimConfig::default() }).await;
+    let out = tempfile::tempdir().unwrap();
+    let days = dates("2026-11-10", "2026-11-12");
+    let summary = run(plan(&sim, out.path(), days.clone(), Tz::UTC, fast_http(), 2, WriteMode::Replace)).await;
+    assert_eq!(summary.written, 3);
+    let script = format!(
+        r#"
+import duckdb, json
+rel = duckdb.sql("SELECT source, tenant, CAST(date AS VARCHAR) AS date, sum(offered) AS offered, sum(handle_seconds_sum) AS handle, count(*) AS n, typeof(any_value(interval_start)) AS ts FROM read_parquet('{root}/queue_intervals/**/*.parquet', hive_partitioning = true) GROUP BY ALL ORDER BY date")
+print(json.dumps([list(map(lambda v: v if isinstance(v, (str, int, float)) else float(v), r)) for r in rel.fetchall()]))
+"#,
+        root = out.path().display()
+    );
+    let output = Command::new("python3").args(["-c", &script]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let expected = truth(sim.generator(), &days, Tz::UTC);
+    assert_eq!(rows.len(), 3);
+    for (row, day) in rows.iter().zip(&days) {
+        assert_eq!(row[0], "genesys");
+        assert_eq!(row[1], "test");
+        assert_eq!(row[2], day.to_string());
+        let want_offered: i64 = expected.iter().filter(|(k, _)| k.0 == *day).map(|(_, r)| r.offered).sum();
+        let want_rows = expected.keys().filter(|k| k.0 == *day).count();
+        assert_eq!(row[3].as_f64().unwrap() as i64, want_offered);
+        assert_eq!(row[5].as_i64().unwrap() as usize, want_rows);
+        let want_handle: f64 = expected.iter().filter(|(k, _)| k.0 == *day).map(|(_, r)| r.durations[6].1).sum();
+        assert!((row[4].as_f64().unwrap() - want_handle).abs() < 1e-6);
+        assert_eq!(row[6], "TIMESTAMP WITH TIME ZONE");
+    }
+}

@@ -1,0 +1,5 @@
+mod cli;
+mod duckdb;
+mod resilience;
+mod truth;
+mod util;

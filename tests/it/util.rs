@@ -1,0 +1,207 @@
+//! Shared helpers: a simulator, a plan against it, Parquet reading, and an independent
+//! recomputation of the truth from the generator.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use arrow_array::{Array, Float64Array, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
+use ccetl::http::ApiClientSettings;
+use ccetl::pipeline::{self, NoProgress, RunSummary};
+use ccetl::plan::{Plan, SourceKind, SourcePlan, WriteMode, day_interval, parse_base_url};
+use ccetl::sim::generator::Generator;
+use ccetl::sim::{SimConfig, Simulator};
+use ccetl::sources::genesys::GenesysSettings;
+use ccetl::sources::genesys::queries::{AggregateQuery, QUEUE_INTERVALS_BUILTIN};
+use ccetl::transform::Dataset;
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+pub fn date(s: &str) -> NaiveDate {
+    s.parse().expect("date")
+}
+
+pub fn dates(from: &str, to: &str) -> Vec<NaiveDate> {
+    let (from, to) = (date(from), date(to));
+    from.iter_days().take_while(|d| *d <= to).collect()
+}
+
+pub async fn sim(config: SimConfig) -> Simulator {
+    Simulator::start(config).await.expect("simulator starts")
+}
+
+/// Fast retries for tests: the delays under test come from Retry-After, not from backoff.
+pub fn fast_http() -> ApiClientSettings {
+    ApiClientSettings {
+        min_backoff: Duration::from_millis(50),
+        max_backoff: Duration::from_millis(200),
+        max_retry_elapsed: Duration::from_secs(30),
+        ..ApiClientSettings::default()
+    }
+}
+
+pub fn settings(sim: &Simulator, http: ApiClientSettings) -> GenesysSettings {
+    let base = parse_base_url("sim", &sim.base_url()).expect("url");
+    GenesysSettings {
+        login_base: base.clone(),
+        api_base: base,
+        client_id: sim.config().client_id.clone(),
+        client_secret: sim.config().client_secret.clone().into(),
+        http,
+        queue_intervals_query: AggregateQuery::load(None, "queue_intervals", QUEUE_INTERVALS_BUILTIN).expect("query"),
+    }
+}
+
+pub fn plan(sim: &Simulator, out: &Path, days: Vec<NaiveDate>, tz: Tz, http: ApiClientSettings, concurrency: usize, mode: WriteMode) -> Plan {
+    Plan {
+        sources: vec![SourcePlan {
+            tenant: "test".into(),
+            kind: SourceKind::Genesys(settings(sim, http)),
+            time_zone: tz,
+            datasets: vec![Dataset::QueueIntervals],
+            dates: days,
+        }],
+        output_dir: out.to_path_buf(),
+        concurrency,
+        write_mode: mode,
+    }
+}
+
+pub async fn run(plan: Plan) -> RunSummary {
+    pipeline::run(plan, &NoProgress).await.expect("run completes")
+}
+
+/// One row of `queue_intervals`, as the tests compare it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueRow {
+    pub offered: i64,
+    pub transferred: i64,
+    /// Per duration metric (answer, abandon, wait, talk, hold, acw, handle): count, sum, min, max (seconds).
+    pub durations: Vec<(i64, f64, Option<f64>, Option<f64>)>,
+}
+
+pub const DURATIONS: [&str; 7] = ["answer", "abandon", "wait", "talk", "hold", "acw", "handle"];
+
+/// Key: (date, interval start, queue id, media type).
+pub type Table = BTreeMap<(NaiveDate, DateTime<Utc>, String, String), QueueRow>;
+
+pub fn partition_dir(out: &Path, tenant: &str, day: NaiveDate) -> PathBuf {
+    out.join("queue_intervals").join("source=genesys").join(format!("tenant={tenant}")).join(format!("date={day}"))
+}
+
+fn col<'a, T: 'static>(batch: &'a RecordBatch, name: &str) -> &'a T {
+    batch
+        .column_by_name(name)
+        .unwrap_or_else(|| panic!("column {name}"))
+        .as_any()
+        .downcast_ref::<T>()
+        .unwrap_or_else(|| panic!("type of {name}"))
+}
+
+/// Reads every partition of the given days into one table (panics on duplicate keys).
+pub fn read_queue_intervals(out: &Path, tenant: &str, days: &[NaiveDate]) -> Table {
+    let mut table = Table::new();
+    for day in days {
+        let file = partition_dir(out, tenant, *day).join("part-00000.zstd.parquet");
+        let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&file).expect("partition file"))
+            .expect("parquet")
+            .build()
+            .expect("reader");
+        for batch in reader {
+            let batch = batch.expect("batch");
+            let start = col::<TimestampMicrosecondArray>(&batch, "interval_start");
+            let queue = col::<StringArray>(&batch, "queue_id");
+            let media = col::<StringArray>(&batch, "media_type");
+            let offered = col::<Int64Array>(&batch, "offered");
+            let transferred = col::<Int64Array>(&batch, "transferred");
+            for i in 0..batch.num_rows() {
+                let durations = DURATIONS
+                    .iter()
+                    .map(|d| {
+                        let count = col::<Int64Array>(&batch, &format!("{d}_count")).value(i);
+                        let sum = col::<Float64Array>(&batch, &format!("{d}_seconds_sum")).value(i);
+                        let min = col::<Float64Array>(&batch, &format!("{d}_seconds_min"));
+                        let max = col::<Float64Array>(&batch, &format!("{d}_seconds_max"));
+                        (count, sum, (!min.is_null(i)).then(|| min.value(i)), (!max.is_null(i)).then(|| max.value(i)))
+                    })
+                    .collect();
+                let key = (
+                    *day,
+                    DateTime::from_timestamp_micros(start.value(i)).expect("timestamp"),
+                    queue.value(i).to_string(),
+                    media.value(i).to_string(),
+                );
+                let row = QueueRow {
+                    offered: offered.value(i),
+                    transferred: transferred.value(i),
+                    durations,
+                };
+                assert!(table.insert(key.clone(), row).is_none(), "duplicate row {key:?}");
+            }
+        }
+    }
+    table
+}
+
+/// The truth, recomputed from the generator without the simulator's aggregation code: every
+/// conversation counted in the 30-minute interval of its start, grouped by queue and media type.
+pub fn truth(generator: &Generator, days: &[NaiveDate], tz: Tz) -> Table {
+    #[derive(Default)]
+    struct Acc {
+        offered: i64,
+        transferred: i64,
+        d: [(i64, u64, Option<u64>, Option<u64>); 7],
+    }
+    let mut accs: BTreeMap<(NaiveDate, DateTime<Utc>, String, String), Acc> = BTreeMap::new();
+    for day in days {
+        let (start, end) = day_interval(*day, tz);
+        for c in generator.conversations_between(start, end) {
+            let bucket = (c.start - start).num_milliseconds() / 1_800_000;
+            let bucket_start = start + chrono::Duration::milliseconds(bucket * 1_800_000);
+            let key = (*day, bucket_start, generator.org().queues[c.queue].id.clone(), c.media_type.to_string());
+            let acc = accs.entry(key).or_default();
+            acc.offered += 1;
+            acc.transferred += i64::from(c.transferred);
+            let answered = c.agent.is_some();
+            let observations = [
+                answered.then_some(c.wait_ms),
+                c.abandoned.then_some(c.wait_ms),
+                Some(c.wait_ms),
+                answered.then_some(c.talk_ms),
+                (answered && c.hold_ms > 0).then_some(c.hold_ms),
+                (answered && c.acw_ms > 0).then_some(c.acw_ms),
+                answered.then_some(c.talk_ms + c.hold_ms + c.acw_ms),
+            ];
+            for (slot, obs) in acc.d.iter_mut().zip(observations) {
+                if let Some(ms) = obs {
+                    slot.0 += 1;
+                    slot.1 += ms;
+                    slot.2 = Some(slot.2.map_or(ms, |m| m.min(ms)));
+                    slot.3 = Some(slot.3.map_or(ms, |m| m.max(ms)));
+                }
+            }
+        }
+    }
+    accs.into_iter()
+        .map(|(k, a)| {
+            let durations = a
+                .d
+                .iter()
+                .map(|(count, sum, min, max)| (*count, *sum as f64 / 1000.0, min.map(|m| m as f64 / 1000.0), max.map(|m| m as f64 / 1000.0)))
+                .collect();
+            (k, QueueRow { offered: a.offered, transferred: a.transferred, durations })
+        })
+        .collect()
+}
+
+/// Compares two tables key by key and number by number, reporting the first differences.
+pub fn assert_tables_equal(landed: &Table, expected: &Table) {
+    let missing: Vec<_> = expected.keys().filter(|k| !landed.contains_key(*k)).take(5).collect();
+    let extra: Vec<_> = landed.keys().filter(|k| !expected.contains_key(*k)).take(5).collect();
+    assert!(missing.is_empty(), "rows missing from Parquet: {missing:?}");
+    assert!(extra.is_empty(), "rows in Parquet that the simulator never served: {extra:?}");
+    for (key, want) in expected {
+        assert_eq!(&landed[key], want, "row {key:?}");
+    }
+}

@@ -324,8 +324,11 @@ mod tests {
 
     #[test]
     fn inline_secrets_are_refused_without_echoing_them() {
-        let err = resolve_secret("genesys.x.client_secret", &ValueRef::Inline("hunter2".into()))
-            .unwrap_err();
+        let err = resolve_secret(
+            "genesys.x.client_secret",
+            &ValueRef::Inline("hunter2".into()),
+        )
+        .unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("env"), "{msg}");
         assert!(!msg.contains("hunter2"), "{msg}");

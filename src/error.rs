@@ -44,9 +44,9 @@ pub enum Error {
     /// No token could be obtained.
     #[error(transparent)]
     Auth(#[from] AuthError),
-    /// The API failed in a way no retry fixes.
+    /// The API failed in a way no retry fixes (boxed: the variant is large and rare).
     #[error(transparent)]
-    Api(#[from] ApiError),
+    Api(Box<ApiError>),
     /// Writing output failed (full disk, permissions).
     #[error(transparent)]
     Sink(#[from] SinkError),
@@ -61,9 +61,15 @@ impl Error {
         match self {
             Error::Usage(_) | Error::Config(_) => ExitStatus::Usage,
             Error::Auth(_) => ExitStatus::Auth,
-            Error::Api(ApiError::Auth(_)) => ExitStatus::Auth,
+            Error::Api(e) if e.is_auth() => ExitStatus::Auth,
             Error::Api(_) => ExitStatus::Api,
             Error::Sink(_) | Error::Runtime(_) => ExitStatus::SlicesFailed,
         }
+    }
+}
+
+impl From<ApiError> for Error {
+    fn from(e: ApiError) -> Self {
+        Error::Api(Box::new(e))
     }
 }

@@ -10,7 +10,9 @@ fn main() -> ExitCode {
         Err(e) if e.not_found() => {}
         // The parser's message quotes the offending line, which may hold a secret: don't print it.
         Err(_) => {
-            eprintln!("ccetl: error: .env is malformed (a line is not NAME=value); fix or remove it");
+            eprintln!(
+                "ccetl: error: .env is malformed (a line is not NAME=value); fix or remove it"
+            );
             return ExitCode::from(ccetl::ExitStatus::Usage.code());
         }
     }
@@ -18,7 +20,11 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { ccetl::ExitStatus::Usage.code() } else { 0 });
+            return ExitCode::from(if e.use_stderr() {
+                ccetl::ExitStatus::Usage.code()
+            } else {
+                0
+            });
         }
     };
     ExitCode::from(ccetl::cli::main(cli).code())

@@ -85,7 +85,10 @@ impl RunSummary {
             ExitStatus::Auth
         } else if self.failed.is_empty() {
             ExitStatus::Success
-        } else if self.written == 0 && self.skipped == 0 && self.failed.iter().all(|f| f.kind == FailureKind::Api) {
+        } else if self.written == 0
+            && self.skipped == 0
+            && self.failed.iter().all(|f| f.kind == FailureKind::Api)
+        {
             ExitStatus::Api
         } else {
             ExitStatus::SlicesFailed
@@ -147,7 +150,11 @@ struct SliceJob {
 }
 
 fn new_run_id() -> String {
-    format!("{}-{}", Utc::now().format("%Y%m%dT%H%M%SZ"), std::process::id())
+    format!(
+        "{}-{}",
+        Utc::now().format("%Y%m%dT%H%M%SZ"),
+        std::process::id()
+    )
 }
 
 /// Runs every slice of the plan.
@@ -185,7 +192,7 @@ pub async fn run(plan: Plan, progress: &dyn Progress) -> Result<RunSummary, crat
                 write_mode: plan.write_mode,
                 run_id: summary.run_id.clone(),
             });
-        let mut running: JoinSet<(SliceFailureKey, Result<SliceOutcome, (FailureKind, String)>)> = JoinSet::new();
+        let mut running: JoinSet<(SliceFailureKey, SliceResult)> = JoinSet::new();
         let mut exhausted = false;
         loop {
             while !exhausted && running.len() < plan.concurrency {
@@ -202,7 +209,9 @@ pub async fn run(plan: Plan, progress: &dyn Progress) -> Result<RunSummary, crat
                     None => exhausted = true,
                 }
             }
-            let Some(joined) = running.join_next().await else { break };
+            let Some(joined) = running.join_next().await else {
+                break;
+            };
             let (key, result) = match joined {
                 Ok(r) => r,
                 Err(e) if e.is_cancelled() => continue,
@@ -252,17 +261,22 @@ pub async fn run(plan: Plan, progress: &dyn Progress) -> Result<RunSummary, crat
         }
     }
     progress.finish();
-    summary.failed.sort_by(|a, b| (&a.tenant, a.dataset, a.date).cmp(&(&b.tenant, b.dataset, b.date)));
+    summary
+        .failed
+        .sort_by(|a, b| (&a.tenant, a.dataset, a.date).cmp(&(&b.tenant, b.dataset, b.date)));
     summary.elapsed_secs = started.elapsed().as_secs_f64();
     Ok(summary)
 }
+
+/// A slice's result: written/skipped, or why it failed.
+type SliceResult = Result<SliceOutcome, (FailureKind, String)>;
 
 struct SliceFailureKey {
     dataset: Dataset,
     date: NaiveDate,
 }
 
-async fn run_slice(job: SliceJob) -> Result<SliceOutcome, (FailureKind, String)> {
+async fn run_slice(job: SliceJob) -> SliceResult {
     let key = PartitionKey {
         dataset: job.dataset,
         source: job.source_name,
@@ -284,9 +298,19 @@ async fn run_slice(job: SliceJob) -> Result<SliceOutcome, (FailureKind, String)>
         .source
         .queue_intervals(start, end, job.time_zone.name())
         .await
-        .map_err(|e| (if e.is_auth() { FailureKind::Auth } else { FailureKind::Api }, e.to_string()))?;
+        .map_err(|e| {
+            (
+                if e.is_auth() {
+                    FailureKind::Auth
+                } else {
+                    FailureKind::Api
+                },
+                e.to_string(),
+            )
+        })?;
     let extracted_at = Utc::now();
-    let batch = transform::queue_intervals::from_genesys(&response).map_err(|e| (FailureKind::Transform, e.to_string()))?;
+    let batch = transform::queue_intervals::from_genesys(&response)
+        .map_err(|e| (FailureKind::Transform, e.to_string()))?;
     let info = PartitionInfo {
         interval_start: start,
         interval_end: end,
@@ -311,5 +335,7 @@ async fn run_slice(job: SliceJob) -> Result<SliceOutcome, (FailureKind, String)>
         fetch_ms = fetch_started.elapsed().as_millis() as u64,
         "Wrote partition."
     );
-    Ok(SliceOutcome::Written { rows: manifest.rows })
+    Ok(SliceOutcome::Written {
+        rows: manifest.rows,
+    })
 }

@@ -93,7 +93,10 @@ pub struct Plan {
 impl Plan {
     /// Number of slices.
     pub fn slice_count(&self) -> usize {
-        self.sources.iter().map(|s| s.dates.len() * s.datasets.len()).sum()
+        self.sources
+            .iter()
+            .map(|s| s.dates.len() * s.datasets.len())
+            .sum()
     }
 }
 
@@ -127,7 +130,8 @@ pub fn day_interval(date: NaiveDate, tz: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
 fn local_midnight(date: NaiveDate, tz: Tz) -> DateTime<Utc> {
     // Where midnight does not exist (a DST gap at 00:00), the day starts at the first valid minute.
     for minutes in 0..=180u32 {
-        let time = NaiveTime::from_num_seconds_from_midnight_opt(minutes * 60, 0).unwrap_or(NaiveTime::MIN);
+        let time = NaiveTime::from_num_seconds_from_midnight_opt(minutes * 60, 0)
+            .unwrap_or(NaiveTime::MIN);
         if let Some(t) = tz.from_local_datetime(&date.and_time(time)).earliest() {
             return t.with_timezone(&Utc);
         }
@@ -140,13 +144,23 @@ fn usage(message: String) -> crate::Error {
 }
 
 /// Resolves the dates of one source.
-fn plan_dates(selection: &DateSelection, lookback_default: u32, tz: Tz, now: DateTime<Utc>) -> Result<Vec<NaiveDate>, crate::Error> {
+fn plan_dates(
+    selection: &DateSelection,
+    lookback_default: u32,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Result<Vec<NaiveDate>, crate::Error> {
     let today = now.with_timezone(&tz).date_naive();
     let (from, to) = match selection {
-        DateSelection::Run { date, lookback_days } => {
+        DateSelection::Run {
+            date,
+            lookback_days,
+        } => {
             let target = match date {
                 Some(d) => *d,
-                None => today.pred_opt().ok_or_else(|| usage("cannot compute yesterday".into()))?,
+                None => today
+                    .pred_opt()
+                    .ok_or_else(|| usage("cannot compute yesterday".into()))?,
             };
             let lookback = lookback_days.unwrap_or(lookback_default) as u64;
             let from = target
@@ -156,7 +170,9 @@ fn plan_dates(selection: &DateSelection, lookback_default: u32, tz: Tz, now: Dat
         }
         DateSelection::Range { from, to } => {
             if from > to {
-                return Err(usage(format!("--from {from} is after --to {to}: the range is inclusive, so give the earlier date first")));
+                return Err(usage(format!(
+                    "--from {from} is after --to {to}: the range is inclusive, so give the earlier date first"
+                )));
             }
             (*from, *to)
         }
@@ -168,7 +184,9 @@ fn plan_dates(selection: &DateSelection, lookback_default: u32, tz: Tz, now: Dat
     }
     let days = (to - from).num_days() as u64 + 1;
     if days > MAX_RANGE_DAYS {
-        return Err(usage(format!("{from}..{to} covers {days} days, more than {MAX_RANGE_DAYS}; split the backfill")));
+        return Err(usage(format!(
+            "{from}..{to} covers {days} days, more than {MAX_RANGE_DAYS}; split the backfill"
+        )));
     }
     Ok(from.iter_days().take(days as usize).collect())
 }
@@ -179,7 +197,8 @@ pub fn parse_base_url(key: &str, text: &str) -> Result<Url, ConfigError> {
         key: key.to_string(),
         message,
     };
-    let mut url = Url::parse(text.trim()).map_err(|e| invalid(format!("{text:?} is not a URL: {e}")))?;
+    let mut url =
+        Url::parse(text.trim()).map_err(|e| invalid(format!("{text:?} is not a URL: {e}")))?;
     match url.scheme() {
         "https" => {}
         "http" => {
@@ -195,10 +214,16 @@ pub fn parse_base_url(key: &str, text: &str) -> Result<Url, ConfigError> {
                 )));
             }
         }
-        other => return Err(invalid(format!("{text:?}: unsupported scheme {other}; use https"))),
+        other => {
+            return Err(invalid(format!(
+                "{text:?}: unsupported scheme {other}; use https"
+            )));
+        }
     }
     if url.query().is_some() || !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid("the URL must not carry credentials or a query string".into()));
+        return Err(invalid(
+            "the URL must not carry credentials or a query string".into(),
+        ));
     }
     if !url.path().ends_with('/') {
         let path = format!("{}/", url.path());
@@ -208,7 +233,11 @@ pub fn parse_base_url(key: &str, text: &str) -> Result<Url, ConfigError> {
 }
 
 fn valid_tenant(name: &str) -> bool {
-    !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 fn nonzero(key: &str, value: u32) -> Result<NonZeroU32, ConfigError> {
@@ -218,24 +247,39 @@ fn nonzero(key: &str, value: u32) -> Result<NonZeroU32, ConfigError> {
     })
 }
 
-fn plan_genesys(tenant: &str, section: &GenesysSection, base_dir: &Path) -> Result<(GenesysSettings, Tz, Vec<Dataset>), ConfigError> {
+fn plan_genesys(
+    tenant: &str,
+    section: &GenesysSection,
+    base_dir: &Path,
+) -> Result<(GenesysSettings, Tz, Vec<Dataset>), ConfigError> {
     let key = |k: &str| format!("genesys.{tenant}.{k}");
     let (login_base, api_base) = match (&section.region, &section.login_url, &section.api_url) {
-        (_, Some(login), Some(api)) => (parse_base_url(&key("login_url"), login)?, parse_base_url(&key("api_url"), api)?),
+        (_, Some(login), Some(api)) => (
+            parse_base_url(&key("login_url"), login)?,
+            parse_base_url(&key("api_url"), api)?,
+        ),
         (Some(region), None, None) => {
             let r = Region::find(region).ok_or_else(|| ConfigError::Value {
                 key: key("region"),
                 message: format!(
                     "unknown region {region:?}; use one of: {}",
-                    crate::sources::genesys::regions::REGIONS.iter().map(|r| r.name).collect::<Vec<_>>().join(", ")
+                    crate::sources::genesys::regions::REGIONS
+                        .iter()
+                        .map(|r| r.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             })?;
-            (parse_base_url(&key("region"), &r.login_base())?, parse_base_url(&key("region"), &r.api_base())?)
+            (
+                parse_base_url(&key("region"), &r.login_base())?,
+                parse_base_url(&key("region"), &r.api_base())?,
+            )
         }
         (_, Some(_), None) | (_, None, Some(_)) => {
             return Err(ConfigError::Value {
                 key: key("login_url"),
-                message: "login_url and api_url go together; set both, or set region instead".into(),
+                message: "login_url and api_url go together; set both, or set region instead"
+                    .into(),
             });
         }
         (None, None, None) => {
@@ -247,7 +291,10 @@ fn plan_genesys(tenant: &str, section: &GenesysSection, base_dir: &Path) -> Resu
     };
     let time_zone: Tz = section.time_zone.parse().map_err(|_| ConfigError::Value {
         key: key("time_zone"),
-        message: format!("{:?} is not an IANA time zone (e.g. \"UTC\", \"Europe/Berlin\")", section.time_zone),
+        message: format!(
+            "{:?} is not an IANA time zone (e.g. \"UTC\", \"Europe/Berlin\")",
+            section.time_zone
+        ),
     })?;
     let datasets = match &section.datasets {
         None => Dataset::ALL.to_vec(),
@@ -258,14 +305,28 @@ fn plan_genesys(tenant: &str, section: &GenesysSection, base_dir: &Path) -> Resu
                     key: key("datasets"),
                     message: format!(
                         "unknown dataset {n:?}; Genesys supports: {}",
-                        Dataset::ALL.iter().map(|d| d.name()).collect::<Vec<_>>().join(", ")
+                        Dataset::ALL
+                            .iter()
+                            .map(|d| d.name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 })
             })
             .collect::<Result<Vec<_>, _>>()?,
     };
-    let queries_dir = section.queries_dir.as_ref().map(|d| if d.is_absolute() { d.clone() } else { base_dir.join(d) });
-    let queue_intervals_query = AggregateQuery::load(queries_dir.as_deref(), "queue_intervals", QUEUE_INTERVALS_BUILTIN)?;
+    let queries_dir = section.queries_dir.as_ref().map(|d| {
+        if d.is_absolute() {
+            d.clone()
+        } else {
+            base_dir.join(d)
+        }
+    });
+    let queue_intervals_query = AggregateQuery::load(
+        queries_dir.as_deref(),
+        "queue_intervals",
+        QUEUE_INTERVALS_BUILTIN,
+    )?;
     queue_intervals_query.require_group_by(&["queueId", "mediaType"])?;
     let http = ApiClientSettings {
         requests_per_minute: nonzero(&key("requests_per_minute"), section.requests_per_minute)?,
@@ -294,12 +355,18 @@ fn plan_genesys(tenant: &str, section: &GenesysSection, base_dir: &Path) -> Resu
 }
 
 /// Builds the plan from a parsed configuration. `base_dir` resolves relative `queries_dir`.
-pub fn build(config: &ConfigFile, base_dir: &Path, options: &PlanOptions) -> Result<Plan, crate::Error> {
+pub fn build(
+    config: &ConfigFile,
+    base_dir: &Path,
+    options: &PlanOptions,
+) -> Result<Plan, crate::Error> {
     let now = options.now.unwrap_or_else(Utc::now);
     if config.genesys.is_empty() {
         return Err(ConfigError::Value {
             key: "genesys".into(),
-            message: "no source is configured; add a [genesys.<tenant>] section (see ccetl.example.toml)".into(),
+            message:
+                "no source is configured; add a [genesys.<tenant>] section (see ccetl.example.toml)"
+                    .into(),
         }
         .into());
     }
@@ -307,17 +374,26 @@ pub fn build(config: &ConfigFile, base_dir: &Path, options: &PlanOptions) -> Res
         if !config.genesys.contains_key(t) {
             return Err(usage(format!(
                 "--tenant {t}: no such source; configured: {}",
-                config.genesys.keys().cloned().collect::<Vec<_>>().join(", ")
+                config
+                    .genesys
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
     }
     let mut wanted_datasets = Vec::new();
     for d in &options.datasets {
-        wanted_datasets.push(Dataset::parse(d).ok_or_else(|| usage(format!("--dataset {d}: unknown dataset")))?);
+        wanted_datasets.push(
+            Dataset::parse(d).ok_or_else(|| usage(format!("--dataset {d}: unknown dataset")))?,
+        );
     }
     let concurrency = options.concurrency.unwrap_or(config.pipeline.concurrency);
     if concurrency == 0 || concurrency > 64 {
-        return Err(usage(format!("concurrency {concurrency} is out of range (1 to 64)")));
+        return Err(usage(format!(
+            "concurrency {concurrency} is out of range (1 to 64)"
+        )));
     }
     let mut sources = Vec::new();
     for (tenant, section) in &config.genesys {
@@ -335,7 +411,12 @@ pub fn build(config: &ConfigFile, base_dir: &Path, options: &PlanOptions) -> Res
         if !wanted_datasets.is_empty() {
             datasets.retain(|d| wanted_datasets.contains(d));
         }
-        let dates = plan_dates(&options.dates, config.pipeline.lookback_days, time_zone, now)?;
+        let dates = plan_dates(
+            &options.dates,
+            config.pipeline.lookback_days,
+            time_zone,
+            now,
+        )?;
         sources.push(SourcePlan {
             tenant: tenant.clone(),
             kind: SourceKind::Genesys(settings),
@@ -346,7 +427,10 @@ pub fn build(config: &ConfigFile, base_dir: &Path, options: &PlanOptions) -> Res
     }
     Ok(Plan {
         sources,
-        output_dir: options.output_dir.clone().unwrap_or_else(|| config.output.dir.clone()),
+        output_dir: options
+            .output_dir
+            .clone()
+            .unwrap_or_else(|| config.output.dir.clone()),
         concurrency,
         write_mode: options.write_mode,
     })
@@ -369,30 +453,71 @@ mod tests {
         let (s, e) = day_interval(d("2026-10-25"), tz);
         assert_eq!((e - s).num_hours(), 25);
         let (s, e) = day_interval(d("2026-11-20"), Tz::UTC);
-        assert_eq!((s.to_rfc3339().as_str(), (e - s).num_hours()), ("2026-11-20T00:00:00+00:00", 24));
+        assert_eq!(
+            (s.to_rfc3339().as_str(), (e - s).num_hours()),
+            ("2026-11-20T00:00:00+00:00", 24)
+        );
     }
 
     #[test]
     fn run_defaults_to_yesterday_in_the_time_zone() {
-        let now = DateTime::parse_from_rfc3339("2026-11-22T23:30:00Z").unwrap().to_utc();
-        let sel = DateSelection::Run { date: None, lookback_days: Some(0) };
-        assert_eq!(plan_dates(&sel, 1, Tz::UTC, now).unwrap(), vec![d("2026-11-21")]);
+        let now = DateTime::parse_from_rfc3339("2026-11-22T23:30:00Z")
+            .unwrap()
+            .to_utc();
+        let sel = DateSelection::Run {
+            date: None,
+            lookback_days: Some(0),
+        };
+        assert_eq!(
+            plan_dates(&sel, 1, Tz::UTC, now).unwrap(),
+            vec![d("2026-11-21")]
+        );
         // In Tokyo it is already the 23rd.
         let tokyo: Tz = "Asia/Tokyo".parse().unwrap();
-        assert_eq!(plan_dates(&sel, 1, tokyo, now).unwrap(), vec![d("2026-11-22")]);
-        let sel = DateSelection::Run { date: None, lookback_days: None };
-        assert_eq!(plan_dates(&sel, 1, Tz::UTC, now).unwrap(), vec![d("2026-11-20"), d("2026-11-21")]);
+        assert_eq!(
+            plan_dates(&sel, 1, tokyo, now).unwrap(),
+            vec![d("2026-11-22")]
+        );
+        let sel = DateSelection::Run {
+            date: None,
+            lookback_days: None,
+        };
+        assert_eq!(
+            plan_dates(&sel, 1, Tz::UTC, now).unwrap(),
+            vec![d("2026-11-20"), d("2026-11-21")]
+        );
     }
 
     #[test]
     fn ranges_are_inclusive_and_checked() {
-        let now = DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z").unwrap().to_utc();
-        let sel = DateSelection::Range { from: d("2026-11-01"), to: d("2026-11-07") };
+        let now = DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z")
+            .unwrap()
+            .to_utc();
+        let sel = DateSelection::Range {
+            from: d("2026-11-01"),
+            to: d("2026-11-07"),
+        };
         assert_eq!(plan_dates(&sel, 0, Tz::UTC, now).unwrap().len(), 7);
-        let backwards = DateSelection::Range { from: d("2026-11-07"), to: d("2026-11-01") };
-        assert!(plan_dates(&backwards, 0, Tz::UTC, now).unwrap_err().to_string().contains("after --to"));
-        let future = DateSelection::Range { from: d("2026-11-20"), to: d("2026-11-30") };
-        assert!(plan_dates(&future, 0, Tz::UTC, now).unwrap_err().to_string().contains("future"));
+        let backwards = DateSelection::Range {
+            from: d("2026-11-07"),
+            to: d("2026-11-01"),
+        };
+        assert!(
+            plan_dates(&backwards, 0, Tz::UTC, now)
+                .unwrap_err()
+                .to_string()
+                .contains("after --to")
+        );
+        let future = DateSelection::Range {
+            from: d("2026-11-20"),
+            to: d("2026-11-30"),
+        };
+        assert!(
+            plan_dates(&future, 0, Tz::UTC, now)
+                .unwrap_err()
+                .to_string()
+                .contains("future")
+        );
     }
 
     #[test]
@@ -401,6 +526,11 @@ mod tests {
         assert!(parse_base_url("k", "http://localhost:8080/").is_ok());
         assert!(parse_base_url("k", "http://api.mypurecloud.com").is_err());
         assert!(parse_base_url("k", "https://user:pw@api.mypurecloud.com").is_err());
-        assert_eq!(parse_base_url("k", "https://gw.example.com/genesys").unwrap().as_str(), "https://gw.example.com/genesys/");
+        assert_eq!(
+            parse_base_url("k", "https://gw.example.com/genesys")
+                .unwrap()
+                .as_str(),
+            "https://gw.example.com/genesys/"
+        );
     }
 }

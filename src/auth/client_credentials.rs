@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
 use oauth2::basic::{BasicClient, BasicErrorResponseType};
-use oauth2::{ClientId, ClientSecret, HttpRequest, HttpResponse, RequestTokenError, TokenResponse, TokenUrl};
+use oauth2::{
+    ClientId, ClientSecret, HttpRequest, HttpResponse, RequestTokenError, TokenResponse, TokenUrl,
+};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{AuthError, FetchFuture, FetchedToken, TokenFetcher};
@@ -53,11 +55,12 @@ impl ClientCredentials {
         timeout: Duration,
         hint: &'static str,
     ) -> Result<Self, AuthError> {
-        let http = crate::http::build_http_client(timeout).map_err(|reason| AuthError::Unavailable {
-            vendor,
-            token_url: token_url.clone(),
-            reason,
-        })?;
+        let http =
+            crate::http::build_http_client(timeout).map_err(|reason| AuthError::Unavailable {
+                vendor,
+                token_url: token_url.clone(),
+                reason,
+            })?;
         Ok(Self {
             vendor,
             token_url,
@@ -135,8 +138,12 @@ impl ClientCredentials {
     }
 }
 
-async fn send(http: &reqwest::Client, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-    let request = reqwest::Request::try_from(request).map_err(|e| TransportError::Http(e.to_string()))?;
+async fn send(
+    http: &reqwest::Client,
+    request: HttpRequest,
+) -> Result<HttpResponse, TransportError> {
+    let request =
+        reqwest::Request::try_from(request).map_err(|e| TransportError::Http(e.to_string()))?;
     let response = http
         .execute(request)
         .await

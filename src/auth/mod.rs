@@ -52,7 +52,9 @@ pub enum AuthError {
         reason: String,
     },
     /// The token endpoint answered something that is not a token response.
-    #[error("{vendor} login at {token_url} returned a response that is not a valid token response ({reason})")]
+    #[error(
+        "{vendor} login at {token_url} returned a response that is not a valid token response ({reason})"
+    )]
     Malformed {
         /// `Genesys`, `CXone`, …
         vendor: &'static str,
@@ -80,7 +82,8 @@ pub struct FetchedToken {
 }
 
 /// The future a [`TokenFetcher`] returns.
-pub type FetchFuture<'a> = Pin<Box<dyn Future<Output = Result<FetchedToken, AuthError>> + Send + 'a>>;
+pub type FetchFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<FetchedToken, AuthError>> + Send + 'a>>;
 
 /// One OAuth grant that can produce a token on demand.
 pub trait TokenFetcher: Send + Sync {
@@ -164,7 +167,11 @@ impl TokenCache {
             secret: Arc::new(fetched.access_token),
             generation,
         };
-        tracing::debug!(generation, lifetime_secs = lifetime.as_secs(), "Obtained access token.");
+        tracing::debug!(
+            generation,
+            lifetime_secs = lifetime.as_secs(),
+            "Obtained access token."
+        );
         *state = Some(Cached {
             token: token.clone(),
             renew_at,
@@ -229,7 +236,9 @@ mod tests {
         let mut tasks = Vec::new();
         for _ in 0..20 {
             let cache = cache.clone();
-            tasks.push(tokio::spawn(async move { cache.get().await.map(|t| t.generation()) }));
+            tasks.push(tokio::spawn(async move {
+                cache.get().await.map(|t| t.generation())
+            }));
         }
         for t in tasks {
             assert_eq!(t.await.unwrap().unwrap(), 1);

@@ -16,7 +16,11 @@ use crate::sources::genesys::queries::{AggregateQuery, QUEUE_INTERVALS_BUILTIN};
 use crate::transform::Dataset;
 
 /// Runs the demo.
-pub async fn run(args: DemoArgs, log_format: LogFormat, telemetry: &Telemetry) -> Result<ExitStatus, Error> {
+pub async fn run(
+    args: DemoArgs,
+    log_format: LogFormat,
+    telemetry: &Telemetry,
+) -> Result<ExitStatus, Error> {
     if args.days == 0 || args.days > 366 {
         return Err(Error::Usage("--days must be between 1 and 366".into()));
     }
@@ -27,7 +31,11 @@ pub async fn run(args: DemoArgs, log_format: LogFormat, telemetry: &Telemetry) -
     .await
     .map_err(|e| Error::Runtime(format!("cannot start the simulator: {e}")))?;
     let base = parse_base_url("simulator", &sim.base_url())?;
-    eprintln!("Simulator listening on {} (seed {}).", sim.base_url(), args.seed);
+    eprintln!(
+        "Simulator listening on {} (seed {}).",
+        sim.base_url(),
+        args.seed
+    );
     let yesterday = Utc::now().date_naive() - Days::new(1);
     let first = yesterday - Days::new(u64::from(args.days) - 1);
     let settings = GenesysSettings {
@@ -36,7 +44,11 @@ pub async fn run(args: DemoArgs, log_format: LogFormat, telemetry: &Telemetry) -
         client_id: sim.config().client_id.clone(),
         client_secret: sim.config().client_secret.clone().into(),
         http: ApiClientSettings::default(),
-        queue_intervals_query: AggregateQuery::load(None, "queue_intervals", QUEUE_INTERVALS_BUILTIN)?,
+        queue_intervals_query: AggregateQuery::load(
+            None,
+            "queue_intervals",
+            QUEUE_INTERVALS_BUILTIN,
+        )?,
     };
     let plan = Plan {
         sources: vec![SourcePlan {
@@ -50,11 +62,18 @@ pub async fn run(args: DemoArgs, log_format: LogFormat, telemetry: &Telemetry) -
         concurrency: 4,
         write_mode: WriteMode::Replace,
     };
-    eprintln!("Backfilling queue_intervals {first} to {yesterday} into {} ...", args.output.display());
+    eprintln!(
+        "Backfilling queue_intervals {first} to {yesterday} into {} ...",
+        args.output.display()
+    );
     let summary = pipeline::run(plan, telemetry.progress()).await?;
     let status = report(&summary, log_format);
     sim.shutdown().await;
-    let glob = args.output.join("queue_intervals").join("**").join("*.parquet");
+    let glob = args
+        .output
+        .join("queue_intervals")
+        .join("**")
+        .join("*.parquet");
     let glob = glob.display().to_string().replace('\'', "''");
     let sql = format!(
         "SELECT source, tenant, date, sum(offered) AS offered, sum(answer_count) AS answered, round(sum(handle_seconds_sum) / sum(handle_count), 1) AS aht_seconds FROM read_parquet('{glob}', hive_partitioning = true) GROUP BY ALL ORDER BY date"

@@ -22,7 +22,12 @@ use crate::transform::{self, Dataset};
 #[command(name = "ccetl", version, about, long_about = None)]
 pub struct Cli {
     /// Configuration file.
-    #[arg(long, global = true, env = "CCETL_CONFIG", default_value = "ccetl.toml")]
+    #[arg(
+        long,
+        global = true,
+        env = "CCETL_CONFIG",
+        default_value = "ccetl.toml"
+    )]
     pub config: PathBuf,
     /// Log format on stderr: `text` for people, `json` for schedulers.
     #[arg(long, global = true, env = "CCETL_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
@@ -154,9 +159,20 @@ pub struct SchemaArgs {
 /// Runs a parsed command line and returns the exit status.
 pub fn main(cli: Cli) -> ExitStatus {
     let is_demo = matches!(cli.command, Command::Demo(_));
-    let progress_wanted = matches!(cli.command, Command::Run(_) | Command::Backfill(_) | Command::Demo(_));
-    let telemetry = telemetry::init(cli.log_format, cli.verbose, cli.quiet || (is_demo && cli.verbose == 0), progress_wanted);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let progress_wanted = matches!(
+        cli.command,
+        Command::Run(_) | Command::Backfill(_) | Command::Demo(_)
+    );
+    let telemetry = telemetry::init(
+        cli.log_format,
+        cli.verbose,
+        cli.quiet || (is_demo && cli.verbose == 0),
+        progress_wanted,
+    );
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("ccetl: cannot start the async runtime: {e}");
@@ -182,15 +198,35 @@ async fn dispatch(cli: Cli, telemetry: &telemetry::Telemetry) -> Result<ExitStat
                 date: args.date,
                 lookback_days: args.lookback_days,
             };
-            run_plan(&cli.config, dates, args.selection, WriteMode::Replace, cli.log_format, telemetry).await
+            run_plan(
+                &cli.config,
+                dates,
+                args.selection,
+                WriteMode::Replace,
+                cli.log_format,
+                telemetry,
+            )
+            .await
         }
         Command::Backfill(args) => {
             let dates = DateSelection::Range {
                 from: args.from,
                 to: args.to,
             };
-            let mode = if args.resume { WriteMode::Resume } else { WriteMode::Replace };
-            run_plan(&cli.config, dates, args.selection, mode, cli.log_format, telemetry).await
+            let mode = if args.resume {
+                WriteMode::Resume
+            } else {
+                WriteMode::Replace
+            };
+            run_plan(
+                &cli.config,
+                dates,
+                args.selection,
+                mode,
+                cli.log_format,
+                telemetry,
+            )
+            .await
         }
         Command::Check => check(&cli.config).await,
         Command::Sim(args) => serve_simulator(args).await,
@@ -241,7 +277,10 @@ async fn run_plan(
 /// Prints the summary (stdout) and the failed slices (stderr); returns the exit status.
 pub(crate) fn report(summary: &RunSummary, log_format: LogFormat) -> ExitStatus {
     for f in &summary.failed {
-        eprintln!("ccetl: failed: {} {} {} {}: {}", f.source, f.tenant, f.dataset, f.date, f.error);
+        eprintln!(
+            "ccetl: failed: {} {} {} {}: {}",
+            f.source, f.tenant, f.dataset, f.date, f.error
+        );
     }
     if let Some(e) = &summary.auth_error
         && summary.failed.iter().all(|f| &f.error != e)
@@ -298,16 +337,30 @@ async fn serve_simulator(args: SimArgs) -> Result<ExitStatus, Error> {
         token_ttl: std::time::Duration::from_secs(args.token_ttl_secs.max(1)),
         ..SimConfig::default()
     };
-    let sim = Simulator::start(config)
-        .await
-        .map_err(|e| Error::Runtime(format!("cannot start the simulator on 127.0.0.1:{}: {e}", args.port)))?;
+    let sim = Simulator::start(config).await.map_err(|e| {
+        Error::Runtime(format!(
+            "cannot start the simulator on 127.0.0.1:{}: {e}",
+            args.port
+        ))
+    })?;
     let url = sim.base_url();
-    println!("ccetl simulator listening on {url} (seed {}, {} requests/minute per client)", args.seed, args.rate_limit);
+    println!(
+        "ccetl simulator listening on {url} (seed {}, {} requests/minute per client)",
+        args.seed, args.rate_limit
+    );
     println!("Genesys token endpoint: POST {url}/oauth/token (client credentials, HTTP Basic)");
-    println!("Test credentials (simulator only): client id {} / client secret {}", sim.config().client_id, sim.config().client_secret);
+    println!(
+        "Test credentials (simulator only): client id {} / client secret {}",
+        sim.config().client_id,
+        sim.config().client_secret
+    );
     println!("Use it from ccetl.toml:");
-    println!("  [genesys.sim]\n  login_url = \"{url}\"\n  api_url = \"{url}\"\n  client_id = {{ env = \"GENESYS_CLIENT_ID\" }}\n  client_secret = {{ env = \"GENESYS_CLIENT_SECRET\" }}");
-    println!("Inject faults: curl -X POST {url}/__sim/faults -H 'content-type: application/json' -d '{{\"path\":\"/api/v2/analytics\",\"kind\":\"status\",\"status\":429,\"retry_after\":\"2\",\"count\":3}}'");
+    println!(
+        "  [genesys.sim]\n  login_url = \"{url}\"\n  api_url = \"{url}\"\n  client_id = {{ env = \"GENESYS_CLIENT_ID\" }}\n  client_secret = {{ env = \"GENESYS_CLIENT_SECRET\" }}"
+    );
+    println!(
+        "Inject faults: curl -X POST {url}/__sim/faults -H 'content-type: application/json' -d '{{\"path\":\"/api/v2/analytics\",\"kind\":\"status\",\"status\":429,\"retry_after\":\"2\",\"count\":3}}'"
+    );
     println!("Press Ctrl-C to stop.");
     tokio::signal::ctrl_c()
         .await
@@ -321,14 +374,22 @@ fn schema(args: SchemaArgs) -> Result<ExitStatus, Error> {
         Some(name) => vec![Dataset::parse(name).ok_or_else(|| {
             Error::Usage(format!(
                 "unknown dataset {name:?}; known: {}",
-                Dataset::ALL.iter().map(|d| d.name()).collect::<Vec<_>>().join(", ")
+                Dataset::ALL
+                    .iter()
+                    .map(|d| d.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))
         })?],
         None => Dataset::ALL.to_vec(),
     };
     for dataset in datasets {
         if args.markdown {
-            println!("### `{}`\n\n{}", dataset.name(), transform::markdown_table(dataset));
+            println!(
+                "### `{}`\n\n{}",
+                dataset.name(),
+                transform::markdown_table(dataset)
+            );
         } else {
             println!("{} (partitioned by source, tenant, date):", dataset.name());
             for c in dataset.columns() {

@@ -73,15 +73,19 @@ pub fn init(format: LogFormat, verbose: u8, quiet: bool, progress_wanted: bool) 
     let progress: Arc<dyn Progress> = if progress_wanted && terminal && format == LogFormat::Text {
         let bar = ProgressBar::new(0);
         bar.set_style(
-            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} slices  {msg}  (eta {eta})")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} slices  {msg}  (eta {eta})",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         let _ = BAR.set(bar.clone());
         Arc::new(BarProgress(bar))
     } else {
         Arc::new(NoProgress)
     };
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(|| BarAwareStderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(|| BarAwareStderr);
     let _ = match format {
         LogFormat::Json => builder.json().with_current_span(false).try_init(),
         LogFormat::Text => builder.with_ansi(terminal).with_target(false).try_init(),

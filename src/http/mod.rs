@@ -122,7 +122,9 @@ impl ApiError {
     /// Whether another attempt may succeed.
     pub fn is_retryable(&self) -> bool {
         match self {
-            ApiError::RateLimited { .. } | ApiError::ServerError { .. } | ApiError::Transport { .. } => true,
+            ApiError::RateLimited { .. }
+            | ApiError::ServerError { .. }
+            | ApiError::Transport { .. } => true,
             ApiError::Malformed { truncated, .. } => *truncated,
             _ => false,
         }
@@ -377,11 +379,14 @@ impl ApiClient {
         body: Option<&[u8]>,
         reauthed: &AtomicBool,
     ) -> Result<T, ApiError> {
-        let mut url = self.base.join(path.trim_start_matches('/')).map_err(|e| ApiError::Transport {
-            method: method.to_string(),
-            path: path.into(),
-            reason: format!("invalid URL: {e}"),
-        })?;
+        let mut url =
+            self.base
+                .join(path.trim_start_matches('/'))
+                .map_err(|e| ApiError::Transport {
+                    method: method.to_string(),
+                    path: path.into(),
+                    reason: format!("invalid URL: {e}"),
+                })?;
         if !query.is_empty() {
             url.query_pairs_mut()
                 .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
@@ -442,7 +447,11 @@ impl ApiClient {
                         }));
                     }
                     RequestStats::inc(&self.stats.reauths);
-                    tracing::info!(vendor = self.vendor, path, "API answered 401; renewing the token once.");
+                    tracing::info!(
+                        vendor = self.vendor,
+                        path,
+                        "API answered 401; renewing the token once."
+                    );
                     self.tokens.invalidate(token.generation()).await;
                     continue;
                 }
@@ -553,10 +562,51 @@ mod tests {
     fn only_transient_errors_are_retryable() {
         let m = || "POST".to_string();
         let p = || "/x".to_string();
-        assert!(ApiError::ServerError { method: m(), path: p(), status: 503, message: String::new() }.is_retryable());
-        assert!(ApiError::RateLimited { method: m(), path: p(), retry_after: Duration::from_secs(1) }.is_retryable());
-        assert!(!ApiError::Rejected { method: m(), path: p(), status: 400, code: String::new(), message: String::new(), context: String::new() }.is_retryable());
-        assert!(!ApiError::Malformed { method: m(), path: p(), reason: String::new(), truncated: false }.is_retryable());
-        assert!(ApiError::Malformed { method: m(), path: p(), reason: String::new(), truncated: true }.is_retryable());
+        assert!(
+            ApiError::ServerError {
+                method: m(),
+                path: p(),
+                status: 503,
+                message: String::new()
+            }
+            .is_retryable()
+        );
+        assert!(
+            ApiError::RateLimited {
+                method: m(),
+                path: p(),
+                retry_after: Duration::from_secs(1)
+            }
+            .is_retryable()
+        );
+        assert!(
+            !ApiError::Rejected {
+                method: m(),
+                path: p(),
+                status: 400,
+                code: String::new(),
+                message: String::new(),
+                context: String::new()
+            }
+            .is_retryable()
+        );
+        assert!(
+            !ApiError::Malformed {
+                method: m(),
+                path: p(),
+                reason: String::new(),
+                truncated: false
+            }
+            .is_retryable()
+        );
+        assert!(
+            ApiError::Malformed {
+                method: m(),
+                path: p(),
+                reason: String::new(),
+                truncated: true
+            }
+            .is_retryable()
+        );
     }
 }

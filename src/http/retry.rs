@@ -65,7 +65,7 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
 
 fn parse_seconds(value: &str) -> Option<Duration> {
     let secs: f64 = value.trim().parse().ok()?;
-    if secs.is_finite() && secs >= 0.0 && secs < 1e9 {
+    if (0.0..1e9).contains(&secs) {
         Some(Duration::from_secs_f64(secs))
     } else {
         None
@@ -80,10 +80,13 @@ mod tests {
     #[test]
     fn retried_statuses_are_pinned() {
         // Any change to the retry policy shows up as a diff here.
-        let retried: Vec<String> = [200, 204, 400, 401, 403, 404, 408, 409, 413, 415, 422, 429, 500, 501, 502, 503, 504, 599]
-            .into_iter()
-            .map(|s| format!("{s}: {:?}", classify(s)))
-            .collect();
+        let retried: Vec<String> = [
+            200, 204, 400, 401, 403, 404, 408, 409, 413, 415, 422, 429, 500, 501, 502, 503, 504,
+            599,
+        ]
+        .into_iter()
+        .map(|s| format!("{s}: {:?}", classify(s)))
+        .collect();
         insta::assert_snapshot!(retried.join("\n"));
     }
 
@@ -98,7 +101,10 @@ mod tests {
     fn retry_after_seconds_fraction_and_date() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_784_000_000);
         assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
-        assert_eq!(parse_retry_after(" 1.5 ", now), Some(Duration::from_millis(1500)));
+        assert_eq!(
+            parse_retry_after(" 1.5 ", now),
+            Some(Duration::from_millis(1500))
+        );
         let date = httpdate::fmt_http_date(now + Duration::from_secs(30));
         assert_eq!(parse_retry_after(&date, now), Some(Duration::from_secs(30)));
         // A date in the past means: retry now.

@@ -90,19 +90,33 @@ impl SimConversation {
 
     /// talk + hold + after-call work, ms (0 unless answered).
     pub fn handle_ms(&self) -> u64 {
-        if self.answered() { self.talk_ms + self.hold_ms + self.acw_ms } else { 0 }
+        if self.answered() {
+            self.talk_ms + self.hold_ms + self.acw_ms
+        } else {
+            0
+        }
     }
 }
 
 /// Relative arrivals per hour of the day (UTC), a typical business-day curve.
-const HOURLY_WEIGHTS: [u32; 24] = [2, 1, 1, 1, 1, 2, 4, 8, 14, 18, 20, 19, 17, 18, 19, 17, 14, 11, 8, 6, 5, 4, 3, 2];
+const HOURLY_WEIGHTS: [u32; 24] = [
+    2, 1, 1, 1, 1, 2, 4, 8, 14, 18, 20, 19, 17, 18, 19, 17, 14, 11, 8, 6, 5, 4, 3, 2,
+];
 
 fn uuid(rng: &mut ChaCha8Rng) -> String {
     let v: u128 = rng.r#gen();
     // RFC 4122 version 4 / variant 1 bits, so the ids look like the real thing.
-    let v = (v & !(0xF000u128 << 64) | (0x4000u128 << 64)) & !(0xC000u128 << 48) | (0x8000u128 << 48);
+    let v =
+        (v & !(0xF000u128 << 64) | (0x4000u128 << 64)) & !(0xC000u128 << 48) | (0x8000u128 << 48);
     let h = format!("{v:032x}");
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 fn exp_ms(rng: &mut ChaCha8Rng, mean_ms: f64) -> u64 {
@@ -123,11 +137,18 @@ impl Generator {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let names = ["Sales", "Support", "Billing", "Retention"];
         let volumes = [260, 380, 160, 90];
-        let first = ["Ana", "Ben", "Chloé", "Dev", "Elif", "Femi", "Grace", "Hugo", "Ines", "Jun", "Kofi", "Lena"];
+        let first = [
+            "Ana", "Ben", "Chloé", "Dev", "Elif", "Femi", "Grace", "Hugo", "Ines", "Jun", "Kofi",
+            "Lena",
+        ];
         let agents: Vec<SimAgent> = (0..24)
             .map(|i| SimAgent {
                 id: uuid(&mut rng),
-                name: format!("{} {}", first[i % first.len()], (b'A' + (i / first.len()) as u8) as char),
+                name: format!(
+                    "{} {}",
+                    first[i % first.len()],
+                    (b'A' + (i / first.len()) as u8) as char
+                ),
             })
             .collect();
         let queues = names
@@ -166,15 +187,22 @@ impl Generator {
     /// Conversations that started on a UTC day, ordered by start.
     pub fn conversations_on(&self, day: NaiveDate) -> Vec<SimConversation> {
         let day_number = day.num_days_from_ce() as u64;
-        let mut rng = ChaCha8Rng::seed_from_u64(self.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ day_number.wrapping_mul(0xD1B5_4A32_D192_ED03));
+        let mut rng = ChaCha8Rng::seed_from_u64(
+            self.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                ^ day_number.wrapping_mul(0xD1B5_4A32_D192_ED03),
+        );
         let weekend = matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
-        let day_start = day.and_hms_opt(0, 0, 0).map(|d| d.and_utc()).unwrap_or_default();
+        let day_start = day
+            .and_hms_opt(0, 0, 0)
+            .map(|d| d.and_utc())
+            .unwrap_or_default();
         let total_weight: u32 = HOURLY_WEIGHTS.iter().sum();
         let mut out = Vec::new();
         for (q, queue) in self.org.queues.iter().enumerate() {
             for (m, media) in MEDIA_TYPES.iter().enumerate() {
                 let share = [1.0, 0.4, 0.15, 0.25][m];
-                let mut volume = queue.daily_voice as f64 * share * if weekend { 0.45 } else { 1.0 };
+                let mut volume =
+                    queue.daily_voice as f64 * share * if weekend { 0.45 } else { 1.0 };
                 // +-10 % day-to-day noise
                 volume *= rng.gen_range(0.9..1.1);
                 let n = volume.round() as u32;
@@ -195,7 +223,13 @@ impl Generator {
         out
     }
 
-    fn conversation(&self, rng: &mut ChaCha8Rng, q: usize, media: &'static str, start: DateTime<Utc>) -> SimConversation {
+    fn conversation(
+        &self,
+        rng: &mut ChaCha8Rng,
+        q: usize,
+        media: &'static str,
+        start: DateTime<Utc>,
+    ) -> SimConversation {
         let queue = &self.org.queues[q];
         let (wait_mean, talk_mean) = match media {
             "voice" => (35_000.0, 240_000.0),
@@ -204,13 +238,18 @@ impl Generator {
             _ => (120_000.0, 360_000.0),
         };
         let mut wait_ms = exp_ms(rng, wait_mean).max(500);
-        let patience = if media == "email" { u64::MAX } else { exp_ms(rng, 150_000.0).max(2_000) };
+        let patience = if media == "email" {
+            u64::MAX
+        } else {
+            exp_ms(rng, 150_000.0).max(2_000)
+        };
         let abandoned = patience < wait_ms;
         if abandoned {
             wait_ms = patience;
         }
         let id = uuid(rng);
-        let ani = (media == "voice").then(|| format!("tel:+1555{:07}", rng.gen_range(0..10_000_000u32)));
+        let ani =
+            (media == "voice").then(|| format!("tel:+1555{:07}", rng.gen_range(0..10_000_000u32)));
         if abandoned {
             return SimConversation {
                 id,
@@ -232,10 +271,15 @@ impl Generator {
         }
         let agent = queue.agents[rng.gen_range(0..queue.agents.len())];
         let talk_ms = 20_000 + exp_ms(rng, talk_mean);
-        let hold_ms = if media == "voice" && rng.gen_bool(0.25) { rng.gen_range(5_000..120_000) } else { 0 };
+        let hold_ms = if media == "voice" && rng.gen_bool(0.25) {
+            rng.gen_range(5_000..120_000)
+        } else {
+            0
+        };
         let acw_ms = rng.gen_range(5_000..90_000);
         let transferred = rng.gen_bool(0.07);
-        let wrap_up_code = Some(self.org.wrap_up_codes[rng.gen_range(0..self.org.wrap_up_codes.len())].clone());
+        let wrap_up_code =
+            Some(self.org.wrap_up_codes[rng.gen_range(0..self.org.wrap_up_codes.len())].clone());
         SimConversation {
             id,
             start,
@@ -256,11 +300,19 @@ impl Generator {
     }
 
     /// Conversations that started in `[start, end)`, ordered by start.
-    pub fn conversations_between(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<SimConversation> {
+    pub fn conversations_between(
+        &self,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Vec<SimConversation> {
         let mut out = Vec::new();
         let mut day = start.date_naive();
         while day.and_hms_opt(0, 0, 0).map(|d| d.and_utc()).unwrap_or(end) < end {
-            out.extend(self.conversations_on(day).into_iter().filter(|c| c.start >= start && c.start < end));
+            out.extend(
+                self.conversations_on(day)
+                    .into_iter()
+                    .filter(|c| c.start >= start && c.start < end),
+            );
             match day.checked_add_days(Days::new(1)) {
                 Some(next) => day = next,
                 None => break,
@@ -280,7 +332,11 @@ mod tests {
         let a = Generator::new(7).conversations_on(day);
         let b = Generator::new(7).conversations_on(day);
         assert_eq!(a.len(), b.len());
-        assert!(a.iter().zip(&b).all(|(x, y)| x.id == y.id && x.start == y.start && x.wait_ms == y.wait_ms));
+        assert!(
+            a.iter()
+                .zip(&b)
+                .all(|(x, y)| x.id == y.id && x.start == y.start && x.wait_ms == y.wait_ms)
+        );
         let c = Generator::new(8).conversations_on(day);
         assert_ne!(a[0].id, c[0].id);
     }
@@ -295,7 +351,11 @@ mod tests {
         assert!(abandoned > 0 && abandoned < convs.len() / 3);
         assert!(convs.iter().all(|c| c.start.date_naive() == day));
         // some conversations run past midnight or at least into the evening
-        assert!(convs.iter().any(|c| c.start.format("%H").to_string() == "23"));
+        assert!(
+            convs
+                .iter()
+                .any(|c| c.start.format("%H").to_string() == "23")
+        );
     }
 
     #[test]
@@ -305,7 +365,15 @@ mod tests {
         let end = "2026-11-18T02:00:00Z".parse::<DateTime<Utc>>().unwrap();
         let convs = g.conversations_between(start, end);
         assert!(convs.iter().all(|c| c.start >= start && c.start < end));
-        assert!(convs.iter().any(|c| c.start.date_naive() == start.date_naive()));
-        assert!(convs.iter().any(|c| c.start.date_naive() == end.date_naive()));
+        assert!(
+            convs
+                .iter()
+                .any(|c| c.start.date_naive() == start.date_naive())
+        );
+        assert!(
+            convs
+                .iter()
+                .any(|c| c.start.date_naive() == end.date_naive())
+        );
     }
 }

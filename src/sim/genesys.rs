@@ -17,36 +17,109 @@ use serde_json::{Map, Value, json};
 use super::generator::{Generator, SimConversation};
 use super::{SimState, error_response};
 
-pub(super) const CONVERSATION_AGGREGATES_PATH: &str = "/api/v2/analytics/conversations/aggregates/query";
+pub(super) const CONVERSATION_AGGREGATES_PATH: &str =
+    "/api/v2/analytics/conversations/aggregates/query";
 
 /// Metrics the simulator computes.
 const MODELLED_METRICS: &[&str] = &[
-    "nOffered", "nConnected", "nTransferred", "nOverSla", "tAnswered", "tAbandon", "tWait", "tAcd", "tTalk", "tHeld",
-    "tAcw", "tHandle",
+    "nOffered",
+    "nConnected",
+    "nTransferred",
+    "nOverSla",
+    "tAnswered",
+    "tAbandon",
+    "tWait",
+    "tAcd",
+    "tTalk",
+    "tHeld",
+    "tAcw",
+    "tHandle",
 ];
 
 /// Real metric names the simulator accepts but has no data for (reference/genesys.md §2.3).
 const OTHER_KNOWN_METRICS: &[&str] = &[
-    "nBlindTransferred", "nBotInteractions", "nCobrowseSessions", "nConsult", "nConsultTransferred", "nError",
-    "nOutbound", "nOutboundAbandoned", "nOutboundAttempted", "nOutboundConnected", "nStateTransitionError",
-    "oExternalMediaCount", "oMediaCount", "oMessageCount", "oMessageSegmentCount", "oMessageTurn", "oServiceLevel",
-    "oServiceTarget", "tActiveCallback", "tActiveCallbackComplete", "tAgentResponseTime", "tAlert",
-    "tAverageAgentResponseTime", "tAverageCustomerResponseTime", "tBarging", "tCoaching", "tCoachingComplete",
-    "tConnected", "tContacting", "tDialing", "tFirstConnect", "tFirstDial", "tFirstEngagement", "tFirstResponse",
-    "tFlowOut", "tHeldComplete", "tIvr", "tMonitoring", "tMonitoringComplete", "tNotResponding", "tPark",
-    "tParkComplete", "tShortAbandon", "tTalkComplete", "tUserResponseTime", "tVoicemail", "nAgentDeclined",
-    "nAlertExpired", "nCallbackAttempts", "nCallbackOverSla", "nCallbackScheduled", "nCfcOffered", "nConversations",
+    "nBlindTransferred",
+    "nBotInteractions",
+    "nCobrowseSessions",
+    "nConsult",
+    "nConsultTransferred",
+    "nError",
+    "nOutbound",
+    "nOutboundAbandoned",
+    "nOutboundAttempted",
+    "nOutboundConnected",
+    "nStateTransitionError",
+    "oExternalMediaCount",
+    "oMediaCount",
+    "oMessageCount",
+    "oMessageSegmentCount",
+    "oMessageTurn",
+    "oServiceLevel",
+    "oServiceTarget",
+    "tActiveCallback",
+    "tActiveCallbackComplete",
+    "tAgentResponseTime",
+    "tAlert",
+    "tAverageAgentResponseTime",
+    "tAverageCustomerResponseTime",
+    "tBarging",
+    "tCoaching",
+    "tCoachingComplete",
+    "tConnected",
+    "tContacting",
+    "tDialing",
+    "tFirstConnect",
+    "tFirstDial",
+    "tFirstEngagement",
+    "tFirstResponse",
+    "tFlowOut",
+    "tHeldComplete",
+    "tIvr",
+    "tMonitoring",
+    "tMonitoringComplete",
+    "tNotResponding",
+    "tPark",
+    "tParkComplete",
+    "tShortAbandon",
+    "tTalkComplete",
+    "tUserResponseTime",
+    "tVoicemail",
+    "nAgentDeclined",
+    "nAlertExpired",
+    "nCallbackAttempts",
+    "nCallbackOverSla",
+    "nCallbackScheduled",
+    "nCfcOffered",
+    "nConversations",
     "nTakeover",
 ];
 
 /// `groupBy` / filter dimensions the simulator knows.
 const DIMENSIONS: &[&str] = &[
-    "queueId", "mediaType", "userId", "direction", "originatingDirection", "wrapUpCode", "conversationId", "ani", "dnis",
+    "queueId",
+    "mediaType",
+    "userId",
+    "direction",
+    "originatingDirection",
+    "wrapUpCode",
+    "conversationId",
+    "ani",
+    "dnis",
 ];
 
 const QUERY_FIELDS: &[&str] = &[
-    "interval", "granularity", "timeZone", "groupBy", "filter", "metrics", "flattenMultivaluedDimensions", "views",
-    "alternateTimeDimension", "queryType", "sortMetric", "limit",
+    "interval",
+    "granularity",
+    "timeZone",
+    "groupBy",
+    "filter",
+    "metrics",
+    "flattenMultivaluedDimensions",
+    "views",
+    "alternateTimeDimension",
+    "queryType",
+    "sortMetric",
+    "limit",
 ];
 
 /// Service-level threshold of `nOverSla`.
@@ -58,28 +131,56 @@ fn bad(message: impl Into<String>) -> QueryError {
     ("bad.request", message.into())
 }
 
-pub(super) async fn token(State(state): State<Arc<SimState>>, headers: HeaderMap, body: Bytes) -> Response {
+pub(super) async fn token(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     state.lock().stats.token_requests += 1;
     let form: BTreeMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
     let oauth_error = |status: StatusCode, error: &str, description: &str| {
         (status, axum::Json(json!({"error": error, "description": description, "error_description": description}))).into_response()
     };
     if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
-        return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "grant_type must be client_credentials");
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "grant_type must be client_credentials",
+        );
     }
     let from_basic = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Basic "))
-        .and_then(|b64| base64::engine::general_purpose::STANDARD.decode(b64.trim()).ok())
+        .and_then(|b64| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b64.trim())
+                .ok()
+        })
         .and_then(|raw| String::from_utf8(raw).ok())
-        .and_then(|pair| pair.split_once(':').map(|(id, secret)| (form_decode(id), form_decode(secret))));
-    let credentials = from_basic.or_else(|| Some((form.get("client_id")?.clone(), form.get("client_secret")?.clone())));
+        .and_then(|pair| {
+            pair.split_once(':')
+                .map(|(id, secret)| (form_decode(id), form_decode(secret)))
+        });
+    let credentials = from_basic.or_else(|| {
+        Some((
+            form.get("client_id")?.clone(),
+            form.get("client_secret")?.clone(),
+        ))
+    });
     let Some((id, secret)) = credentials else {
-        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "client authentication required");
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "client authentication required",
+        );
     };
     if id != state.config.client_id || secret != state.config.client_secret {
-        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "client not found or secret invalid");
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "client not found or secret invalid",
+        );
     }
     let access_token = state.issue_token(&id);
     axum::Json(json!({
@@ -98,7 +199,11 @@ fn form_decode(text: &str) -> String {
     decoded.unwrap_or_else(|| text.to_string())
 }
 
-pub(super) async fn conversation_aggregates(State(state): State<Arc<SimState>>, headers: HeaderMap, body: Bytes) -> Response {
+pub(super) async fn conversation_aggregates(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     state.lock().stats.api_requests += 1;
     let client = match state.authorize(&headers) {
         Ok(c) => c,
@@ -117,7 +222,9 @@ pub(super) async fn conversation_aggregates(State(state): State<Arc<SimState>>, 
 }
 
 fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 /// ISO-8601 duration with days, hours, minutes, seconds (`P1D`, `PT30M`, `PT1H30M`).
@@ -205,23 +312,38 @@ struct Predicate {
 
 impl Filter {
     fn compile(value: &Value, depth: usize) -> Result<Filter, QueryError> {
-        let obj = value.as_object().ok_or_else(|| bad("filter must be an object"))?;
+        let obj = value
+            .as_object()
+            .ok_or_else(|| bad("filter must be an object"))?;
         let all = match obj.get("type").and_then(Value::as_str) {
             Some("and") => true,
             Some("or") => false,
             _ => return Err(bad("filter.type must be \"and\" or \"or\"")),
         };
         let mut predicates = Vec::new();
-        for p in obj.get("predicates").and_then(Value::as_array).into_iter().flatten() {
+        for p in obj
+            .get("predicates")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let kind = p.get("type").and_then(Value::as_str).unwrap_or("dimension");
             if kind != "dimension" {
-                return Err(bad(format!("the simulator supports dimension predicates only, not {kind}")));
+                return Err(bad(format!(
+                    "the simulator supports dimension predicates only, not {kind}"
+                )));
             }
-            let dimension = p.get("dimension").and_then(Value::as_str).ok_or_else(|| bad("predicate.dimension is required"))?;
+            let dimension = p
+                .get("dimension")
+                .and_then(Value::as_str)
+                .ok_or_else(|| bad("predicate.dimension is required"))?;
             if !DIMENSIONS.contains(&dimension) {
                 return Err(bad(format!("Invalid dimension: {dimension}")));
             }
-            let operator = p.get("operator").and_then(Value::as_str).unwrap_or("matches");
+            let operator = p
+                .get("operator")
+                .and_then(Value::as_str)
+                .unwrap_or("matches");
             if !["matches", "exists", "notExists"].contains(&operator) {
                 return Err(bad(format!("Invalid operator: {operator}")));
             }
@@ -244,7 +366,11 @@ impl Filter {
                 clauses.push(Filter::compile(c, depth + 1)?);
             }
         }
-        Ok(Filter { all, predicates, clauses })
+        Ok(Filter {
+            all,
+            predicates,
+            clauses,
+        })
     }
 
     fn matches(&self, generator: &Generator, c: &SimConversation) -> bool {
@@ -260,9 +386,16 @@ impl Filter {
                 }
             })
             .chain(self.clauses.iter().map(|f| f.matches(generator, c)));
-        if self.all { results.all(|r| r) } else { results.any(|r| r) }
+        if self.all {
+            results.all(|r| r)
+        } else {
+            results.any(|r| r)
+        }
     }
 }
+
+/// `groupBy` dimension → value, in `groupBy` order.
+type GroupKey = Vec<(String, String)>;
 
 #[derive(Default)]
 struct Accumulator {
@@ -279,13 +412,25 @@ fn format_instant(t: DateTime<Utc>) -> String {
 
 /// Validates a `ConversationAggregationQuery` and computes its answer.
 fn aggregate(generator: &Generator, body: &[u8]) -> Result<Value, QueryError> {
-    let query: Value = serde_json::from_slice(body).map_err(|e| bad(format!("Unable to parse the request body: {e}")))?;
-    let obj = query.as_object().ok_or_else(|| bad("The request body must be a JSON object."))?;
+    let query: Value = serde_json::from_slice(body)
+        .map_err(|e| bad(format!("Unable to parse the request body: {e}")))?;
+    let obj = query
+        .as_object()
+        .ok_or_else(|| bad("The request body must be a JSON object."))?;
     if let Some(unknown) = obj.keys().find(|k| !QUERY_FIELDS.contains(&k.as_str())) {
         return Err(bad(format!("Unrecognized field \"{unknown}\"")));
     }
-    let interval = obj.get("interval").and_then(Value::as_str).ok_or_else(|| bad("interval is required"))?;
-    let invalid_date = || ("invalid.date", "Dates must be specified as ISO-8601 strings. For example: yyyy-MM-ddTHH:mm:ss.SSSZ".to_string());
+    let interval = obj
+        .get("interval")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("interval is required"))?;
+    let invalid_date = || {
+        (
+            "invalid.date",
+            "Dates must be specified as ISO-8601 strings. For example: yyyy-MM-ddTHH:mm:ss.SSSZ"
+                .to_string(),
+        )
+    };
     let (start, end) = interval
         .split_once('/')
         .and_then(|(a, b)| Some((parse_instant(a)?, parse_instant(b)?)))
@@ -321,7 +466,9 @@ fn aggregate(generator: &Generator, body: &[u8]) -> Result<Value, QueryError> {
     if let Some(kind) = obj.get("queryType").and_then(Value::as_str)
         && kind != "groupBy"
     {
-        return Err(bad(format!("the simulator supports queryType groupBy only, not {kind}")));
+        return Err(bad(format!(
+            "the simulator supports queryType groupBy only, not {kind}"
+        )));
     }
     let group_by: Vec<&str> = obj
         .get("groupBy")
@@ -333,10 +480,13 @@ fn aggregate(generator: &Generator, body: &[u8]) -> Result<Value, QueryError> {
             return Err(bad(format!("Invalid groupBy dimension: {d}")));
         }
     }
-    let filter = obj.get("filter").map(|f| Filter::compile(f, 0)).transpose()?;
+    let filter = obj
+        .get("filter")
+        .map(|f| Filter::compile(f, 0))
+        .transpose()?;
 
     let granularity_ms = granularity.num_milliseconds();
-    let mut groups: BTreeMap<Vec<(String, String)>, BTreeMap<i64, Vec<Accumulator>>> = BTreeMap::new();
+    let mut groups: BTreeMap<GroupKey, BTreeMap<i64, Vec<Accumulator>>> = BTreeMap::new();
     for c in generator.conversations_between(start, end) {
         if filter.as_ref().is_some_and(|f| !f.matches(generator, &c)) {
             continue;
@@ -392,12 +542,19 @@ fn aggregate(generator: &Generator, body: &[u8]) -> Result<Value, QueryError> {
             }
         }
         if !data.is_empty() {
-            let group: Map<String, Value> = key.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+            let group: Map<String, Value> = key
+                .into_iter()
+                .map(|(k, v)| (k, Value::String(v)))
+                .collect();
             results.push(json!({"group": group, "data": data}));
         }
     }
     // Null members are omitted by the real API: no data, no `results`.
-    if results.is_empty() { Ok(json!({})) } else { Ok(json!({ "results": results })) }
+    if results.is_empty() {
+        Ok(json!({}))
+    } else {
+        Ok(json!({ "results": results }))
+    }
 }
 
 #[cfg(test)]
@@ -419,9 +576,20 @@ mod tests {
     fn validation_errors_are_genesys_style_reasons() {
         let g = Generator::new(1);
         let err = |body: &str| aggregate(&g, body.as_bytes()).unwrap_err();
-        assert_eq!(err(r#"{"interval":"yesterday","metrics":["nOffered"]}"#).0, "invalid.date");
-        assert!(err(r#"{"interval":"2026-11-20T00:00:00Z/2026-11-21T00:00:00Z","metrics":["nFoo"]}"#).1.contains("nFoo"));
-        assert!(err(r#"{"interval":"2026-11-20T00:00:00Z/2026-11-21T00:00:00Z","metrics":[]}"#).1.contains("metrics"));
+        assert_eq!(
+            err(r#"{"interval":"yesterday","metrics":["nOffered"]}"#).0,
+            "invalid.date"
+        );
+        assert!(
+            err(r#"{"interval":"2026-11-20T00:00:00Z/2026-11-21T00:00:00Z","metrics":["nFoo"]}"#)
+                .1
+                .contains("nFoo")
+        );
+        assert!(
+            err(r#"{"interval":"2026-11-20T00:00:00Z/2026-11-21T00:00:00Z","metrics":[]}"#)
+                .1
+                .contains("metrics")
+        );
         assert!(err(r#"{"interval":"2026-11-20T00:00:00Z/2026-11-21T00:00:00Z","metrics":["nOffered"],"groupBy":["planet"]}"#).1.contains("planet"));
     }
 
@@ -429,10 +597,21 @@ mod tests {
     fn filters_and_grouping_partition_the_conversations() {
         let g = Generator::new(3);
         let body = |filter: &str| {
-            format!(r#"{{"interval":"2026-11-20T00:00:00.000Z/2026-11-21T00:00:00.000Z","granularity":"P1D","groupBy":["mediaType"],"metrics":["nOffered"]{filter}}}"#)
+            format!(
+                r#"{{"interval":"2026-11-20T00:00:00.000Z/2026-11-21T00:00:00.000Z","granularity":"P1D","groupBy":["mediaType"],"metrics":["nOffered"]{filter}}}"#
+            )
         };
         let total = |v: &Value| -> u64 {
-            v["results"].as_array().unwrap().iter().map(|r| r["data"][0]["metrics"][0]["stats"]["count"].as_u64().unwrap()).sum()
+            v["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    r["data"][0]["metrics"][0]["stats"]["count"]
+                        .as_u64()
+                        .unwrap()
+                })
+                .sum()
         };
         let all = aggregate(&g, body("").as_bytes()).unwrap();
         let voice = aggregate(&g, body(r#","filter":{"type":"and","predicates":[{"dimension":"mediaType","value":"voice"}]}"#).as_bytes()).unwrap();

@@ -6,6 +6,9 @@
 //! from the seeded [`generator`], enforces a per-client rate limit (429 with `Retry-After` and the
 //! `inin-ratelimit-*` headers) and injects faults on request ([`Fault`]).
 
+// Handlers answer errors as ready-made responses; boxing them would only add noise.
+#![allow(clippy::result_large_err)]
+
 pub mod generator;
 mod genesys;
 
@@ -172,27 +175,45 @@ impl SimState {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
             .unwrap_or_default();
-        let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(nanos ^ inner.token_counter);
-        let token = format!("sim-{:x}-{:032x}", inner.token_counter, rand::Rng::r#gen::<u128>(&mut rng));
+        let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(
+            nanos ^ inner.token_counter,
+        );
+        let token = format!(
+            "sim-{:x}-{:032x}",
+            inner.token_counter,
+            rand::Rng::r#gen::<u128>(&mut rng)
+        );
         let expires = Instant::now() + self.config.token_ttl;
-        inner.tokens.insert(token.clone(), (client_id.to_string(), expires));
+        inner
+            .tokens
+            .insert(token.clone(), (client_id.to_string(), expires));
         token
     }
 
     /// The client id behind a bearer token, or the 401 to answer.
     fn authorize(&self, headers: &HeaderMap) -> Result<String, Response> {
-        let Some(value) = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
+        let Some(value) = headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+        else {
             return Err(error_response(
                 StatusCode::UNAUTHORIZED,
                 "authentication.required",
                 "No authentication bearer token specified in authorization header.",
             ));
         };
-        let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).unwrap_or("");
+        let token = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .unwrap_or("");
         let inner = self.lock();
         match inner.tokens.get(token) {
             Some((client, expires)) if *expires > Instant::now() => Ok(client.clone()),
-            _ => Err(error_response(StatusCode::UNAUTHORIZED, "bad.credentials", "Invalid login credentials.")),
+            _ => Err(error_response(
+                StatusCode::UNAUTHORIZED,
+                "bad.credentials",
+                "Invalid login credentials.",
+            )),
         }
     }
 
@@ -201,7 +222,13 @@ impl SimState {
         let mut inner = self.lock();
         let now = Instant::now();
         let window = self.config.rate_window;
-        let entry = inner.windows.entry(client.to_string()).or_insert(RateWindow { started: now, count: 0 });
+        let entry = inner
+            .windows
+            .entry(client.to_string())
+            .or_insert(RateWindow {
+                started: now,
+                count: 0,
+            });
         if now.duration_since(entry.started) >= window {
             entry.started = now;
             entry.count = 0;
@@ -216,8 +243,16 @@ impl SimState {
                 h.insert(k, v);
             }
         };
-        set(&mut headers, "inin-ratelimit-allowed", self.config.rate_limit.to_string());
-        set(&mut headers, "inin-ratelimit-count", count.min(self.config.rate_limit).to_string());
+        set(
+            &mut headers,
+            "inin-ratelimit-allowed",
+            self.config.rate_limit.to_string(),
+        );
+        set(
+            &mut headers,
+            "inin-ratelimit-count",
+            count.min(self.config.rate_limit).to_string(),
+        );
         set(&mut headers, "inin-ratelimit-reset", reset_secs.to_string());
         if count > self.config.rate_limit {
             inner.stats.throttled += 1;
@@ -257,13 +292,20 @@ fn fastish_id() -> u32 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
-async fn faults_and_log(State(state): State<Arc<SimState>>, request: Request, next: Next) -> Response {
+async fn faults_and_log(
+    State(state): State<Arc<SimState>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let method = request.method().to_string();
     let path = request.uri().path().to_string();
     let at = Instant::now();
     let fault = {
         let mut inner = state.lock();
-        let position = inner.faults.iter().position(|f| path.starts_with(&f.path) && f.count > 0);
+        let position = inner
+            .faults
+            .iter()
+            .position(|f| path.starts_with(&f.path) && f.count > 0);
         position.map(|i| {
             inner.stats.faults_fired += 1;
             let fault = inner.faults[i].clone();
@@ -275,7 +317,11 @@ async fn faults_and_log(State(state): State<Arc<SimState>>, request: Request, ne
         })
     };
     let response = match fault.map(|f| f.kind) {
-        Some(FaultKind::Status { status, retry_after, message }) => {
+        Some(FaultKind::Status {
+            status,
+            retry_after,
+            message,
+        }) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let code = match status.as_u16() {
                 429 => "too.many.requests",
@@ -285,15 +331,22 @@ async fn faults_and_log(State(state): State<Arc<SimState>>, request: Request, ne
                 _ if status.is_server_error() => "internal.server.error",
                 _ => "bad.request",
             };
-            let mut response = error_response(status, code, message.as_deref().unwrap_or("Injected fault."));
+            let mut response = error_response(
+                status,
+                code,
+                message.as_deref().unwrap_or("Injected fault."),
+            );
             if let Some(v) = retry_after.and_then(|v| HeaderValue::from_str(&v).ok()) {
                 response.headers_mut().insert("retry-after", v);
             }
             response
         }
-        Some(FaultKind::MalformedJson) => {
-            (StatusCode::OK, [("content-type", "application/json")], Body::from("{\"results\": [ {\"group\": ")).into_response()
-        }
+        Some(FaultKind::MalformedJson) => (
+            StatusCode::OK,
+            [("content-type", "application/json")],
+            Body::from("{\"results\": [ {\"group\": "),
+        )
+            .into_response(),
         Some(FaultKind::Delay { ms }) => {
             tokio::time::sleep(Duration::from_millis(ms)).await;
             next.run(request).await
@@ -317,7 +370,10 @@ async fn faults_and_log(State(state): State<Arc<SimState>>, request: Request, ne
     response
 }
 
-async fn add_fault(State(state): State<Arc<SimState>>, axum::Json(fault): axum::Json<Fault>) -> StatusCode {
+async fn add_fault(
+    State(state): State<Arc<SimState>>,
+    axum::Json(fault): axum::Json<Fault>,
+) -> StatusCode {
     state.lock().faults.push(fault);
     StatusCode::NO_CONTENT
 }
@@ -327,17 +383,27 @@ async fn stats(State(state): State<Arc<SimState>>) -> axum::Json<SimStats> {
 }
 
 async fn not_found() -> Response {
-    error_response(StatusCode::NOT_FOUND, "not.found", "The requested resource was not found.")
+    error_response(
+        StatusCode::NOT_FOUND,
+        "not.found",
+        "The requested resource was not found.",
+    )
 }
 
 fn router(state: Arc<SimState>) -> Router {
     Router::new()
         .route("/oauth/token", post(genesys::token))
-        .route(genesys::CONVERSATION_AGGREGATES_PATH, post(genesys::conversation_aggregates))
+        .route(
+            genesys::CONVERSATION_AGGREGATES_PATH,
+            post(genesys::conversation_aggregates),
+        )
         .route("/__sim/faults", post(add_fault))
         .route("/__sim/stats", get(stats))
         .fallback(not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), faults_and_log))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            faults_and_log,
+        ))
         .with_state(state)
 }
 

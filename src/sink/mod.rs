@@ -55,7 +55,9 @@ pub enum SinkError {
 
 fn io_error(action: &'static str, path: &Path, source: std::io::Error) -> SinkError {
     let hint = match source.raw_os_error() {
-        Some(28) => " (the disk is full: free space or point [output] dir elsewhere, then re-run; the previous partition is untouched)",
+        Some(28) => {
+            " (the disk is full: free space or point [output] dir elsewhere, then re-run; the previous partition is untouched)"
+        }
         Some(13) | Some(1) => " (permission denied: check the output directory's owner and mode)",
         _ => "",
     };
@@ -165,7 +167,12 @@ impl PartitionWriter {
     }
 
     /// Writes (or replaces) one partition with `batch`. Blocking: call from a blocking task.
-    pub fn write(&self, key: &PartitionKey, batch: &RecordBatch, info: &PartitionInfo) -> Result<Manifest, SinkError> {
+    pub fn write(
+        &self,
+        key: &PartitionKey,
+        batch: &RecordBatch,
+        info: &PartitionInfo,
+    ) -> Result<Manifest, SinkError> {
         let dir = hive_partition_path(&self.root, key);
         fs::create_dir_all(&dir).map_err(|e| io_error("create directory", &dir, e))?;
         let tmp = dir.join(format!(".{PART_FILE}.{}.tmp", info.run_id));
@@ -217,7 +224,8 @@ impl PartitionWriter {
         })?;
         let success_tmp = dir.join(format!(".{SUCCESS_FILE}.{}.tmp", info.run_id));
         write_synced(&success_tmp, &text)?;
-        fs::rename(&success_tmp, &success).map_err(|e| io_error("rename into place", &success, e))?;
+        fs::rename(&success_tmp, &success)
+            .map_err(|e| io_error("rename into place", &success, e))?;
         sync_dir(dir);
         Ok(manifest)
     }
@@ -230,19 +238,22 @@ fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<u64, SinkError> {
         .set_created_by(concat!("ccetl ", env!("CARGO_PKG_VERSION")).to_string())
         .build();
     let parquet_error = |e: parquet::errors::ParquetError| match e {
-        parquet::errors::ParquetError::External(inner) => match inner.downcast::<std::io::Error>() {
-            Ok(io) => io_error("write", path, *io),
-            Err(other) => SinkError::Parquet {
-                path: path.to_path_buf(),
-                message: other.to_string(),
-            },
-        },
+        parquet::errors::ParquetError::External(inner) => {
+            match inner.downcast::<std::io::Error>() {
+                Ok(io) => io_error("write", path, *io),
+                Err(other) => SinkError::Parquet {
+                    path: path.to_path_buf(),
+                    message: other.to_string(),
+                },
+            }
+        }
         other => SinkError::Parquet {
             path: path.to_path_buf(),
             message: other.to_string(),
         },
     };
-    let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(parquet_error)?;
+    let mut writer =
+        ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(parquet_error)?;
     writer.write(batch).map_err(parquet_error)?;
     let file = writer.into_inner().map_err(parquet_error)?;
     file.sync_all().map_err(|e| io_error("flush", path, e))?;
@@ -252,7 +263,8 @@ fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<u64, SinkError> {
 
 fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), SinkError> {
     let mut file = File::create(path).map_err(|e| io_error("create", path, e))?;
-    file.write_all(bytes).map_err(|e| io_error("write", path, e))?;
+    file.write_all(bytes)
+        .map_err(|e| io_error("write", path, e))?;
     file.sync_all().map_err(|e| io_error("flush", path, e))
 }
 
@@ -263,8 +275,10 @@ fn remove_stale_files(dir: &Path) -> Result<(), SinkError> {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        let stale_part = name.starts_with("part-") && name.ends_with(".parquet") && name != PART_FILE;
-        let stale_tmp = name.starts_with('.') && name.ends_with(".tmp") && !name.contains(SUCCESS_FILE);
+        let stale_part =
+            name.starts_with("part-") && name.ends_with(".parquet") && name != PART_FILE;
+        let stale_tmp =
+            name.starts_with('.') && name.ends_with(".tmp") && !name.contains(SUCCESS_FILE);
         if stale_part || stale_tmp {
             let path = entry.path();
             fs::remove_file(&path).map_err(|e| io_error("remove stale file", &path, e))?;
@@ -297,8 +311,12 @@ mod tests {
 
     fn info(run: &str) -> PartitionInfo {
         PartitionInfo {
-            interval_start: DateTime::parse_from_rfc3339("2026-11-20T00:00:00Z").unwrap().to_utc(),
-            interval_end: DateTime::parse_from_rfc3339("2026-11-21T00:00:00Z").unwrap().to_utc(),
+            interval_start: DateTime::parse_from_rfc3339("2026-11-20T00:00:00Z")
+                .unwrap()
+                .to_utc(),
+            interval_end: DateTime::parse_from_rfc3339("2026-11-21T00:00:00Z")
+                .unwrap()
+                .to_utc(),
             query: "queue_intervals".into(),
             query_fingerprint: "abc".into(),
             run_id: run.into(),
@@ -317,7 +335,10 @@ mod tests {
     #[test]
     fn paths_are_hive_style() {
         let p = hive_partition_path(Path::new("/out"), &key());
-        assert_eq!(p, Path::new("/out/queue_intervals/source=genesys/tenant=acme/date=2026-11-20"));
+        assert_eq!(
+            p,
+            Path::new("/out/queue_intervals/source=genesys/tenant=acme/date=2026-11-20")
+        );
     }
 
     #[test]
@@ -339,10 +360,16 @@ mod tests {
         assert_eq!(manifest.rows, 1);
         assert_eq!(writer.manifest(&key()).unwrap().run_id, "run2");
         let file = File::open(dir.join(PART_FILE)).unwrap();
-        let reader = ParquetRecordBatchReaderBuilder::try_new(file).unwrap().build().unwrap();
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+            .unwrap()
+            .build()
+            .unwrap();
         let batches: Vec<RecordBatch> = reader.map(|b| b.unwrap()).collect();
         let offered = batches[0].column_by_name("offered").unwrap();
-        let offered = offered.as_any().downcast_ref::<arrow_array::Int64Array>().unwrap();
+        let offered = offered
+            .as_any()
+            .downcast_ref::<arrow_array::Int64Array>()
+            .unwrap();
         assert_eq!(offered.value(0), 7);
     }
 

@@ -65,7 +65,9 @@ pub enum ColumnType {
 impl ColumnType {
     fn arrow(self) -> DataType {
         match self {
-            ColumnType::TimestampUtc => DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            ColumnType::TimestampUtc => {
+                DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+            }
             ColumnType::Utf8 => DataType::Utf8,
             ColumnType::Int64 => DataType::Int64,
             ColumnType::Float64 => DataType::Float64,
@@ -111,7 +113,12 @@ fn schema_of(columns: &[ColumnSpec]) -> SchemaRef {
 pub fn schema_fingerprint(schema: &Schema) -> String {
     let mut text = String::new();
     for f in schema.fields() {
-        text.push_str(&format!("{}:{}:{};", f.name(), f.data_type(), f.is_nullable()));
+        text.push_str(&format!(
+            "{}:{}:{};",
+            f.name(),
+            f.data_type(),
+            f.is_nullable()
+        ));
     }
     Sha256::digest(text.as_bytes())
         .iter()

@@ -8,7 +8,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
+use arrow_array::{
+    ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray,
+};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
@@ -16,7 +18,8 @@ use super::{ColumnSpec, ColumnType, Dataset, TransformError};
 use crate::sources::genesys::model::{AggregateQueryResponse, StatisticalSummary};
 
 /// Count metrics with a column: (Genesys metric, column).
-pub const COUNT_METRICS: [(&str, &str); 2] = [("nOffered", "offered"), ("nTransferred", "transferred")];
+pub const COUNT_METRICS: [(&str, &str); 2] =
+    [("nOffered", "offered"), ("nTransferred", "transferred")];
 
 /// Duration metrics with four columns each: (Genesys metric, column prefix).
 pub const DURATION_METRICS: [(&str, &str); 7] = [
@@ -31,41 +34,251 @@ pub const DURATION_METRICS: [(&str, &str); 7] = [
 
 /// The declared columns, in file order.
 pub const COLUMNS: &[ColumnSpec] = &[
-    ColumnSpec { name: "interval_start", kind: ColumnType::TimestampUtc, nullable: false, doc: "Start of the interval (UTC).", genesys: "`data[].interval` (start)" },
-    ColumnSpec { name: "interval_end", kind: ColumnType::TimestampUtc, nullable: false, doc: "End of the interval (UTC), exclusive.", genesys: "`data[].interval` (end)" },
-    ColumnSpec { name: "queue_id", kind: ColumnType::Utf8, nullable: true, doc: "Queue id (null: not routed through a queue).", genesys: "`group.queueId`" },
-    ColumnSpec { name: "media_type", kind: ColumnType::Utf8, nullable: true, doc: "Media type: voice, chat, email, message, callback, ….", genesys: "`group.mediaType`" },
-    ColumnSpec { name: "offered", kind: ColumnType::Int64, nullable: true, doc: "Conversations offered to the queue.", genesys: "`nOffered` count" },
-    ColumnSpec { name: "transferred", kind: ColumnType::Int64, nullable: true, doc: "Conversations transferred out.", genesys: "`nTransferred` count" },
-    ColumnSpec { name: "answer_count", kind: ColumnType::Int64, nullable: true, doc: "Conversations answered.", genesys: "`tAnswered` count" },
-    ColumnSpec { name: "answer_seconds_sum", kind: ColumnType::Float64, nullable: true, doc: "Total time from entering the queue to being answered, seconds.", genesys: "`tAnswered` sum / 1000" },
-    ColumnSpec { name: "answer_seconds_min", kind: ColumnType::Float64, nullable: true, doc: "Shortest time from entering the queue to being answered, seconds (null when count is 0).", genesys: "`tAnswered` min / 1000" },
-    ColumnSpec { name: "answer_seconds_max", kind: ColumnType::Float64, nullable: true, doc: "Longest time from entering the queue to being answered, seconds (null when count is 0).", genesys: "`tAnswered` max / 1000" },
-    ColumnSpec { name: "abandon_count", kind: ColumnType::Int64, nullable: true, doc: "Conversations abandoned in queue.", genesys: "`tAbandon` count" },
-    ColumnSpec { name: "abandon_seconds_sum", kind: ColumnType::Float64, nullable: true, doc: "Total time before the customer hung up, seconds.", genesys: "`tAbandon` sum / 1000" },
-    ColumnSpec { name: "abandon_seconds_min", kind: ColumnType::Float64, nullable: true, doc: "Shortest time before the customer hung up, seconds (null when count is 0).", genesys: "`tAbandon` min / 1000" },
-    ColumnSpec { name: "abandon_seconds_max", kind: ColumnType::Float64, nullable: true, doc: "Longest time before the customer hung up, seconds (null when count is 0).", genesys: "`tAbandon` max / 1000" },
-    ColumnSpec { name: "wait_count", kind: ColumnType::Int64, nullable: true, doc: "Conversations waited in queue (answered, abandoned or flowed out).", genesys: "`tWait` count" },
-    ColumnSpec { name: "wait_seconds_sum", kind: ColumnType::Float64, nullable: true, doc: "Total time waiting, seconds.", genesys: "`tWait` sum / 1000" },
-    ColumnSpec { name: "wait_seconds_min", kind: ColumnType::Float64, nullable: true, doc: "Shortest time waiting, seconds (null when count is 0).", genesys: "`tWait` min / 1000" },
-    ColumnSpec { name: "wait_seconds_max", kind: ColumnType::Float64, nullable: true, doc: "Longest time waiting, seconds (null when count is 0).", genesys: "`tWait` max / 1000" },
-    ColumnSpec { name: "talk_count", kind: ColumnType::Int64, nullable: true, doc: "Conversations talk segments.", genesys: "`tTalk` count" },
-    ColumnSpec { name: "talk_seconds_sum", kind: ColumnType::Float64, nullable: true, doc: "Total time talking, seconds.", genesys: "`tTalk` sum / 1000" },
-    ColumnSpec { name: "talk_seconds_min", kind: ColumnType::Float64, nullable: true, doc: "Shortest time talking, seconds (null when count is 0).", genesys: "`tTalk` min / 1000" },
-    ColumnSpec { name: "talk_seconds_max", kind: ColumnType::Float64, nullable: true, doc: "Longest time talking, seconds (null when count is 0).", genesys: "`tTalk` max / 1000" },
-    ColumnSpec { name: "hold_count", kind: ColumnType::Int64, nullable: true, doc: "Conversations put on hold.", genesys: "`tHeld` count" },
-    ColumnSpec { name: "hold_seconds_sum", kind: ColumnType::Float64, nullable: true, doc: "Total time on hold, seconds.", genesys: "`tHeld` sum / 1000" },
-    ColumnSpec { name: "hold_seconds_min", kind: ColumnType::Float64, nullable: true, doc: "Shortest time on hold, seconds (null when count is 0).", genesys: "`tHeld` min / 1000" },
-    ColumnSpec { name: "hold_seconds_max", kind: ColumnType::Float64, nullable: true, doc: "Longest time on hold, seconds (null when count is 0).", genesys: "`tHeld` max / 1000" },
-    ColumnSpec { name: "acw_count", kind: ColumnType::Int64, nullable: true, doc: "Conversations after-call work.", genesys: "`tAcw` count" },
-    ColumnSpec { name: "acw_seconds_sum", kind: ColumnType::Float64, nullable: true, doc: "Total time in wrap-up, seconds.", genesys: "`tAcw` sum / 1000" },
-    ColumnSpec { name: "acw_seconds_min", kind: ColumnType::Float64, nullable: true, doc: "Shortest time in wrap-up, seconds (null when count is 0).", genesys: "`tAcw` min / 1000" },
-    ColumnSpec { name: "acw_seconds_max", kind: ColumnType::Float64, nullable: true, doc: "Longest time in wrap-up, seconds (null when count is 0).", genesys: "`tAcw` max / 1000" },
-    ColumnSpec { name: "handle_count", kind: ColumnType::Int64, nullable: true, doc: "Conversations handled.", genesys: "`tHandle` count" },
-    ColumnSpec { name: "handle_seconds_sum", kind: ColumnType::Float64, nullable: true, doc: "Total talk + hold + after-call work, seconds.", genesys: "`tHandle` sum / 1000" },
-    ColumnSpec { name: "handle_seconds_min", kind: ColumnType::Float64, nullable: true, doc: "Shortest talk + hold + after-call work, seconds (null when count is 0).", genesys: "`tHandle` min / 1000" },
-    ColumnSpec { name: "handle_seconds_max", kind: ColumnType::Float64, nullable: true, doc: "Longest talk + hold + after-call work, seconds (null when count is 0).", genesys: "`tHandle` max / 1000" },
-    ColumnSpec { name: "extra", kind: ColumnType::Utf8, nullable: true, doc: "JSON object with what the response had beyond these columns: other group dimensions, other metrics, other statistics, views. Null when nothing.", genesys: "everything else" },
+    ColumnSpec {
+        name: "interval_start",
+        kind: ColumnType::TimestampUtc,
+        nullable: false,
+        doc: "Start of the interval (UTC).",
+        genesys: "`data[].interval` (start)",
+    },
+    ColumnSpec {
+        name: "interval_end",
+        kind: ColumnType::TimestampUtc,
+        nullable: false,
+        doc: "End of the interval (UTC), exclusive.",
+        genesys: "`data[].interval` (end)",
+    },
+    ColumnSpec {
+        name: "queue_id",
+        kind: ColumnType::Utf8,
+        nullable: true,
+        doc: "Queue id (null: not routed through a queue).",
+        genesys: "`group.queueId`",
+    },
+    ColumnSpec {
+        name: "media_type",
+        kind: ColumnType::Utf8,
+        nullable: true,
+        doc: "Media type: voice, chat, email, message, callback, ….",
+        genesys: "`group.mediaType`",
+    },
+    ColumnSpec {
+        name: "offered",
+        kind: ColumnType::Int64,
+        nullable: true,
+        doc: "Conversations offered to the queue.",
+        genesys: "`nOffered` count",
+    },
+    ColumnSpec {
+        name: "transferred",
+        kind: ColumnType::Int64,
+        nullable: true,
+        doc: "Conversations transferred out.",
+        genesys: "`nTransferred` count",
+    },
+    ColumnSpec {
+        name: "answer_count",
+        kind: ColumnType::Int64,
+        nullable: true,
+        doc: "Conversations answered.",
+        genesys: "`tAnswered` count",
+    },
+    ColumnSpec {
+        name: "answer_seconds_sum",
+        kind: ColumnType::Float64,
+        nullable: true,
+        doc: "Total time from entering the queue to being answered, seconds.",
+        genesys: "`tAnswered` sum / 1000",
+    },
+    ColumnSpec {
+        name: "answer_seconds_min",
+        kind: ColumnType::Float64,
+        nullable: true,
+        doc: "Shortest time from entering the queue to being answered, seconds (null when count is 0).",
+        genesys: "`tAnswered` min / 1000",
+    },
+    ColumnSpec {
+        name: "answer_seconds_max",
+        kind: ColumnType::Float64,
+        nullable: true,
+        doc: "Longest time from entering the queue to being answered, seconds (null when count is 0).",
+        genesys: "`tAnswered` max / 1000",
+    },
+    ColumnSpec {
+        name: "abandon_count",
+        kind: ColumnType::Int64,
+        nullable: true,
+        doc: "Conversations abandoned in queue.",
+        genesys: "`tAbandon` count",
+    },
+    ColumnSpec {
+        name: "abandon_seconds_sum",
+        kind: ColumnType::Float64,
+        nullable: true,
+        doc: "Total time before the customer hung up, seconds.",
+        genesys: "`tAbandon` sum / 1000",
+    },
+    ColumnSpec {
+        name: "abandon_seconds_min",
+        kind: ColumnType::Float64,
+        nullable: true,
+        doc: "Shortest time before the customer hung up, seconds (null when count is 0).",
+        genesys: "`tAbandon` min / 1000",
+    },
+    ColumnSpec {
+        name: "abandon_seconds_max",
+        kind: ColumnType::Float64,
+        nullable: true,
+        doc: "Longest time before the customer hung up, seconds (null when count is 0).",
+        genesys: "`tAbandon` max / 1000",
+    },
+    ColumnSpec {
+        name: "wait_count",
+        kind: ColumnType::Int64,
+        nullable: true,
+        doc: "Conversations waited in queue (answered, abandoned or flowed out).",
+        genesys: "`tWait` count",
+    },
+    ColumnSpec {
+        name: "wait_seconds_sum",
+        kind: ColumnType::Float64,
+        nullable: true,
+        doc: "Total time waiting, seconds.",
+        genesys: "`tWait` sum / 1000",
+    },
+    ColumnSpec {
+        name: "wait_seconds_min",
+        kind: ColumnType::Float64,
+        nullable: true,
+        doc: "Shortest time waiting, seconds (null when count is 0).",
+        genesys: "`tWait` min / 1000",
+    },
+    ColumnSpec {
+        name: "wait_seconds_max",
+        kind: ColumnType::Float64,
+        nullable: true,
+        doc: "Longest time waiting, seconds (null when count is 0).",
+        genesys: "`tWait` max / 1000",
+    },
+    ColumnSpec {
+        name: "talk_count",
+        kind: ColumnType::Int64,
+        nullable: true,
+        doc: "Conversations talk segments.",
+        genesys: "`tTalk` count",
+    },
+    ColumnSpec {
+        name: "talk_seconds_sum",
+        kind: ColumnType::Float64,
+        nullable: true,
+        doc: "Total time talking, seconds.",
+        genesys: "`tTalk` sum / 1000",
+    },
+    ColumnSpec {
+        name: "talk_seconds_min",
+        kind: ColumnType::Float64,
+        nullable: true,
+        doc: "Shortest time talking, seconds (null when count is 0).",
+        genesys: "`tTalk` min / 1000",
+    },
+    ColumnSpec {
+        name: "talk_seconds_max",
+        kind: ColumnType::Float64,
+        nullable: true,
+        doc: "Longest time talking, seconds (null when count is 0).",
+        genesys: "`tTalk` max / 1000",
+    },
+    ColumnSpec {
+        name: "hold_count",
+        kind: ColumnType::Int64,
+        nullable: true,
+        doc: "Conversations put on hold.",
+        genesys: "`tHeld` count",
+    },
+    ColumnSpec {
+        name: "hold_seconds_sum",
+        kind: ColumnType::Float64,
+        nullable: true,
+        doc: "Total time on hold, seconds.",
+        genesys: "`tHeld` sum / 1000",
+    },
+    ColumnSpec {
+        name: "hold_seconds_min",
+        kind: ColumnType::Float64,
+        nullable: true,
+        doc: "Shortest time on hold, seconds (null when count is 0).",
+        genesys: "`tHeld` min / 1000",
+    },
+    ColumnSpec {
+        name: "hold_seconds_max",
+        kind: ColumnType::Float64,
+        nullable: true,
+        doc: "Longest time on hold, seconds (null when count is 0).",
+        genesys: "`tHeld` max / 1000",
+    },
+    ColumnSpec {
+        name: "acw_count",
+        kind: ColumnType::Int64,
+        nullable: true,
+        doc: "Conversations after-call work.",
+        genesys: "`tAcw` count",
+    },
+    ColumnSpec {
+        name: "acw_seconds_sum",
+        kind: ColumnType::Float64,
+        nullable: true,
+        doc: "Total time in wrap-up, seconds.",
+        genesys: "`tAcw` sum / 1000",
+    },
+    ColumnSpec {
+        name: "acw_seconds_min",
+        kind: ColumnType::Float64,
+        nullable: true,
+        doc: "Shortest time in wrap-up, seconds (null when count is 0).",
+        genesys: "`tAcw` min / 1000",
+    },
+    ColumnSpec {
+        name: "acw_seconds_max",
+        kind: ColumnType::Float64,
+        nullable: true,
+        doc: "Longest time in wrap-up, seconds (null when count is 0).",
+        genesys: "`tAcw` max / 1000",
+    },
+    ColumnSpec {
+        name: "handle_count",
+        kind: ColumnType::Int64,
+        nullable: true,
+        doc: "Conversations handled.",
+        genesys: "`tHandle` count",
+    },
+    ColumnSpec {
+        name: "handle_seconds_sum",
+        kind: ColumnType::Float64,
+        nullable: true,
+        doc: "Total talk + hold + after-call work, seconds.",
+        genesys: "`tHandle` sum / 1000",
+    },
+    ColumnSpec {
+        name: "handle_seconds_min",
+        kind: ColumnType::Float64,
+        nullable: true,
+        doc: "Shortest talk + hold + after-call work, seconds (null when count is 0).",
+        genesys: "`tHandle` min / 1000",
+    },
+    ColumnSpec {
+        name: "handle_seconds_max",
+        kind: ColumnType::Float64,
+        nullable: true,
+        doc: "Longest talk + hold + after-call work, seconds (null when count is 0).",
+        genesys: "`tHandle` max / 1000",
+    },
+    ColumnSpec {
+        name: "extra",
+        kind: ColumnType::Utf8,
+        nullable: true,
+        doc: "JSON object with what the response had beyond these columns: other group dimensions, other metrics, other statistics, views. Null when nothing.",
+        genesys: "everything else",
+    },
 ];
 
 #[derive(Default, Clone, Copy)]
@@ -93,7 +306,9 @@ pub fn parse_interval(text: &str) -> Result<(DateTime<Utc>, DateTime<Utc>), Tran
         value: text.to_string(),
         reason: reason.to_string(),
     };
-    let (a, b) = text.split_once('/').ok_or_else(|| malformed("expected start/end"))?;
+    let (a, b) = text
+        .split_once('/')
+        .ok_or_else(|| malformed("expected start/end"))?;
     let start = DateTime::parse_from_rfc3339(a).map_err(|e| malformed(&e.to_string()))?;
     let end = DateTime::parse_from_rfc3339(b).map_err(|e| malformed(&e.to_string()))?;
     if end <= start {
@@ -114,7 +329,12 @@ fn stats_json(stats: &StatisticalSummary, qualifier: Option<&str>) -> Value {
     if let Some(q) = qualifier {
         m.insert("qualifier".into(), Value::String(q.to_string()));
     }
-    for (k, v) in [("count", stats.count.map(Value::from)), ("sum", stats.sum.map(Value::from)), ("min", stats.min.map(Value::from)), ("max", stats.max.map(Value::from))] {
+    for (k, v) in [
+        ("count", stats.count.map(Value::from)),
+        ("sum", stats.sum.map(Value::from)),
+        ("min", stats.min.map(Value::from)),
+        ("max", stats.max.map(Value::from)),
+    ] {
         if let Some(v) = v {
             m.insert(k.into(), v);
         }
@@ -143,12 +363,24 @@ pub fn from_genesys(response: &AggregateQueryResponse) -> Result<RecordBatch, Tr
                 let name = metric.metric.as_str();
                 let stats = &metric.stats;
                 let mapped = metric.qualifier.is_none();
-                if let Some(i) = COUNT_METRICS.iter().position(|(m, _)| *m == name).filter(|_| mapped) {
+                if let Some(i) = COUNT_METRICS
+                    .iter()
+                    .position(|(m, _)| *m == name)
+                    .filter(|_| mapped)
+                {
                     counts[i] = stats.count.unwrap_or(0);
-                    if stats.sum.is_some() || stats.min.is_some() || stats.max.is_some() || !stats.other.is_empty() {
+                    if stats.sum.is_some()
+                        || stats.min.is_some()
+                        || stats.max.is_some()
+                        || !stats.other.is_empty()
+                    {
                         other_stats.insert(name.to_string(), stats_json(stats, None));
                     }
-                } else if let Some(i) = DURATION_METRICS.iter().position(|(m, _)| *m == name).filter(|_| mapped) {
+                } else if let Some(i) = DURATION_METRICS
+                    .iter()
+                    .position(|(m, _)| *m == name)
+                    .filter(|_| mapped)
+                {
                     durations[i] = DurationStats {
                         count: stats.count.unwrap_or(0),
                         sum_seconds: stats.sum.unwrap_or(0.0) / 1000.0,
@@ -156,7 +388,10 @@ pub fn from_genesys(response: &AggregateQueryResponse) -> Result<RecordBatch, Tr
                         max_seconds: stats.max.map(|v| v / 1000.0),
                     };
                     if !stats.other.is_empty() {
-                        let other = StatisticalSummary { other: stats.other.clone(), ..Default::default() };
+                        let other = StatisticalSummary {
+                            other: stats.other.clone(),
+                            ..Default::default()
+                        };
                         other_stats.insert(name.to_string(), stats_json(&other, None));
                     }
                 } else {
@@ -201,33 +436,72 @@ pub fn from_genesys(response: &AggregateQueryResponse) -> Result<RecordBatch, Tr
         }
     }
     rows.sort_by(|a, b| {
-        (a.start, &a.queue_id, &a.media_type, a.end).cmp(&(b.start, &b.queue_id, &b.media_type, b.end))
+        (a.start, &a.queue_id, &a.media_type, a.end).cmp(&(
+            b.start,
+            &b.queue_id,
+            &b.media_type,
+            b.end,
+        ))
     });
     to_batch(&rows)
 }
 
 fn timestamps(values: impl Iterator<Item = DateTime<Utc>>) -> ArrayRef {
-    Arc::new(TimestampMicrosecondArray::from(values.map(|t| t.timestamp_micros()).collect::<Vec<_>>()).with_timezone("UTC"))
+    Arc::new(
+        TimestampMicrosecondArray::from(values.map(|t| t.timestamp_micros()).collect::<Vec<_>>())
+            .with_timezone("UTC"),
+    )
 }
 
 fn to_batch(rows: &[Row]) -> Result<RecordBatch, TransformError> {
     let mut columns: Vec<ArrayRef> = vec![
         timestamps(rows.iter().map(|r| r.start)),
         timestamps(rows.iter().map(|r| r.end)),
-        Arc::new(StringArray::from(rows.iter().map(|r| r.queue_id.as_deref()).collect::<Vec<_>>())),
-        Arc::new(StringArray::from(rows.iter().map(|r| r.media_type.as_deref()).collect::<Vec<_>>())),
+        Arc::new(StringArray::from(
+            rows.iter()
+                .map(|r| r.queue_id.as_deref())
+                .collect::<Vec<_>>(),
+        )),
+        Arc::new(StringArray::from(
+            rows.iter()
+                .map(|r| r.media_type.as_deref())
+                .collect::<Vec<_>>(),
+        )),
     ];
     for i in 0..COUNT_METRICS.len() {
-        columns.push(Arc::new(Int64Array::from(rows.iter().map(|r| r.counts[i]).collect::<Vec<_>>())));
+        columns.push(Arc::new(Int64Array::from(
+            rows.iter().map(|r| r.counts[i]).collect::<Vec<_>>(),
+        )));
     }
     for i in 0..DURATION_METRICS.len() {
-        columns.push(Arc::new(Int64Array::from(rows.iter().map(|r| r.durations[i].count).collect::<Vec<_>>())));
-        columns.push(Arc::new(Float64Array::from(rows.iter().map(|r| r.durations[i].sum_seconds).collect::<Vec<_>>())));
-        columns.push(Arc::new(Float64Array::from(rows.iter().map(|r| r.durations[i].min_seconds).collect::<Vec<_>>())));
-        columns.push(Arc::new(Float64Array::from(rows.iter().map(|r| r.durations[i].max_seconds).collect::<Vec<_>>())));
+        columns.push(Arc::new(Int64Array::from(
+            rows.iter()
+                .map(|r| r.durations[i].count)
+                .collect::<Vec<_>>(),
+        )));
+        columns.push(Arc::new(Float64Array::from(
+            rows.iter()
+                .map(|r| r.durations[i].sum_seconds)
+                .collect::<Vec<_>>(),
+        )));
+        columns.push(Arc::new(Float64Array::from(
+            rows.iter()
+                .map(|r| r.durations[i].min_seconds)
+                .collect::<Vec<_>>(),
+        )));
+        columns.push(Arc::new(Float64Array::from(
+            rows.iter()
+                .map(|r| r.durations[i].max_seconds)
+                .collect::<Vec<_>>(),
+        )));
     }
-    columns.push(Arc::new(StringArray::from(rows.iter().map(|r| r.extra.as_deref()).collect::<Vec<_>>())));
-    Ok(RecordBatch::try_new(Dataset::QueueIntervals.schema(), columns)?)
+    columns.push(Arc::new(StringArray::from(
+        rows.iter().map(|r| r.extra.as_deref()).collect::<Vec<_>>(),
+    )));
+    Ok(RecordBatch::try_new(
+        Dataset::QueueIntervals.schema(),
+        columns,
+    )?)
 }
 
 #[cfg(test)]
@@ -251,7 +525,14 @@ mod tests {
         let listing: Vec<String> = schema
             .fields()
             .iter()
-            .map(|f| format!("{} {}{}", f.name(), f.data_type(), if f.is_nullable() { "" } else { " NOT NULL" }))
+            .map(|f| {
+                format!(
+                    "{} {}{}",
+                    f.name(),
+                    f.data_type(),
+                    if f.is_nullable() { "" } else { " NOT NULL" }
+                )
+            })
             .collect();
         insta::assert_snapshot!(listing.join("\n"));
     }

@@ -35,46 +35,91 @@ fn ccetl(dir: &Path) -> Command {
 }
 
 fn text(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
 }
 
 async fn blocking(mut cmd: Command) -> Output {
-    tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap()
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backfill_from_the_command_line_writes_partitions_and_leaks_no_secret() {
     let secret = "s3cr3t-Value-that/must+never=appear";
-    let sim = Simulator::start(SimConfig { client_secret: secret.into(), ..SimConfig::default() }).await.unwrap();
+    let sim = Simulator::start(SimConfig {
+        client_secret: secret.into(),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), &sim.base_url(), "");
     let mut cmd = ccetl(dir.path());
-    cmd.args(["-vv", "--config", config.to_str().unwrap(), "backfill", "--from", "2026-11-01", "--to", "2026-11-03"])
-        .env(ID_ENV, &sim.config().client_id)
-        .env(SECRET_ENV, secret);
+    cmd.args([
+        "-vv",
+        "--config",
+        config.to_str().unwrap(),
+        "backfill",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-03",
+    ])
+    .env(ID_ENV, &sim.config().client_id)
+    .env(SECRET_ENV, secret);
     let output = blocking(cmd).await;
     let all = text(&output);
     assert_eq!(output.status.code(), Some(0), "{all}");
-    assert!(String::from_utf8_lossy(&output.stdout).contains("3 slices written, 0 skipped, 0 failed"), "{all}");
-    assert!(!all.contains(secret), "the client secret appeared in the output");
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("3 slices written, 0 skipped, 0 failed"),
+        "{all}"
+    );
+    assert!(
+        !all.contains(secret),
+        "the client secret appeared in the output"
+    );
     for token in sim.issued_tokens() {
-        assert!(!all.contains(&token), "an access token appeared in the output");
+        assert!(
+            !all.contains(&token),
+            "an access token appeared in the output"
+        );
     }
     for day in dates("2026-11-01", "2026-11-03") {
-        assert!(partition_dir(&dir.path().join("out"), "acme", day).join("_SUCCESS").exists());
+        assert!(
+            partition_dir(&dir.path().join("out"), "acme", day)
+                .join("_SUCCESS")
+                .exists()
+        );
     }
 
     // JSON logs and a JSON summary for schedulers.
     let mut cmd = ccetl(dir.path());
-    cmd.args(["--log-format", "json", "--config", config.to_str().unwrap(), "run", "--date", "2026-11-03", "--lookback-days", "1"])
-        .env(ID_ENV, &sim.config().client_id)
-        .env(SECRET_ENV, secret);
+    cmd.args([
+        "--log-format",
+        "json",
+        "--config",
+        config.to_str().unwrap(),
+        "run",
+        "--date",
+        "2026-11-03",
+        "--lookback-days",
+        "1",
+    ])
+    .env(ID_ENV, &sim.config().client_id)
+    .env(SECRET_ENV, secret);
     let output = blocking(cmd).await;
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
-    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).expect("stdout is one JSON summary");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("stdout is one JSON summary");
     assert_eq!(summary["written"], 2);
     for line in String::from_utf8_lossy(&output.stderr).lines() {
-        let _: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON log line: {line}"));
+        let _: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON log line: {line}"));
     }
     assert!(!text(&output).contains(secret));
 }
@@ -86,18 +131,35 @@ async fn wrong_credentials_exit_3_naming_what_to_check() {
     let config = write_config(dir.path(), &sim.base_url(), "");
     let wrong = "definitely-the-wrong-secret";
     let mut cmd = ccetl(dir.path());
-    cmd.args(["--config", config.to_str().unwrap(), "backfill", "--from", "2026-11-01", "--to", "2026-11-02"])
-        .env(ID_ENV, &sim.config().client_id)
-        .env(SECRET_ENV, wrong);
+    cmd.args([
+        "--config",
+        config.to_str().unwrap(),
+        "backfill",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-02",
+    ])
+    .env(ID_ENV, &sim.config().client_id)
+    .env(SECRET_ENV, wrong);
     let output = blocking(cmd).await;
     let all = text(&output);
     assert_eq!(output.status.code(), Some(3), "{all}");
-    assert!(all.contains("invalid_client") && all.contains("client id and secret"), "{all}");
+    assert!(
+        all.contains("invalid_client") && all.contains("client id and secret"),
+        "{all}"
+    );
     assert!(!all.contains(wrong), "{all}");
-    assert_eq!(sim.stats().api_requests, 0, "no API call with bad credentials");
+    assert_eq!(
+        sim.stats().api_requests,
+        0,
+        "no API call with bad credentials"
+    );
 
     let mut cmd = ccetl(dir.path());
-    cmd.args(["--config", config.to_str().unwrap(), "check"]).env(ID_ENV, "x").env(SECRET_ENV, wrong);
+    cmd.args(["--config", config.to_str().unwrap(), "check"])
+        .env(ID_ENV, "x")
+        .env(SECRET_ENV, wrong);
     assert_eq!(blocking(cmd).await.status.code(), Some(3));
 }
 
@@ -113,15 +175,29 @@ async fn an_invalid_query_fails_with_the_apis_message_and_exit_4() {
     .unwrap();
     let config = write_config(dir.path(), &sim.base_url(), "queries_dir = \"queries\"\n");
     let mut cmd = ccetl(dir.path());
-    cmd.args(["--config", config.to_str().unwrap(), "backfill", "--from", "2026-11-01", "--to", "2026-11-02"])
-        .env(ID_ENV, &sim.config().client_id)
-        .env(SECRET_ENV, &sim.config().client_secret);
+    cmd.args([
+        "--config",
+        config.to_str().unwrap(),
+        "backfill",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-02",
+    ])
+    .env(ID_ENV, &sim.config().client_id)
+    .env(SECRET_ENV, &sim.config().client_secret);
     let output = blocking(cmd).await;
     let all = text(&output);
     assert_eq!(output.status.code(), Some(4), "{all}");
     assert!(all.contains("Invalid metric: nBogus"), "{all}");
-    assert!(all.contains("2026-11-01") && all.contains("2026-11-02"), "each failed slice is named: {all}");
-    assert!(String::from_utf8_lossy(&output.stdout).contains("2 failed"), "{all}");
+    assert!(
+        all.contains("2026-11-01") && all.contains("2026-11-02"),
+        "each failed slice is named: {all}"
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("2 failed"),
+        "{all}"
+    );
 }
 
 #[test]
@@ -131,16 +207,28 @@ fn usage_errors_exit_2_with_a_clear_message() {
     let cfg = config.to_str().unwrap();
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (vec!["run", "--date", "2026-13-45"], "--date"),
-        (vec!["backfill", "--from", "2026-11-05", "--to", "2026-11-01"], "after --to"),
+        (
+            vec!["backfill", "--from", "2026-11-05", "--to", "2026-11-01"],
+            "after --to",
+        ),
         (vec!["backfill", "--from", "2026-11-01"], "--to"),
         (vec!["run", "--date", "2999-01-01"], "future"),
         (vec!["frobnicate"], "unrecognized subcommand"),
     ];
     for (args, expected) in cases {
-        let output = ccetl(dir.path()).args(["--config", cfg]).args(&args).env(ID_ENV, "id").env(SECRET_ENV, "x").output().unwrap();
+        let output = ccetl(dir.path())
+            .args(["--config", cfg])
+            .args(&args)
+            .env(ID_ENV, "id")
+            .env(SECRET_ENV, "x")
+            .output()
+            .unwrap();
         let all = text(&output);
         assert_eq!(output.status.code(), Some(2), "{args:?}: {all}");
-        assert!(all.contains(expected), "{args:?} should mention {expected:?}: {all}");
+        assert!(
+            all.contains(expected),
+            "{args:?} should mention {expected:?}: {all}"
+        );
     }
 }
 
@@ -150,29 +238,47 @@ fn configuration_errors_exit_2() {
     let config = write_config(dir.path(), "http://127.0.0.1:9", "");
     let cfg = config.to_str().unwrap();
     // Missing credentials: the variable is named.
-    let output = ccetl(dir.path()).args(["--config", cfg, "run"]).env_remove(SECRET_ENV).env(ID_ENV, "id").output().unwrap();
+    let output = ccetl(dir.path())
+        .args(["--config", cfg, "run"])
+        .env_remove(SECRET_ENV)
+        .env(ID_ENV, "id")
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
     assert!(text(&output).contains(SECRET_ENV), "{}", text(&output));
     // No configuration file.
-    let output = ccetl(dir.path()).args(["--config", "nope.toml", "run"]).output().unwrap();
+    let output = ccetl(dir.path())
+        .args(["--config", "nope.toml", "run"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output).contains("ccetl.example.toml"));
     // A secret written inline is refused without being echoed.
     let inline = dir.path().join("inline.toml");
     std::fs::write(&inline, "[genesys.x]\nregion = \"us_east_1\"\nclient_id = \"abc\"\nclient_secret = \"pasted-secret-123\"\n").unwrap();
-    let output = ccetl(dir.path()).args(["--config", inline.to_str().unwrap(), "run"]).output().unwrap();
+    let output = ccetl(dir.path())
+        .args(["--config", inline.to_str().unwrap(), "run"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(!text(&output).contains("pasted-secret-123"));
     // Plain http to a non-loopback host is refused.
     let remote = dir.path().join("remote.toml");
     std::fs::write(&remote, format!("[genesys.x]\nlogin_url = \"http://login.example.com\"\napi_url = \"http://api.example.com\"\nclient_id = \"abc\"\nclient_secret = {{ env = \"{SECRET_ENV}\" }}\n")).unwrap();
-    let output = ccetl(dir.path()).args(["--config", remote.to_str().unwrap(), "run"]).env(SECRET_ENV, "x").output().unwrap();
+    let output = ccetl(dir.path())
+        .args(["--config", remote.to_str().unwrap(), "run"])
+        .env(SECRET_ENV, "x")
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output).contains("https"), "{}", text(&output));
     // A typo in a key.
     let typo = dir.path().join("typo.toml");
     std::fs::write(&typo, "[pipeline]\nconcurency = 2\n").unwrap();
-    let output = ccetl(dir.path()).args(["--config", typo.to_str().unwrap(), "run"]).output().unwrap();
+    let output = ccetl(dir.path())
+        .args(["--config", typo.to_str().unwrap(), "run"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output).contains("concurency"));
 }
@@ -180,7 +286,10 @@ fn configuration_errors_exit_2() {
 #[test]
 fn schema_lists_the_declared_columns() {
     let dir = tempfile::tempdir().unwrap();
-    let output = ccetl(dir.path()).args(["schema", "queue_intervals"]).output().unwrap();
+    let output = ccetl(dir.path())
+        .args(["schema", "queue_intervals"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(0));
     let out = String::from_utf8_lossy(&output.stdout);
     for c in ccetl::transform::Dataset::QueueIntervals.columns() {
@@ -190,7 +299,11 @@ fn schema_lists_the_declared_columns() {
 
 #[test]
 fn the_readme_documents_every_column() {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
     let table = ccetl::transform::markdown_table(ccetl::transform::Dataset::QueueIntervals);
-    assert!(readme.contains(&table), "README's queue_intervals table is out of date; paste `ccetl schema --markdown`");
+    assert!(
+        readme.contains(&table),
+        "README's queue_intervals table is out of date; paste `ccetl schema --markdown`"
+    );
 }

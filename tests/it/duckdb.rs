@@ -10,7 +10,11 @@ use chrono_tz::Tz;
 use super::util::*;
 
 fn duckdb_available() -> bool {
-    let ok = Command::new("python3").args(["-c", "import duckdb"]).output().map(|o| o.status.success()).unwrap_or(false);
+    let ok = Command::new("python3")
+        .args(["-c", "import duckdb"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
     if !ok && std::env::var_os("CI").is_some() {
         panic!("DuckDB's Python package is missing on CI; .ci/run installs it");
     }
@@ -23,10 +27,23 @@ async fn duckdb_reads_the_partitions_with_hive_partitioning() {
         eprintln!("skipped: python3 -c 'import duckdb' failed (pip install duckdb)");
         return;
     }
-    let sim = sim(SimConfig { seed: 9, ..SimConfig::default() }).await;
+    let sim = sim(SimConfig {
+        seed: 9,
+        ..SimConfig::default()
+    })
+    .await;
     let out = tempfile::tempdir().unwrap();
     let days = dates("2026-11-10", "2026-11-12");
-    let summary = run(plan(&sim, out.path(), days.clone(), Tz::UTC, fast_http(), 2, WriteMode::Replace)).await;
+    let summary = run(plan(
+        &sim,
+        out.path(),
+        days.clone(),
+        Tz::UTC,
+        fast_http(),
+        2,
+        WriteMode::Replace,
+    ))
+    .await;
     assert_eq!(summary.written, 3);
     let script = format!(
         r#"
@@ -36,8 +53,15 @@ print(json.dumps([list(map(lambda v: v if isinstance(v, (str, int, float)) else 
 "#,
         root = out.path().display()
     );
-    let output = Command::new("python3").args(["-c", &script]).output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = Command::new("python3")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let rows: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
     let expected = truth(sim.generator(), &days, Tz::UTC);
     assert_eq!(rows.len(), 3);
@@ -45,11 +69,19 @@ print(json.dumps([list(map(lambda v: v if isinstance(v, (str, int, float)) else 
         assert_eq!(row[0], "genesys");
         assert_eq!(row[1], "test");
         assert_eq!(row[2], day.to_string());
-        let want_offered: i64 = expected.iter().filter(|(k, _)| k.0 == *day).map(|(_, r)| r.offered).sum();
+        let want_offered: i64 = expected
+            .iter()
+            .filter(|(k, _)| k.0 == *day)
+            .map(|(_, r)| r.offered)
+            .sum();
         let want_rows = expected.keys().filter(|k| k.0 == *day).count();
         assert_eq!(row[3].as_f64().unwrap() as i64, want_offered);
         assert_eq!(row[5].as_i64().unwrap() as usize, want_rows);
-        let want_handle: f64 = expected.iter().filter(|(k, _)| k.0 == *day).map(|(_, r)| r.durations[6].1).sum();
+        let want_handle: f64 = expected
+            .iter()
+            .filter(|(k, _)| k.0 == *day)
+            .map(|(_, r)| r.durations[6].1)
+            .sum();
         assert!((row[4].as_f64().unwrap() - want_handle).abs() < 1e-6);
         assert_eq!(row[6], "TIMESTAMP WITH TIME ZONE");
     }

@@ -14,19 +14,50 @@ use super::util::*;
 const AGGREGATES: &str = "/api/v2/analytics/conversations/aggregates/query";
 
 fn fault(kind: FaultKind, count: u32) -> Fault {
-    Fault { path: AGGREGATES.into(), kind, count }
+    Fault {
+        path: AGGREGATES.into(),
+        kind,
+        count,
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retry_after_is_honoured_by_every_task() {
     let sim = sim(SimConfig::default()).await;
-    sim.inject(fault(FaultKind::Status { status: 429, retry_after: Some("2".into()), message: None }, 1));
+    sim.inject(fault(
+        FaultKind::Status {
+            status: 429,
+            retry_after: Some("2".into()),
+            message: None,
+        },
+        1,
+    ));
     let out = tempfile::tempdir().unwrap();
     let days = dates("2026-11-01", "2026-11-06");
-    let summary = run(plan(&sim, out.path(), days.clone(), Tz::UTC, fast_http(), 3, WriteMode::Replace)).await;
-    assert_eq!((summary.written, summary.throttled, summary.retries), (6, 1, 1), "{summary:?}");
-    let log: Vec<_> = sim.requests().into_iter().filter(|r| r.path == AGGREGATES).collect();
-    let throttled = log.iter().find(|r| r.status == 429).expect("a 429 was served");
+    let summary = run(plan(
+        &sim,
+        out.path(),
+        days.clone(),
+        Tz::UTC,
+        fast_http(),
+        3,
+        WriteMode::Replace,
+    ))
+    .await;
+    assert_eq!(
+        (summary.written, summary.throttled, summary.retries),
+        (6, 1, 1),
+        "{summary:?}"
+    );
+    let log: Vec<_> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == AGGREGATES)
+        .collect();
+    let throttled = log
+        .iter()
+        .find(|r| r.status == 429)
+        .expect("a 429 was served");
     // Requests already in flight when the 429 went out may still arrive; everything sent after
     // the client saw it waits out the 2 s, whichever task sends it.
     let later: Vec<Duration> = log
@@ -35,26 +66,61 @@ async fn retry_after_is_honoured_by_every_task() {
         .map(|r| r.at - throttled.at)
         .collect();
     assert!(!later.is_empty());
-    assert!(later.iter().all(|d| *d >= Duration::from_secs(2)), "requests during the cool-down: {later:?}");
-    assert_tables_equal(&read_queue_intervals(out.path(), "test", &days), &truth(sim.generator(), &days, Tz::UTC));
+    assert!(
+        later.iter().all(|d| *d >= Duration::from_secs(2)),
+        "requests during the cool-down: {later:?}"
+    );
+    assert_tables_equal(
+        &read_queue_intervals(out.path(), "test", &days),
+        &truth(sim.generator(), &days, Tz::UTC),
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_simulators_own_rate_limit_is_survived() {
-    let sim = sim(SimConfig { rate_limit: 3, rate_window: Duration::from_secs(1), ..SimConfig::default() }).await;
+    let sim = sim(SimConfig {
+        rate_limit: 3,
+        rate_window: Duration::from_secs(1),
+        ..SimConfig::default()
+    })
+    .await;
     let out = tempfile::tempdir().unwrap();
     let days = dates("2026-11-01", "2026-11-08");
-    let summary = run(plan(&sim, out.path(), days.clone(), Tz::UTC, fast_http(), 4, WriteMode::Replace)).await;
+    let summary = run(plan(
+        &sim,
+        out.path(),
+        days.clone(),
+        Tz::UTC,
+        fast_http(),
+        4,
+        WriteMode::Replace,
+    ))
+    .await;
     assert_eq!(summary.written, 8, "{summary:?}");
-    assert!(summary.throttled >= 1 && sim.stats().throttled == summary.throttled, "{summary:?}");
-    assert_tables_equal(&read_queue_intervals(out.path(), "test", &days), &truth(sim.generator(), &days, Tz::UTC));
+    assert!(
+        summary.throttled >= 1 && sim.stats().throttled == summary.throttled,
+        "{summary:?}"
+    );
+    assert_tables_equal(
+        &read_queue_intervals(out.path(), "test", &days),
+        &truth(sim.generator(), &days, Tz::UTC),
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_token_serves_a_multi_day_backfill() {
     let sim = sim(SimConfig::default()).await;
     let out = tempfile::tempdir().unwrap();
-    let summary = run(plan(&sim, out.path(), dates("2026-11-01", "2026-11-10"), Tz::UTC, fast_http(), 4, WriteMode::Replace)).await;
+    let summary = run(plan(
+        &sim,
+        out.path(),
+        dates("2026-11-01", "2026-11-10"),
+        Tz::UTC,
+        fast_http(),
+        4,
+        WriteMode::Replace,
+    ))
+    .await;
     assert_eq!(summary.written, 10);
     assert_eq!((sim.stats().token_requests, summary.tokens), (1, 1));
 }
@@ -65,8 +131,21 @@ async fn a_401_renews_the_token_once() {
     sim.inject(fault(FaultKind::ExpireTokens, 1));
     let out = tempfile::tempdir().unwrap();
     let days = dates("2026-11-01", "2026-11-03");
-    let summary = run(plan(&sim, out.path(), days.clone(), Tz::UTC, fast_http(), 1, WriteMode::Replace)).await;
-    assert_eq!((summary.written, summary.failed.len()), (3, 0), "{summary:?}");
+    let summary = run(plan(
+        &sim,
+        out.path(),
+        days.clone(),
+        Tz::UTC,
+        fast_http(),
+        1,
+        WriteMode::Replace,
+    ))
+    .await;
+    assert_eq!(
+        (summary.written, summary.failed.len()),
+        (3, 0),
+        "{summary:?}"
+    );
     assert_eq!(sim.stats().tokens_issued, 2);
     assert_eq!(sim.requests().iter().filter(|r| r.status == 401).count(), 1);
 }
@@ -75,7 +154,11 @@ async fn a_401_renews_the_token_once() {
 async fn a_token_is_renewed_before_it_expires() {
     // Tokens live 2 s; ccetl renews a fifth of the lifetime early, so after 1.7 s it fetches anew
     // without ever sending the API an expired token.
-    let sim = sim(SimConfig { token_ttl: Duration::from_secs(2), ..SimConfig::default() }).await;
+    let sim = sim(SimConfig {
+        token_ttl: Duration::from_secs(2),
+        ..SimConfig::default()
+    })
+    .await;
     let source = GenesysSource::connect(&settings(&sim, fast_http())).unwrap();
     let (start, end) = day_interval(date("2026-11-03"), Tz::UTC);
     source.queue_intervals(start, end, "UTC").await.unwrap();
@@ -90,51 +173,153 @@ async fn a_token_is_renewed_before_it_expires() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_errors_and_truncated_bodies_are_retried() {
     let sim = sim(SimConfig::default()).await;
-    sim.inject(fault(FaultKind::Status { status: 503, retry_after: None, message: Some("overloaded".into()) }, 2));
+    sim.inject(fault(
+        FaultKind::Status {
+            status: 503,
+            retry_after: None,
+            message: Some("overloaded".into()),
+        },
+        2,
+    ));
     sim.inject(fault(FaultKind::MalformedJson, 1));
     let out = tempfile::tempdir().unwrap();
     let days = dates("2026-11-01", "2026-11-02");
-    let summary = run(plan(&sim, out.path(), days.clone(), Tz::UTC, fast_http(), 1, WriteMode::Replace)).await;
+    let summary = run(plan(
+        &sim,
+        out.path(),
+        days.clone(),
+        Tz::UTC,
+        fast_http(),
+        1,
+        WriteMode::Replace,
+    ))
+    .await;
     assert_eq!((summary.written, summary.retries), (2, 3), "{summary:?}");
-    assert_tables_equal(&read_queue_intervals(out.path(), "test", &days), &truth(sim.generator(), &days, Tz::UTC));
+    assert_tables_equal(
+        &read_queue_intervals(out.path(), "test", &days),
+        &truth(sim.generator(), &days, Tz::UTC),
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_400_fails_its_slice_with_the_servers_message_and_nothing_else() {
     let sim = sim(SimConfig::default()).await;
-    sim.inject(fault(FaultKind::Status { status: 400, retry_after: None, message: Some("Invalid metric: nBogus".into()) }, 1));
+    sim.inject(fault(
+        FaultKind::Status {
+            status: 400,
+            retry_after: None,
+            message: Some("Invalid metric: nBogus".into()),
+        },
+        1,
+    ));
     let out = tempfile::tempdir().unwrap();
     let days = dates("2026-11-01", "2026-11-03");
-    let summary = run(plan(&sim, out.path(), days.clone(), Tz::UTC, fast_http(), 1, WriteMode::Replace)).await;
-    assert_eq!((summary.written, summary.failed.len(), summary.retries), (2, 1, 0), "{summary:?}");
+    let summary = run(plan(
+        &sim,
+        out.path(),
+        days.clone(),
+        Tz::UTC,
+        fast_http(),
+        1,
+        WriteMode::Replace,
+    ))
+    .await;
+    assert_eq!(
+        (summary.written, summary.failed.len(), summary.retries),
+        (2, 1, 0),
+        "{summary:?}"
+    );
     let failure = &summary.failed[0];
-    assert_eq!((failure.kind, failure.date), (FailureKind::Api, date("2026-11-01")));
-    assert!(failure.error.contains("Invalid metric: nBogus") && failure.error.contains("400"), "{}", failure.error);
+    assert_eq!(
+        (failure.kind, failure.date),
+        (FailureKind::Api, date("2026-11-01"))
+    );
+    assert!(
+        failure.error.contains("Invalid metric: nBogus") && failure.error.contains("400"),
+        "{}",
+        failure.error
+    );
     assert_eq!(summary.exit_status(), ExitStatus::SlicesFailed);
     // The failed day has no partition; the others are complete and correct.
-    assert!(!partition_dir(out.path(), "test", days[0]).join("_SUCCESS").exists());
-    assert_tables_equal(&read_queue_intervals(out.path(), "test", &days[1..]), &truth(sim.generator(), &days[1..], Tz::UTC));
+    assert!(
+        !partition_dir(out.path(), "test", days[0])
+            .join("_SUCCESS")
+            .exists()
+    );
+    assert_tables_equal(
+        &read_queue_intervals(out.path(), "test", &days[1..]),
+        &truth(sim.generator(), &days[1..], Tz::UTC),
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_retry_after_beyond_the_cap_fails_fast() {
     let sim = sim(SimConfig::default()).await;
-    sim.inject(fault(FaultKind::Status { status: 429, retry_after: Some("3600".into()), message: None }, 1));
+    sim.inject(fault(
+        FaultKind::Status {
+            status: 429,
+            retry_after: Some("3600".into()),
+            message: None,
+        },
+        1,
+    ));
     let out = tempfile::tempdir().unwrap();
-    let summary = run(plan(&sim, out.path(), dates("2026-11-01", "2026-11-01"), Tz::UTC, fast_http(), 1, WriteMode::Replace)).await;
+    let summary = run(plan(
+        &sim,
+        out.path(),
+        dates("2026-11-01", "2026-11-01"),
+        Tz::UTC,
+        fast_http(),
+        1,
+        WriteMode::Replace,
+    ))
+    .await;
     assert_eq!(summary.failed.len(), 1);
-    assert!(summary.failed[0].error.contains("resume"), "{}", summary.failed[0].error);
+    assert!(
+        summary.failed[0].error.contains("resume"),
+        "{}",
+        summary.failed[0].error
+    );
     assert_eq!(summary.exit_status(), ExitStatus::Api);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retries_are_bounded() {
     let sim = sim(SimConfig::default()).await;
-    sim.inject(fault(FaultKind::Status { status: 502, retry_after: None, message: None }, 100));
+    sim.inject(fault(
+        FaultKind::Status {
+            status: 502,
+            retry_after: None,
+            message: None,
+        },
+        100,
+    ));
     let out = tempfile::tempdir().unwrap();
-    let http = ccetl::http::ApiClientSettings { max_retries: 3, ..fast_http() };
-    let summary = run(plan(&sim, out.path(), dates("2026-11-01", "2026-11-01"), Tz::UTC, http, 1, WriteMode::Replace)).await;
+    let http = ccetl::http::ApiClientSettings {
+        max_retries: 3,
+        ..fast_http()
+    };
+    let summary = run(plan(
+        &sim,
+        out.path(),
+        dates("2026-11-01", "2026-11-01"),
+        Tz::UTC,
+        http,
+        1,
+        WriteMode::Replace,
+    ))
+    .await;
     assert_eq!(summary.failed.len(), 1);
-    assert!(summary.failed[0].error.contains("gave up after 4 attempts"), "{}", summary.failed[0].error);
-    assert_eq!(sim.requests().iter().filter(|r| r.path == AGGREGATES).count(), 4);
+    assert!(
+        summary.failed[0].error.contains("gave up after 4 attempts"),
+        "{}",
+        summary.failed[0].error
+    );
+    assert_eq!(
+        sim.requests()
+            .iter()
+            .filter(|r| r.path == AGGREGATES)
+            .count(),
+        4
+    );
 }

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use arrow_array::{Array, Float64Array, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
+use arrow_array::{
+    Array, Float64Array, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray,
+};
 use ccetl::http::ApiClientSettings;
 use ccetl::pipeline::{self, NoProgress, RunSummary};
 use ccetl::plan::{Plan, SourceKind, SourcePlan, WriteMode, day_interval, parse_base_url};
@@ -49,11 +51,24 @@ pub fn settings(sim: &Simulator, http: ApiClientSettings) -> GenesysSettings {
         client_id: sim.config().client_id.clone(),
         client_secret: sim.config().client_secret.clone().into(),
         http,
-        queue_intervals_query: AggregateQuery::load(None, "queue_intervals", QUEUE_INTERVALS_BUILTIN).expect("query"),
+        queue_intervals_query: AggregateQuery::load(
+            None,
+            "queue_intervals",
+            QUEUE_INTERVALS_BUILTIN,
+        )
+        .expect("query"),
     }
 }
 
-pub fn plan(sim: &Simulator, out: &Path, days: Vec<NaiveDate>, tz: Tz, http: ApiClientSettings, concurrency: usize, mode: WriteMode) -> Plan {
+pub fn plan(
+    sim: &Simulator,
+    out: &Path,
+    days: Vec<NaiveDate>,
+    tz: Tz,
+    http: ApiClientSettings,
+    concurrency: usize,
+    mode: WriteMode,
+) -> Plan {
     Plan {
         sources: vec![SourcePlan {
             tenant: "test".into(),
@@ -69,7 +84,9 @@ pub fn plan(sim: &Simulator, out: &Path, days: Vec<NaiveDate>, tz: Tz, http: Api
 }
 
 pub async fn run(plan: Plan) -> RunSummary {
-    pipeline::run(plan, &NoProgress).await.expect("run completes")
+    pipeline::run(plan, &NoProgress)
+        .await
+        .expect("run completes")
 }
 
 /// One row of `queue_intervals`, as the tests compare it.
@@ -87,7 +104,10 @@ pub const DURATIONS: [&str; 7] = ["answer", "abandon", "wait", "talk", "hold", "
 pub type Table = BTreeMap<(NaiveDate, DateTime<Utc>, String, String), QueueRow>;
 
 pub fn partition_dir(out: &Path, tenant: &str, day: NaiveDate) -> PathBuf {
-    out.join("queue_intervals").join("source=genesys").join(format!("tenant={tenant}")).join(format!("date={day}"))
+    out.join("queue_intervals")
+        .join("source=genesys")
+        .join(format!("tenant={tenant}"))
+        .join(format!("date={day}"))
 }
 
 fn col<'a, T: 'static>(batch: &'a RecordBatch, name: &str) -> &'a T {
@@ -104,10 +124,12 @@ pub fn read_queue_intervals(out: &Path, tenant: &str, days: &[NaiveDate]) -> Tab
     let mut table = Table::new();
     for day in days {
         let file = partition_dir(out, tenant, *day).join("part-00000.zstd.parquet");
-        let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&file).expect("partition file"))
-            .expect("parquet")
-            .build()
-            .expect("reader");
+        let reader = ParquetRecordBatchReaderBuilder::try_new(
+            std::fs::File::open(&file).expect("partition file"),
+        )
+        .expect("parquet")
+        .build()
+        .expect("reader");
         for batch in reader {
             let batch = batch.expect("batch");
             let start = col::<TimestampMicrosecondArray>(&batch, "interval_start");
@@ -123,7 +145,12 @@ pub fn read_queue_intervals(out: &Path, tenant: &str, days: &[NaiveDate]) -> Tab
                         let sum = col::<Float64Array>(&batch, &format!("{d}_seconds_sum")).value(i);
                         let min = col::<Float64Array>(&batch, &format!("{d}_seconds_min"));
                         let max = col::<Float64Array>(&batch, &format!("{d}_seconds_max"));
-                        (count, sum, (!min.is_null(i)).then(|| min.value(i)), (!max.is_null(i)).then(|| max.value(i)))
+                        (
+                            count,
+                            sum,
+                            (!min.is_null(i)).then(|| min.value(i)),
+                            (!max.is_null(i)).then(|| max.value(i)),
+                        )
                     })
                     .collect();
                 let key = (
@@ -137,7 +164,10 @@ pub fn read_queue_intervals(out: &Path, tenant: &str, days: &[NaiveDate]) -> Tab
                     transferred: transferred.value(i),
                     durations,
                 };
-                assert!(table.insert(key.clone(), row).is_none(), "duplicate row {key:?}");
+                assert!(
+                    table.insert(key.clone(), row).is_none(),
+                    "duplicate row {key:?}"
+                );
             }
         }
     }
@@ -159,7 +189,12 @@ pub fn truth(generator: &Generator, days: &[NaiveDate], tz: Tz) -> Table {
         for c in generator.conversations_between(start, end) {
             let bucket = (c.start - start).num_milliseconds() / 1_800_000;
             let bucket_start = start + chrono::Duration::milliseconds(bucket * 1_800_000);
-            let key = (*day, bucket_start, generator.org().queues[c.queue].id.clone(), c.media_type.to_string());
+            let key = (
+                *day,
+                bucket_start,
+                generator.org().queues[c.queue].id.clone(),
+                c.media_type.to_string(),
+            );
             let acc = accs.entry(key).or_default();
             acc.offered += 1;
             acc.transferred += i64::from(c.transferred);
@@ -185,22 +220,46 @@ pub fn truth(generator: &Generator, days: &[NaiveDate], tz: Tz) -> Table {
     }
     accs.into_iter()
         .map(|(k, a)| {
-            let durations = a
-                .d
-                .iter()
-                .map(|(count, sum, min, max)| (*count, *sum as f64 / 1000.0, min.map(|m| m as f64 / 1000.0), max.map(|m| m as f64 / 1000.0)))
-                .collect();
-            (k, QueueRow { offered: a.offered, transferred: a.transferred, durations })
+            let durations =
+                a.d.iter()
+                    .map(|(count, sum, min, max)| {
+                        (
+                            *count,
+                            *sum as f64 / 1000.0,
+                            min.map(|m| m as f64 / 1000.0),
+                            max.map(|m| m as f64 / 1000.0),
+                        )
+                    })
+                    .collect();
+            (
+                k,
+                QueueRow {
+                    offered: a.offered,
+                    transferred: a.transferred,
+                    durations,
+                },
+            )
         })
         .collect()
 }
 
 /// Compares two tables key by key and number by number, reporting the first differences.
 pub fn assert_tables_equal(landed: &Table, expected: &Table) {
-    let missing: Vec<_> = expected.keys().filter(|k| !landed.contains_key(*k)).take(5).collect();
-    let extra: Vec<_> = landed.keys().filter(|k| !expected.contains_key(*k)).take(5).collect();
+    let missing: Vec<_> = expected
+        .keys()
+        .filter(|k| !landed.contains_key(*k))
+        .take(5)
+        .collect();
+    let extra: Vec<_> = landed
+        .keys()
+        .filter(|k| !expected.contains_key(*k))
+        .take(5)
+        .collect();
     assert!(missing.is_empty(), "rows missing from Parquet: {missing:?}");
-    assert!(extra.is_empty(), "rows in Parquet that the simulator never served: {extra:?}");
+    assert!(
+        extra.is_empty(),
+        "rows in Parquet that the simulator never served: {extra:?}"
+    );
     for (key, want) in expected {
         assert_eq!(&landed[key], want, "row {key:?}");
     }

@@ -69,8 +69,13 @@ impl GenesysSource {
             CREDENTIALS_HINT,
         )?;
         let tokens = Arc::new(TokenCache::new(grant));
-        let client = ApiClient::new("Genesys", settings.api_base.clone(), tokens, settings.http.clone())
-            .map_err(crate::Error::Runtime)?;
+        let client = ApiClient::new(
+            "Genesys",
+            settings.api_base.clone(),
+            tokens,
+            settings.http.clone(),
+        )
+        .map_err(crate::Error::Runtime)?;
         Ok(Self {
             client,
             queue_intervals_query: settings.queue_intervals_query.clone(),
@@ -101,6 +106,8 @@ impl GenesysSource {
         time_zone: &str,
     ) -> Result<AggregateQueryResponse, ApiError> {
         let body = self.queue_intervals_query.body_for(start, end, time_zone);
-        self.client.post_json(CONVERSATION_AGGREGATES_PATH, &body).await
+        self.client
+            .post_json(CONVERSATION_AGGREGATES_PATH, &body)
+            .await
     }
 }

@@ -11,7 +11,8 @@ use sha2::{Digest, Sha256};
 use crate::config::ConfigError;
 
 /// The built-in `queue_intervals.json`.
-pub const QUEUE_INTERVALS_BUILTIN: &str = include_str!("../../../queries/genesys/queue_intervals.json");
+pub const QUEUE_INTERVALS_BUILTIN: &str =
+    include_str!("../../../queries/genesys/queue_intervals.json");
 
 /// An aggregates query body, validated at planning time.
 #[derive(Debug, Clone)]
@@ -33,7 +34,10 @@ impl AggregateQuery {
                 })?;
                 (text, path.display().to_string())
             }
-            None => (builtin.to_string(), format!("built-in queries/genesys/{name}.json")),
+            None => (
+                builtin.to_string(),
+                format!("built-in queries/genesys/{name}.json"),
+            ),
         };
         Self::parse(name, &text, &origin)
     }
@@ -44,7 +48,8 @@ impl AggregateQuery {
             key: origin.to_string(),
             message,
         };
-        let value: Value = serde_json::from_str(text).map_err(|e| invalid(format!("not valid JSON: {e}")))?;
+        let value: Value =
+            serde_json::from_str(text).map_err(|e| invalid(format!("not valid JSON: {e}")))?;
         let Value::Object(body) = value else {
             return Err(invalid("the query must be a JSON object".into()));
         };
@@ -53,12 +58,16 @@ impl AggregateQuery {
             .and_then(Value::as_array)
             .ok_or_else(|| invalid("`metrics` must be a list of metric names".into()))?;
         if metrics.is_empty() || !metrics.iter().all(Value::is_string) {
-            return Err(invalid("`metrics` must be a non-empty list of metric names".into()));
+            return Err(invalid(
+                "`metrics` must be a non-empty list of metric names".into(),
+            ));
         }
         if let Some(g) = body.get("granularity")
             && !g.is_string()
         {
-            return Err(invalid("`granularity` must be an ISO-8601 duration such as \"PT30M\"".into()));
+            return Err(invalid(
+                "`granularity` must be an ISO-8601 duration such as \"PT30M\"".into(),
+            ));
         }
         let canonical = serde_json::to_string(&body).unwrap_or_default();
         let digest = Sha256::digest(canonical.as_bytes());
@@ -102,7 +111,10 @@ impl AggregateQuery {
     /// The body to send for one slice.
     pub fn body_for(&self, start: DateTime<Utc>, end: DateTime<Utc>, time_zone: &str) -> Value {
         let mut body = self.body.clone();
-        body.insert("interval".into(), Value::String(genesys_interval(start, end)));
+        body.insert(
+            "interval".into(),
+            Value::String(genesys_interval(start, end)),
+        );
         body.insert("timeZone".into(), Value::String(time_zone.to_string()));
         Value::Object(body)
     }
@@ -129,11 +141,29 @@ mod tests {
         let start = Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap();
         let end = Utc.with_ymd_and_hms(2026, 11, 21, 0, 0, 0).unwrap();
         let body = q.body_for(start, end, "Europe/Berlin");
-        assert_eq!(body["interval"], "2026-11-20T00:00:00.000Z/2026-11-21T00:00:00.000Z");
+        assert_eq!(
+            body["interval"],
+            "2026-11-20T00:00:00.000Z/2026-11-21T00:00:00.000Z"
+        );
         assert_eq!(body["timeZone"], "Europe/Berlin");
         assert_eq!(body["granularity"], "PT30M");
-        let metrics: Vec<&str> = body["metrics"].as_array().unwrap().iter().filter_map(|m| m.as_str()).collect();
-        for m in ["nOffered", "tAnswered", "tAbandon", "tHandle", "tTalk", "tHeld", "tAcw", "tWait", "nTransferred"] {
+        let metrics: Vec<&str> = body["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|m| m.as_str())
+            .collect();
+        for m in [
+            "nOffered",
+            "tAnswered",
+            "tAbandon",
+            "tHandle",
+            "tTalk",
+            "tHeld",
+            "tAcw",
+            "tWait",
+            "nTransferred",
+        ] {
             assert!(metrics.contains(&m), "{m}");
         }
     }
@@ -143,7 +173,12 @@ mod tests {
         assert!(AggregateQuery::parse("q", "{", "q.json").is_err());
         assert!(AggregateQuery::parse("q", "[]", "q.json").is_err());
         assert!(AggregateQuery::parse("q", r#"{"metrics": []}"#, "q.json").is_err());
-        let q = AggregateQuery::parse("q", r#"{"metrics": ["nOffered"], "groupBy": ["mediaType"]}"#, "q.json").unwrap();
+        let q = AggregateQuery::parse(
+            "q",
+            r#"{"metrics": ["nOffered"], "groupBy": ["mediaType"]}"#,
+            "q.json",
+        )
+        .unwrap();
         assert!(q.require_group_by(&["queueId"]).is_err());
     }
 }

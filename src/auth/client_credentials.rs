@@ -212,3 +212,19 @@ fn e_text(e: &GrantError) -> String {
         other => other.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use oauth2::TokenResponse;
+
+    #[test]
+    fn the_genesys_token_answer_parses() {
+        let json = include_str!("../../fixtures/genesys/token.json");
+        let token: oauth2::basic::BasicTokenResponse = serde_json::from_str(json).unwrap();
+        assert_eq!(
+            token.expires_in(),
+            Some(std::time::Duration::from_secs(86399))
+        );
+        assert!(token.refresh_token().is_none());
+    }
+}

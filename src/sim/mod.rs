@@ -101,6 +101,11 @@ pub enum FaultKind {
     },
     /// Answer 200 with a body that is cut short.
     MalformedJson,
+    /// Answer 200 with this body, verbatim (wrong shapes, unknown members).
+    Body {
+        /// The JSON text.
+        body: String,
+    },
     /// Wait this long, then answer normally.
     Delay {
         /// Milliseconds.
@@ -345,6 +350,12 @@ async fn faults_and_log(
             StatusCode::OK,
             [("content-type", "application/json")],
             Body::from("{\"results\": [ {\"group\": "),
+        )
+            .into_response(),
+        Some(FaultKind::Body { body }) => (
+            StatusCode::OK,
+            [("content-type", "application/json")],
+            Body::from(body),
         )
             .into_response(),
         Some(FaultKind::Delay { ms }) => {

@@ -333,6 +333,20 @@ mod tests {
     }
 
     #[test]
+    fn a_full_disk_says_so_and_what_to_do() {
+        let e = io_error(
+            "write",
+            Path::new("/out/x"),
+            std::io::Error::from_raw_os_error(28),
+        );
+        let msg = e.to_string();
+        assert!(
+            msg.contains("disk is full") && msg.contains("previous partition is untouched"),
+            "{msg}"
+        );
+    }
+
+    #[test]
     fn paths_are_hive_style() {
         let p = hive_partition_path(Path::new("/out"), &key());
         assert_eq!(

@@ -323,3 +323,53 @@ async fn retries_are_bounded() {
         4
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_shape_fails_the_slice_and_unknown_members_do_not() {
+    let sim = sim(SimConfig::default()).await;
+    // Day 1: `results` is not a list: a clear error, no retry, no partition.
+    sim.inject(fault(
+        FaultKind::Body {
+            body: r#"{"results": "oops"}"#.into(),
+        },
+        1,
+    ));
+    // Day 2: the documented example with members from a future API release: it lands.
+    sim.inject(fault(
+        FaultKind::Body {
+            body: include_str!("../../fixtures/genesys/conversation_aggregates.json").into(),
+        },
+        1,
+    ));
+    let out = tempfile::tempdir().unwrap();
+    let days = dates("2026-11-01", "2026-11-02");
+    let summary = run(plan(
+        &sim,
+        out.path(),
+        days.clone(),
+        Tz::UTC,
+        fast_http(),
+        1,
+        WriteMode::Replace,
+    ))
+    .await;
+    assert_eq!(
+        (summary.written, summary.failed.len(), summary.retries),
+        (1, 1, 0),
+        "{summary:?}"
+    );
+    assert!(
+        summary.failed[0].error.contains("malformed JSON"),
+        "{}",
+        summary.failed[0].error
+    );
+    assert!(!partition_dir(out.path(), "test", days[0]).exists());
+    let landed = read_queue_intervals(out.path(), "test", &days[1..]);
+    assert_eq!(landed.len(), 1);
+    let row = landed.values().next().unwrap();
+    assert_eq!(row.offered, 42);
+    assert_eq!(
+        row.durations[6],
+        (38, 11234.567, Some(61.234), Some(912.345))
+    );
+}

@@ -77,16 +77,13 @@ mod tests {
 
     #[test]
     fn reads_the_documented_example_and_keeps_other_stats() {
-        let json = r#"{ "results": [ { "group": { "queueId": "q1", "mediaType": "voice" },
-            "data": [ { "interval": "2026-11-20T09:00:00.000Z/2026-11-20T09:30:00.000Z",
-              "metrics": [ { "metric": "nOffered", "stats": { "count": 42 } },
-                           { "metric": "tHandle", "stats": { "max": 912345, "min": 61234, "count": 38, "sum": 11234567 } },
-                           { "metric": "oServiceLevel", "stats": { "ratio": 0.8333, "numerator": 35, "denominator": 42, "target": 0.8 } } ] } ] } ] }"#;
+        let json = include_str!("../../../fixtures/genesys/conversation_aggregates.json");
         let r: AggregateQueryResponse = serde_json::from_str(json).unwrap();
         let point = &r.results[0].data[0];
         assert_eq!(point.metrics[0].stats.count, Some(42));
         assert_eq!(point.metrics[1].stats.sum, Some(11234567.0));
-        assert!(point.metrics[2].stats.other.contains_key("ratio"));
+        assert_eq!(point.metrics[2].stats.min, Some(3021.0));
+        assert!(point.metrics[3].stats.other.contains_key("ratio"));
     }
 
     #[test]

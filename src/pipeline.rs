@@ -318,6 +318,7 @@ async fn run_slice(job: SliceJob) -> SliceResult {
         query_fingerprint: query.fingerprint().to_string(),
         run_id: job.run_id.clone(),
         extracted_at,
+        details: Default::default(),
     };
     let writer = job.writer.clone();
     let write_key = key.clone();

@@ -24,6 +24,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
@@ -51,6 +52,17 @@ pub struct SimConfig {
     pub client_id: String,
     /// Accepted client secret.
     pub client_secret: String,
+    /// The simulator's "now" (`None`: the clock). Conversations start before it; those still
+    /// running at it are ongoing (no `conversationEnd`).
+    pub now: Option<DateTime<Utc>>,
+    /// Result window of the synchronous details query (`pageSize × pageNumber`).
+    pub details_result_cap: usize,
+    /// Results one async details job may return.
+    pub job_result_cap: usize,
+    /// Time from submission until a job is FULFILLED (QUEUED for the first third, then PENDING).
+    pub job_ready_after: Duration,
+    /// How far the data lake lags behind "now" (`dataAvailabilityDate`).
+    pub data_lake_lag: Duration,
 }
 
 impl Default for SimConfig {
@@ -63,6 +75,11 @@ impl Default for SimConfig {
             token_ttl: Duration::from_secs(86_400),
             client_id: DEFAULT_CLIENT_ID.into(),
             client_secret: DEFAULT_CLIENT_SECRET.into(),
+            now: None,
+            details_result_cap: 100_000,
+            job_result_cap: 400_000,
+            job_ready_after: Duration::from_millis(600),
+            data_lake_lag: Duration::from_secs(3 * 3600),
         }
     }
 }
@@ -115,6 +132,27 @@ pub enum FaultKind {
     ExpireTokens,
 }
 
+/// How the next submitted async job ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobOutcome {
+    /// FULFILLED, with results.
+    Fulfill,
+    /// FAILED, with an `errorMessage`.
+    Fail,
+    /// EXPIRED before its results were read.
+    Expire,
+}
+
+/// An async details job.
+pub(crate) struct SimJob {
+    pub(crate) start: DateTime<Utc>,
+    pub(crate) end: DateTime<Utc>,
+    pub(crate) query: serde_json::Value,
+    pub(crate) submitted: Instant,
+    pub(crate) outcome: JobOutcome,
+}
+
 /// One request the simulator saw.
 #[derive(Debug, Clone)]
 pub struct RequestRecord {
@@ -141,6 +179,8 @@ pub struct SimStats {
     pub throttled: u64,
     /// Faults fired.
     pub faults_fired: u64,
+    /// Async jobs submitted.
+    pub jobs_submitted: u64,
 }
 
 struct RateWindow {
@@ -148,26 +188,29 @@ struct RateWindow {
     count: u32,
 }
 
-struct Inner {
+pub(crate) struct Inner {
     tokens: HashMap<String, (String, Instant)>,
     windows: HashMap<String, RateWindow>,
     faults: Vec<Fault>,
     log: VecDeque<RequestRecord>,
-    stats: SimStats,
+    pub(crate) stats: SimStats,
     token_counter: u64,
+    pub(crate) jobs: HashMap<String, SimJob>,
+    pub(crate) job_faults: VecDeque<JobOutcome>,
+    pub(crate) job_counter: u64,
 }
 
 /// Shared simulator state.
 pub(crate) struct SimState {
-    config: SimConfig,
-    generator: Generator,
+    pub(crate) config: SimConfig,
+    pub(crate) generator: Generator,
     inner: Mutex<Inner>,
 }
 
 const LOG_LIMIT: usize = 100_000;
 
 impl SimState {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -196,7 +239,7 @@ impl SimState {
     }
 
     /// The client id behind a bearer token, or the 401 to answer.
-    fn authorize(&self, headers: &HeaderMap) -> Result<String, Response> {
+    pub(crate) fn authorize(&self, headers: &HeaderMap) -> Result<String, Response> {
         let Some(value) = headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
@@ -223,7 +266,7 @@ impl SimState {
     }
 
     /// Counts a request against the client's window; the headers to add, or the 429 to answer.
-    fn rate_limit(&self, client: &str) -> Result<HeaderMap, Response> {
+    pub(crate) fn rate_limit(&self, client: &str) -> Result<HeaderMap, Response> {
         let mut inner = self.lock();
         let now = Instant::now();
         let window = self.config.rate_window;
@@ -389,6 +432,21 @@ async fn add_fault(
     StatusCode::NO_CONTENT
 }
 
+#[derive(Deserialize)]
+struct JobFaultRequest {
+    outcome: JobOutcome,
+    #[serde(default = "one")]
+    count: u32,
+}
+
+async fn add_job_fault(State(state): State<Arc<SimState>>, axum::Json(request): axum::Json<JobFaultRequest>) -> StatusCode {
+    let mut inner = state.lock();
+    for _ in 0..request.count {
+        inner.job_faults.push_back(request.outcome);
+    }
+    StatusCode::NO_CONTENT
+}
+
 async fn stats(State(state): State<Arc<SimState>>) -> axum::Json<SimStats> {
     axum::Json(state.lock().stats.clone())
 }
@@ -402,19 +460,20 @@ async fn not_found() -> Response {
 }
 
 fn router(state: Arc<SimState>) -> Router {
+    use genesys::{aggregates, details};
     Router::new()
         .route("/oauth/token", post(genesys::token))
-        .route(
-            genesys::CONVERSATION_AGGREGATES_PATH,
-            post(genesys::conversation_aggregates),
-        )
+        .route(aggregates::CONVERSATION_AGGREGATES_PATH, post(aggregates::conversation_aggregates))
+        .route(details::DETAILS_QUERY_PATH, post(details::details_query))
+        .route(details::JOBS_PATH, post(details::submit_job))
+        .route(details::AVAILABILITY_PATH, get(details::availability))
+        .route(&format!("{}/{{job_id}}", details::JOBS_PATH), get(details::job_status).delete(details::delete_job))
+        .route(&format!("{}/{{job_id}}/results", details::JOBS_PATH), get(details::job_results))
         .route("/__sim/faults", post(add_fault))
+        .route("/__sim/job-faults", post(add_job_fault))
         .route("/__sim/stats", get(stats))
         .fallback(not_found)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            faults_and_log,
-        ))
+        .layer(middleware::from_fn_with_state(state.clone(), faults_and_log))
         .with_state(state)
 }
 
@@ -441,6 +500,9 @@ impl Simulator {
                 log: VecDeque::new(),
                 stats: SimStats::default(),
                 token_counter: 0,
+                jobs: HashMap::new(),
+                job_faults: VecDeque::new(),
+                job_counter: 0,
             }),
         });
         let app = router(state.clone());
@@ -498,6 +560,14 @@ impl Simulator {
     /// Tokens currently valid (so tests can check that none leaks into output).
     pub fn issued_tokens(&self) -> Vec<String> {
         self.state.lock().tokens.keys().cloned().collect()
+    }
+
+    /// Makes the next `count` submitted async jobs end with `outcome`.
+    pub fn inject_job_fault(&self, outcome: JobOutcome, count: u32) {
+        let mut inner = self.state.lock();
+        for _ in 0..count {
+            inner.job_faults.push_back(outcome);
+        }
     }
 
     /// Revokes every issued token now.

@@ -9,11 +9,13 @@
 //! in one atomic step; `_SUCCESS` is removed before and rewritten after, so a re-run replaces a
 //! partition instead of adding to it, and a crash leaves either the old or the new data.
 
+use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
 use chrono::{DateTime, NaiveDate, Utc};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
@@ -123,6 +125,9 @@ pub struct Manifest {
     pub extracted_at: DateTime<Utc>,
     /// ccetl's version.
     pub ccetl_version: String,
+    /// Dataset-specific facts (e.g. ongoing conversations left for a later run).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub details: BTreeMap<String, serde_json::Value>,
 }
 
 /// What the caller knows about a partition before writing it.
@@ -140,6 +145,8 @@ pub struct PartitionInfo {
     pub run_id: String,
     /// Fetch time.
     pub extracted_at: DateTime<Utc>,
+    /// Dataset-specific facts for the manifest.
+    pub details: BTreeMap<String, serde_json::Value>,
 }
 
 /// Writes partitions under one output root.
@@ -167,31 +174,90 @@ impl PartitionWriter {
     }
 
     /// Writes (or replaces) one partition with `batch`. Blocking: call from a blocking task.
-    pub fn write(
-        &self,
-        key: &PartitionKey,
-        batch: &RecordBatch,
-        info: &PartitionInfo,
-    ) -> Result<Manifest, SinkError> {
+    pub fn write(&self, key: &PartitionKey, batch: &RecordBatch, info: &PartitionInfo) -> Result<Manifest, SinkError> {
+        let mut file = self.create(key, batch.schema(), &info.run_id)?;
+        file.write(batch)?;
+        file.commit(info)
+    }
+
+    /// Starts a partition: batches are streamed into a hidden temporary file, and nothing is
+    /// visible until [`PartitionFile::commit`]. Dropping it uncommitted removes the temporary file.
+    /// Blocking: call from a blocking task.
+    pub fn create(&self, key: &PartitionKey, schema: SchemaRef, run_id: &str) -> Result<PartitionFile, SinkError> {
         let dir = hive_partition_path(&self.root, key);
         fs::create_dir_all(&dir).map_err(|e| io_error("create directory", &dir, e))?;
-        let tmp = dir.join(format!(".{PART_FILE}.{}.tmp", info.run_id));
-        let result = self.write_locked(&dir, &tmp, key, batch, info);
+        let tmp = dir.join(format!(".{PART_FILE}.{run_id}.tmp"));
+        let file = File::create(&tmp).map_err(|e| io_error("create", &tmp, e))?;
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
+            .set_created_by(concat!("ccetl ", env!("CARGO_PKG_VERSION")).to_string())
+            .build();
+        let writer = match ArrowWriter::try_new(file, schema.clone(), Some(props)) {
+            Ok(w) => w,
+            Err(e) => {
+                let _ = fs::remove_file(&tmp);
+                return Err(parquet_error(&tmp, e));
+            }
+        };
+        Ok(PartitionFile {
+            key: key.clone(),
+            dir,
+            tmp,
+            schema,
+            writer: Some(writer),
+            rows: 0,
+        })
+    }
+}
+
+/// A partition being written: rows go to a hidden temporary file until [`PartitionFile::commit`].
+pub struct PartitionFile {
+    key: PartitionKey,
+    dir: PathBuf,
+    tmp: PathBuf,
+    schema: SchemaRef,
+    writer: Option<ArrowWriter<File>>,
+    rows: u64,
+}
+
+impl PartitionFile {
+    /// Appends a batch. Blocking.
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<(), SinkError> {
+        let Some(writer) = self.writer.as_mut() else {
+            return Err(SinkError::Parquet {
+                path: self.tmp.clone(),
+                message: "the partition file is already closed".into(),
+            });
+        };
+        writer.write(batch).map_err(|e| parquet_error(&self.tmp, e))?;
+        self.rows += batch.num_rows() as u64;
+        Ok(())
+    }
+
+    /// Rows written so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Finishes the file, flushes it to disk, and swaps it in as the partition. Blocking.
+    pub fn commit(mut self, info: &PartitionInfo) -> Result<Manifest, SinkError> {
+        let result = self.commit_inner(info);
         if result.is_err() {
-            let _ = fs::remove_file(&tmp);
+            let _ = fs::remove_file(&self.tmp);
         }
         result
     }
 
-    fn write_locked(
-        &self,
-        dir: &Path,
-        tmp: &Path,
-        key: &PartitionKey,
-        batch: &RecordBatch,
-        info: &PartitionInfo,
-    ) -> Result<Manifest, SinkError> {
-        let bytes = write_parquet(tmp, batch)?;
+    fn commit_inner(&mut self, info: &PartitionInfo) -> Result<Manifest, SinkError> {
+        let writer = self.writer.take().ok_or_else(|| SinkError::Parquet {
+            path: self.tmp.clone(),
+            message: "the partition file is already closed".into(),
+        })?;
+        let file = writer.into_inner().map_err(|e| parquet_error(&self.tmp, e))?;
+        file.sync_all().map_err(|e| io_error("flush", &self.tmp, e))?;
+        let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
+        drop(file);
+        let dir = &self.dir;
         let success = dir.join(SUCCESS_FILE);
         match fs::remove_file(&success) {
             Ok(()) => {}
@@ -199,24 +265,25 @@ impl PartitionWriter {
             Err(e) => return Err(io_error("remove", &success, e)),
         }
         let part = dir.join(PART_FILE);
-        fs::rename(tmp, &part).map_err(|e| io_error("rename into place", &part, e))?;
+        fs::rename(&self.tmp, &part).map_err(|e| io_error("rename into place", &part, e))?;
         remove_stale_files(dir)?;
         let manifest = Manifest {
-            dataset: key.dataset.name().to_string(),
-            source: key.source.to_string(),
-            tenant: key.tenant.clone(),
-            date: key.date,
+            dataset: self.key.dataset.name().to_string(),
+            source: self.key.source.to_string(),
+            tenant: self.key.tenant.clone(),
+            date: self.key.date,
             interval_start: info.interval_start,
             interval_end: info.interval_end,
-            rows: batch.num_rows() as u64,
+            rows: self.rows,
             bytes,
             file: PART_FILE.to_string(),
-            schema_fingerprint: schema_fingerprint(batch.schema().as_ref()),
+            schema_fingerprint: schema_fingerprint(&self.schema),
             query: info.query.clone(),
             query_fingerprint: info.query_fingerprint.clone(),
             run_id: info.run_id.clone(),
             extracted_at: info.extracted_at,
             ccetl_version: env!("CARGO_PKG_VERSION").to_string(),
+            details: info.details.clone(),
         };
         let text = serde_json::to_vec_pretty(&manifest).map_err(|e| SinkError::Parquet {
             path: success.clone(),
@@ -224,41 +291,34 @@ impl PartitionWriter {
         })?;
         let success_tmp = dir.join(format!(".{SUCCESS_FILE}.{}.tmp", info.run_id));
         write_synced(&success_tmp, &text)?;
-        fs::rename(&success_tmp, &success)
-            .map_err(|e| io_error("rename into place", &success, e))?;
+        fs::rename(&success_tmp, &success).map_err(|e| io_error("rename into place", &success, e))?;
         sync_dir(dir);
         Ok(manifest)
     }
 }
 
-fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<u64, SinkError> {
-    let file = File::create(path).map_err(|e| io_error("create", path, e))?;
-    let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
-        .set_created_by(concat!("ccetl ", env!("CARGO_PKG_VERSION")).to_string())
-        .build();
-    let parquet_error = |e: parquet::errors::ParquetError| match e {
-        parquet::errors::ParquetError::External(inner) => {
-            match inner.downcast::<std::io::Error>() {
-                Ok(io) => io_error("write", path, *io),
-                Err(other) => SinkError::Parquet {
-                    path: path.to_path_buf(),
-                    message: other.to_string(),
-                },
-            }
+impl Drop for PartitionFile {
+    fn drop(&mut self) {
+        if self.writer.is_some() {
+            let _ = fs::remove_file(&self.tmp);
         }
+    }
+}
+
+fn parquet_error(path: &Path, e: parquet::errors::ParquetError) -> SinkError {
+    match e {
+        parquet::errors::ParquetError::External(inner) => match inner.downcast::<std::io::Error>() {
+            Ok(io) => io_error("write", path, *io),
+            Err(other) => SinkError::Parquet {
+                path: path.to_path_buf(),
+                message: other.to_string(),
+            },
+        },
         other => SinkError::Parquet {
             path: path.to_path_buf(),
             message: other.to_string(),
         },
-    };
-    let mut writer =
-        ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(parquet_error)?;
-    writer.write(batch).map_err(parquet_error)?;
-    let file = writer.into_inner().map_err(parquet_error)?;
-    file.sync_all().map_err(|e| io_error("flush", path, e))?;
-    let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
-    Ok(bytes)
+    }
 }
 
 fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), SinkError> {
@@ -321,6 +381,7 @@ mod tests {
             query_fingerprint: "abc".into(),
             run_id: run.into(),
             extracted_at: Utc::now(),
+            details: BTreeMap::new(),
         }
     }
 

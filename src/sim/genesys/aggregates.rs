@@ -1,7 +1,5 @@
-//! Genesys Cloud as the simulator serves it: `POST /oauth/token` (client credentials with HTTP
-//! Basic) and `POST /api/v2/analytics/conversations/aggregates/query`, with the request and response
-//! shapes of reference/genesys.md §1.2 and §2.3. Aggregates are computed from the generated
-//! conversations, bucketed by conversation start.
+//! `POST /api/v2/analytics/conversations/aggregates/query` (reference/genesys.md §2.3), computed
+//! from the generated conversations, bucketed by conversation start.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -10,14 +8,13 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value, json};
 
-use super::generator::{Generator, SimConversation};
-use super::{SimState, error_response};
+use crate::sim::generator::{Generator, SimConversation};
+use crate::sim::{SimState, error_response};
 
-pub(super) const CONVERSATION_AGGREGATES_PATH: &str =
+pub(crate) const CONVERSATION_AGGREGATES_PATH: &str =
     "/api/v2/analytics/conversations/aggregates/query";
 
 /// Metrics the simulator computes.
@@ -131,75 +128,7 @@ fn bad(message: impl Into<String>) -> QueryError {
     ("bad.request", message.into())
 }
 
-pub(super) async fn token(
-    State(state): State<Arc<SimState>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    state.lock().stats.token_requests += 1;
-    let form: BTreeMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
-    let oauth_error = |status: StatusCode, error: &str, description: &str| {
-        (status, axum::Json(json!({"error": error, "description": description, "error_description": description}))).into_response()
-    };
-    if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            "grant_type must be client_credentials",
-        );
-    }
-    let from_basic = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Basic "))
-        .and_then(|b64| {
-            base64::engine::general_purpose::STANDARD
-                .decode(b64.trim())
-                .ok()
-        })
-        .and_then(|raw| String::from_utf8(raw).ok())
-        .and_then(|pair| {
-            pair.split_once(':')
-                .map(|(id, secret)| (form_decode(id), form_decode(secret)))
-        });
-    let credentials = from_basic.or_else(|| {
-        Some((
-            form.get("client_id")?.clone(),
-            form.get("client_secret")?.clone(),
-        ))
-    });
-    let Some((id, secret)) = credentials else {
-        return oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "client authentication required",
-        );
-    };
-    if id != state.config.client_id || secret != state.config.client_secret {
-        return oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "client not found or secret invalid",
-        );
-    }
-    let access_token = state.issue_token(&id);
-    axum::Json(json!({
-        "access_token": access_token,
-        "token_type": "bearer",
-        "expires_in": state.config.token_ttl.as_secs(),
-    }))
-    .into_response()
-}
-
-/// RFC 6749 §2.3.1: client id and secret are form-urlencoded before Basic encoding.
-fn form_decode(text: &str) -> String {
-    let decoded = form_urlencoded::parse(format!("v={text}").as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned());
-    decoded.unwrap_or_else(|| text.to_string())
-}
-
-pub(super) async fn conversation_aggregates(
+pub(crate) async fn conversation_aggregates(
     State(state): State<Arc<SimState>>,
     headers: HeaderMap,
     body: Bytes,
@@ -221,7 +150,7 @@ pub(super) async fn conversation_aggregates(
     response
 }
 
-fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
+pub(super) fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text)
         .ok()
         .map(|t| t.with_timezone(&Utc))
@@ -406,7 +335,7 @@ struct Accumulator {
     duration: bool,
 }
 
-fn format_instant(t: DateTime<Utc>) -> String {
+pub(super) fn format_instant(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 

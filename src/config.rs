@@ -68,9 +68,37 @@ pub struct ConfigFile {
     /// How slices are scheduled.
     #[serde(default)]
     pub pipeline: PipelineSection,
+    /// Personal data in `contacts`.
+    #[serde(default)]
+    pub privacy: PrivacySection,
     /// Genesys Cloud orgs, keyed by the tenant name used in partition paths.
     #[serde(default)]
     pub genesys: BTreeMap<String, GenesysSection>,
+}
+
+/// `[privacy]`: what happens to phone numbers in `contacts`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacySection {
+    /// `pseudonymize` (keyed hash, default), `raw` (explicit opt-in) or `drop`.
+    #[serde(default = "default_personal_data")]
+    pub personal_data: String,
+    /// The hash key: `{ env = "NAME" }` or `{ file = "PATH" }`; keep it stable so hashes join
+    /// across runs.
+    pub pseudonymize_key: Option<ValueRef>,
+}
+
+impl Default for PrivacySection {
+    fn default() -> Self {
+        Self {
+            personal_data: default_personal_data(),
+            pseudonymize_key: None,
+        }
+    }
+}
+
+fn default_personal_data() -> String {
+    "pseudonymize".to_string()
 }
 
 /// `[output]`.
@@ -181,6 +209,55 @@ pub struct GenesysSection {
     /// Timeout of one HTTP request.
     #[serde(default = "default_request_timeout_secs")]
     pub request_timeout_secs: u64,
+    /// Page size of the synchronous details query (the API allows 100).
+    #[serde(default = "default_details_page_size")]
+    pub details_page_size: u64,
+    /// Result window of the details query (`pageSize × pageNumber`); larger windows are split.
+    #[serde(default = "default_details_result_cap")]
+    pub details_result_cap: u64,
+    /// `contacts` for dates at least this many days old use async jobs; newer ones the query.
+    #[serde(default = "default_details_jobs_after_days")]
+    pub details_jobs_after_days: u32,
+    /// Page size of async job results.
+    #[serde(default = "default_details_job_page_size")]
+    pub details_job_page_size: u64,
+    /// Results one async job may return; larger windows are split.
+    #[serde(default = "default_details_job_result_cap")]
+    pub details_job_result_cap: u64,
+    /// First wait between job status polls, seconds (grows by half up to 30 s).
+    #[serde(default = "default_details_job_poll_secs")]
+    pub details_job_poll_secs: f64,
+    /// A job not done after this long fails the slice.
+    #[serde(default = "default_details_job_timeout_secs")]
+    pub details_job_timeout_secs: u64,
+    /// Resubmissions of a job that ends FAILED, CANCELLED or EXPIRED.
+    #[serde(default = "default_details_job_resubmits")]
+    pub details_job_resubmits: u32,
+}
+
+fn default_details_page_size() -> u64 {
+    100
+}
+fn default_details_result_cap() -> u64 {
+    100_000
+}
+fn default_details_jobs_after_days() -> u32 {
+    7
+}
+fn default_details_job_page_size() -> u64 {
+    1000
+}
+fn default_details_job_result_cap() -> u64 {
+    400_000
+}
+fn default_details_job_poll_secs() -> f64 {
+    3.0
+}
+fn default_details_job_timeout_secs() -> u64 {
+    1800
+}
+fn default_details_job_resubmits() -> u32 {
+    2
 }
 
 fn default_time_zone() -> String {

@@ -9,15 +9,21 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use chrono::{NaiveDate, Utc};
+use std::collections::HashSet;
+
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use crate::error::ExitStatus;
+use crate::http::ApiError;
 use crate::plan::{Plan, SourceKind, WriteMode, day_interval};
-use crate::sink::{PartitionInfo, PartitionKey, PartitionWriter};
+use crate::sink::{Manifest, PartitionInfo, PartitionKey, PartitionWriter};
 use crate::sources::genesys::GenesysSource;
+use crate::sources::genesys::details::DetailConversation;
+use crate::transform::contacts::{ContactsBuilder, Pseudonymizer, Skip};
 use crate::transform::{self, Dataset, schema_fingerprint};
 
 /// What kind of failure ended a slice (decides the exit code).
@@ -147,6 +153,8 @@ struct SliceJob {
     writer: PartitionWriter,
     write_mode: WriteMode,
     run_id: String,
+    pseudonymizer: Pseudonymizer,
+    today: NaiveDate,
 }
 
 fn new_run_id() -> String {
@@ -191,6 +199,10 @@ pub async fn run(plan: Plan, progress: &dyn Progress) -> Result<RunSummary, crat
                 writer: writer.clone(),
                 write_mode: plan.write_mode,
                 run_id: summary.run_id.clone(),
+                pseudonymizer: source_plan.pseudonymizer.clone(),
+                today: Utc::now()
+                    .with_timezone(&source_plan.time_zone)
+                    .date_naive(),
             });
         let mut running: JoinSet<(SliceFailureKey, SliceResult)> = JoinSet::new();
         let mut exhausted = false;
@@ -276,6 +288,23 @@ struct SliceFailureKey {
     date: NaiveDate,
 }
 
+fn api_failure(e: ApiError) -> (FailureKind, String) {
+    let kind = if e.is_auth() {
+        FailureKind::Auth
+    } else {
+        FailureKind::Api
+    };
+    (kind, e.to_string())
+}
+
+fn sink_failure(e: impl std::fmt::Display) -> (FailureKind, String) {
+    (FailureKind::Sink, e.to_string())
+}
+
+fn transform_failure(e: impl std::fmt::Display) -> (FailureKind, String) {
+    (FailureKind::Transform, e.to_string())
+}
+
 async fn run_slice(job: SliceJob) -> SliceResult {
     let key = PartitionKey {
         dataset: job.dataset,
@@ -283,10 +312,19 @@ async fn run_slice(job: SliceJob) -> SliceResult {
         tenant: job.tenant.clone(),
         date: job.date,
     };
-    let query = job.source.queue_intervals_query();
+    let (query_name, query_fingerprint) = match job.dataset {
+        Dataset::QueueIntervals => {
+            let q = job.source.queue_intervals_query();
+            (q.name().to_string(), q.fingerprint().to_string())
+        }
+        Dataset::Contacts => {
+            let q = job.source.contacts_query();
+            (q.name().to_string(), q.fingerprint().to_string())
+        }
+    };
     if job.write_mode == WriteMode::Resume
         && let Some(manifest) = job.writer.manifest(&key)
-        && manifest.query_fingerprint == query.fingerprint()
+        && manifest.query_fingerprint == query_fingerprint
         && manifest.schema_fingerprint == schema_fingerprint(&job.dataset.schema())
     {
         tracing::debug!(source = job.source_name, tenant = %job.tenant, dataset = job.dataset.name(), date = %job.date, "Partition already complete; skipped.");
@@ -294,38 +332,34 @@ async fn run_slice(job: SliceJob) -> SliceResult {
     }
     let (start, end) = day_interval(job.date, job.time_zone);
     let fetch_started = Instant::now();
-    let response = job
-        .source
-        .queue_intervals(start, end, job.time_zone.name())
-        .await
-        .map_err(|e| {
-            (
-                if e.is_auth() {
-                    FailureKind::Auth
-                } else {
-                    FailureKind::Api
-                },
-                e.to_string(),
-            )
-        })?;
-    let extracted_at = Utc::now();
-    let batch = transform::queue_intervals::from_genesys(&response)
-        .map_err(|e| (FailureKind::Transform, e.to_string()))?;
-    let info = PartitionInfo {
+    let mut info = PartitionInfo {
         interval_start: start,
         interval_end: end,
-        query: query.name().to_string(),
-        query_fingerprint: query.fingerprint().to_string(),
+        query: query_name,
+        query_fingerprint,
         run_id: job.run_id.clone(),
-        extracted_at,
+        extracted_at: Utc::now(),
         details: Default::default(),
     };
-    let writer = job.writer.clone();
-    let write_key = key.clone();
-    let manifest = tokio::task::spawn_blocking(move || writer.write(&write_key, &batch, &info))
-        .await
-        .map_err(|e| (FailureKind::Sink, format!("write task failed: {e}")))?
-        .map_err(|e| (FailureKind::Sink, e.to_string()))?;
+    let manifest = match job.dataset {
+        Dataset::QueueIntervals => {
+            let response = job
+                .source
+                .queue_intervals(start, end, job.time_zone.name())
+                .await
+                .map_err(api_failure)?;
+            info.extracted_at = Utc::now();
+            let batch =
+                transform::queue_intervals::from_genesys(&response).map_err(transform_failure)?;
+            let writer = job.writer.clone();
+            let write_key = key.clone();
+            tokio::task::spawn_blocking(move || writer.write(&write_key, &batch, &info))
+                .await
+                .map_err(sink_failure)?
+                .map_err(sink_failure)?
+        }
+        Dataset::Contacts => contacts_slice(&job, &key, start, end, info).await?,
+    };
     tracing::info!(
         source = job.source_name,
         tenant = %job.tenant,
@@ -339,4 +373,85 @@ async fn run_slice(job: SliceJob) -> SliceResult {
     Ok(SliceOutcome::Written {
         rows: manifest.rows,
     })
+}
+
+/// Rows buffered before a batch goes to the partition file.
+const CONTACTS_BATCH_ROWS: usize = 5000;
+
+/// `contacts` for one slice: details pages stream from the source through a bounded channel into
+/// the transform and the partition file; conversations are de-duplicated on their id and kept
+/// only if they started in the slice and have ended.
+async fn contacts_slice(
+    job: &SliceJob,
+    key: &PartitionKey,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    mut info: PartitionInfo,
+) -> Result<Manifest, (FailureKind, String)> {
+    let use_jobs = (job.today - job.date).num_days()
+        >= i64::from(job.source.details_settings().jobs_after_days);
+    let (tx, mut rx) = mpsc::channel::<Vec<DetailConversation>>(4);
+    let producer = job.source.conversation_details(start, end, use_jobs, tx);
+    let writer = job.writer.clone();
+    let file_key = key.clone();
+    let run_id = job.run_id.clone();
+    let pseudonymizer = job.pseudonymizer.clone();
+    let consumer = async move {
+        let mut file = tokio::task::spawn_blocking(move || {
+            writer.create(&file_key, Dataset::Contacts.schema(), &run_id)
+        })
+        .await
+        .map_err(sink_failure)?
+        .map_err(sink_failure)?;
+        let mut builder = ContactsBuilder::new(start, end, pseudonymizer);
+        let mut seen: HashSet<String> = HashSet::new();
+        let (mut duplicates, mut ongoing, mut outside) = (0u64, 0u64, 0u64);
+        while let Some(page) = rx.recv().await {
+            for conversation in &page {
+                if !seen.insert(conversation.conversation_id.clone()) {
+                    duplicates += 1;
+                    continue;
+                }
+                match builder.push(conversation).map_err(transform_failure)? {
+                    None => {}
+                    Some(Skip::Ongoing) => ongoing += 1,
+                    Some(Skip::OutsideSlice) => outside += 1,
+                }
+            }
+            if builder.len() >= CONTACTS_BATCH_ROWS {
+                let batch = builder.take_batch().map_err(transform_failure)?;
+                file = tokio::task::spawn_blocking(move || file.write(&batch).map(|_| file))
+                    .await
+                    .map_err(sink_failure)?
+                    .map_err(sink_failure)?;
+            }
+        }
+        Ok::<_, (FailureKind, String)>((file, builder, duplicates, ongoing, outside))
+    };
+    let (produced, consumed) = tokio::join!(producer, consumer);
+    // The consumer's error explains a producer that stopped because nobody listened any more.
+    let (mut file, mut builder, duplicates, ongoing, outside) = consumed?;
+    let report = produced.map_err(api_failure)?;
+    info.extracted_at = Utc::now();
+    if ongoing > 0 {
+        tracing::info!(source = job.source_name, tenant = %job.tenant, date = %job.date, ongoing, "Ongoing conversations left for a later run (look-back).");
+    }
+    let details = &mut info.details;
+    details.insert("method".into(), report.method.into());
+    details.insert("window_splits".into(), report.splits.into());
+    details.insert("job_resubmits".into(), report.resubmits.into());
+    details.insert("duplicates_dropped".into(), duplicates.into());
+    details.insert("ongoing_skipped".into(), ongoing.into());
+    details.insert("outside_slice_skipped".into(), outside.into());
+    if let Some(reason) = report.fallback {
+        details.insert("jobs_fallback".into(), reason.into());
+    }
+    let batch = builder.take_batch().map_err(transform_failure)?;
+    tokio::task::spawn_blocking(move || {
+        file.write(&batch)?;
+        file.commit(&info)
+    })
+    .await
+    .map_err(sink_failure)?
+    .map_err(sink_failure)
 }

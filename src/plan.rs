@@ -13,9 +13,13 @@ use reqwest::Url;
 use crate::config::{ConfigError, ConfigFile, GenesysSection, resolve_secret, resolve_value};
 use crate::http::ApiClientSettings;
 use crate::sources::genesys::GenesysSettings;
-use crate::sources::genesys::queries::{AggregateQuery, QUEUE_INTERVALS_BUILTIN};
+use crate::sources::genesys::details::DetailsSettings;
+use crate::sources::genesys::queries::{
+    AggregateQuery, CONTACTS_BUILTIN, QUEUE_INTERVALS_BUILTIN, QueryFile,
+};
 use crate::sources::genesys::regions::Region;
 use crate::transform::Dataset;
+use crate::transform::contacts::{PersonalData, Pseudonymizer};
 
 /// The longest range one backfill may cover, to catch typos like `--from 2016-…`.
 pub const MAX_RANGE_DAYS: u64 = 3700;
@@ -67,6 +71,8 @@ pub struct SourcePlan {
     pub datasets: Vec<Dataset>,
     /// Dates to extract, ascending.
     pub dates: Vec<NaiveDate>,
+    /// The personal-data policy for `contacts`.
+    pub pseudonymizer: Pseudonymizer,
 }
 
 impl SourcePlan {
@@ -328,6 +334,33 @@ fn plan_genesys(
         QUEUE_INTERVALS_BUILTIN,
     )?;
     queue_intervals_query.require_group_by(&["queueId", "mediaType"])?;
+    let contacts_query = QueryFile::load(queries_dir.as_deref(), "contacts", CONTACTS_BUILTIN)?;
+    if section.details_page_size == 0 || section.details_job_page_size == 0 {
+        return Err(ConfigError::Value {
+            key: key("details_page_size"),
+            message: "page sizes must be at least 1".into(),
+        });
+    }
+    if !(section.details_job_poll_secs.is_finite() && section.details_job_poll_secs > 0.0) {
+        return Err(ConfigError::Value {
+            key: key("details_job_poll_secs"),
+            message: "must be a positive number of seconds".into(),
+        });
+    }
+    let details = DetailsSettings {
+        page_size: section.details_page_size,
+        result_cap: section.details_result_cap.max(section.details_page_size),
+        jobs_after_days: section.details_jobs_after_days,
+        job_page_size: section.details_job_page_size,
+        job_result_cap: section
+            .details_job_result_cap
+            .max(section.details_job_page_size),
+        job_poll_initial: Duration::from_secs_f64(section.details_job_poll_secs),
+        job_poll_max: Duration::from_secs(30)
+            .max(Duration::from_secs_f64(section.details_job_poll_secs)),
+        job_timeout: Duration::from_secs(section.details_job_timeout_secs),
+        job_resubmits: section.details_job_resubmits,
+    };
     let http = ApiClientSettings {
         requests_per_minute: nonzero(&key("requests_per_minute"), section.requests_per_minute)?,
         burst: nonzero(&key("burst"), section.burst)?,
@@ -348,10 +381,39 @@ fn plan_genesys(
             client_secret,
             http,
             queue_intervals_query,
+            contacts_query,
+            details,
         },
         time_zone,
         datasets,
     ))
+}
+
+/// The `[privacy]` policy; a key is required to pseudonymise.
+fn privacy(config: &ConfigFile) -> Result<Pseudonymizer, ConfigError> {
+    let mode: PersonalData =
+        config
+            .privacy
+            .personal_data
+            .parse()
+            .map_err(|message| ConfigError::Value {
+                key: "privacy.personal_data".into(),
+                message,
+            })?;
+    let key = match (&config.privacy.pseudonymize_key, mode) {
+        (Some(k), _) => Some(resolve_secret("privacy.pseudonymize_key", k)?),
+        (None, PersonalData::Pseudonymize) => {
+            return Err(ConfigError::Value {
+                key: "privacy.pseudonymize_key".into(),
+                message: "contacts pseudonymises phone numbers with a keyed hash: set pseudonymize_key = { env = \"CCETL_PSEUDONYMIZE_KEY\" } (a long random string; keep it stable so hashes join across runs), or personal_data = \"drop\" (or \"raw\" to keep them)".into(),
+            });
+        }
+        (None, _) => None,
+    };
+    Pseudonymizer::new(mode, key).map_err(|message| ConfigError::Value {
+        key: "privacy.pseudonymize_key".into(),
+        message,
+    })
 }
 
 /// Builds the plan from a parsed configuration. `base_dir` resolves relative `queries_dir`.
@@ -417,12 +479,18 @@ pub fn build(
             time_zone,
             now,
         )?;
+        let pseudonymizer = if datasets.contains(&Dataset::Contacts) {
+            privacy(config)?
+        } else {
+            Pseudonymizer::new(PersonalData::Drop, None).map_err(crate::Error::Runtime)?
+        };
         sources.push(SourcePlan {
             tenant: tenant.clone(),
             kind: SourceKind::Genesys(settings),
             time_zone,
             datasets,
             dates,
+            pseudonymizer,
         });
     }
     Ok(Plan {

@@ -2,6 +2,8 @@
 //! It starts the simulator on an OS-assigned port, backfills the last N days (ending yesterday,
 //! UTC) into `./output`, and prints the summary and a DuckDB query that reads the result.
 
+use std::time::Duration;
+
 use chrono::{Days, Utc};
 use chrono_tz::Tz;
 
@@ -12,8 +14,12 @@ use crate::pipeline;
 use crate::plan::{Plan, SourceKind, SourcePlan, WriteMode, parse_base_url};
 use crate::sim::{SimConfig, Simulator};
 use crate::sources::genesys::GenesysSettings;
-use crate::sources::genesys::queries::{AggregateQuery, QUEUE_INTERVALS_BUILTIN};
+use crate::sources::genesys::details::DetailsSettings;
+use crate::sources::genesys::queries::{
+    AggregateQuery, CONTACTS_BUILTIN, QUEUE_INTERVALS_BUILTIN, QueryFile,
+};
 use crate::transform::Dataset;
+use crate::transform::contacts::{PersonalData, Pseudonymizer};
 
 /// Runs the demo.
 pub async fn run(
@@ -49,21 +55,34 @@ pub async fn run(
             "queue_intervals",
             QUEUE_INTERVALS_BUILTIN,
         )?,
+        contacts_query: QueryFile::load(None, "contacts", CONTACTS_BUILTIN)?,
+        // Days before yesterday come from async jobs (few requests); yesterday from the query.
+        details: DetailsSettings {
+            jobs_after_days: 2,
+            job_poll_initial: Duration::from_millis(300),
+            ..DetailsSettings::default()
+        },
     };
     let plan = Plan {
         sources: vec![SourcePlan {
             tenant: "demo".into(),
             kind: SourceKind::Genesys(settings),
             time_zone: Tz::UTC,
-            datasets: vec![Dataset::QueueIntervals],
+            datasets: Dataset::ALL.to_vec(),
             dates: first.iter_days().take(args.days as usize).collect(),
+            // Synthetic data: a fixed demo key, so the hashes are stable between demo runs.
+            pseudonymizer: Pseudonymizer::new(
+                PersonalData::Pseudonymize,
+                Some("ccetl-demo-pseudonymisation-key".to_string().into()),
+            )
+            .map_err(Error::Runtime)?,
         }],
         output_dir: args.output.clone(),
         concurrency: 4,
         write_mode: WriteMode::Replace,
     };
     eprintln!(
-        "Backfilling queue_intervals {first} to {yesterday} into {} ...",
+        "Backfilling {first} to {yesterday} into {} ...",
         args.output.display()
     );
     let summary = pipeline::run(plan, telemetry.progress()).await?;

@@ -108,6 +108,12 @@ pub enum ApiError {
         /// True when the JSON is cut short or not JSON at all (worth another try).
         truncated: bool,
     },
+    /// An async job could not deliver its results.
+    #[error("{message}")]
+    Job {
+        /// What happened and what was tried.
+        message: String,
+    },
     /// A transient error that persisted through every retry.
     #[error("{last} (gave up after {attempts} attempts)")]
     RetriesExhausted {
@@ -136,6 +142,12 @@ impl ApiError {
             ApiError::RateLimited { retry_after, .. } => Some(*retry_after),
             _ => None,
         }
+    }
+
+    /// Whether the API refused because a query's result window was exceeded ("Pagination may not
+    /// exceed 100000 results"): the caller should split its interval.
+    pub fn is_result_window_exceeded(&self) -> bool {
+        matches!(self, ApiError::Rejected { status: 400, message, .. } if message.to_ascii_lowercase().contains("may not exceed"))
     }
 
     /// Whether the failure is about credentials or tokens (exit code 3).
@@ -300,6 +312,13 @@ impl ApiClient {
         query: &[(&str, String)],
     ) -> Result<T, ApiError> {
         self.request(Method::GET, path, query, None).await
+    }
+
+    /// DELETEs a resource (an async job, say); the answer body is ignored.
+    pub async fn delete(&self, path: &str) -> Result<(), ApiError> {
+        self.request::<serde::de::IgnoredAny>(Method::DELETE, path, &[], None)
+            .await
+            .map(|_| ())
     }
 
     async fn request<T: DeserializeOwned>(

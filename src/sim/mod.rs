@@ -439,7 +439,10 @@ struct JobFaultRequest {
     count: u32,
 }
 
-async fn add_job_fault(State(state): State<Arc<SimState>>, axum::Json(request): axum::Json<JobFaultRequest>) -> StatusCode {
+async fn add_job_fault(
+    State(state): State<Arc<SimState>>,
+    axum::Json(request): axum::Json<JobFaultRequest>,
+) -> StatusCode {
     let mut inner = state.lock();
     for _ in 0..request.count {
         inner.job_faults.push_back(request.outcome);
@@ -463,17 +466,29 @@ fn router(state: Arc<SimState>) -> Router {
     use genesys::{aggregates, details};
     Router::new()
         .route("/oauth/token", post(genesys::token))
-        .route(aggregates::CONVERSATION_AGGREGATES_PATH, post(aggregates::conversation_aggregates))
+        .route(
+            aggregates::CONVERSATION_AGGREGATES_PATH,
+            post(aggregates::conversation_aggregates),
+        )
         .route(details::DETAILS_QUERY_PATH, post(details::details_query))
         .route(details::JOBS_PATH, post(details::submit_job))
         .route(details::AVAILABILITY_PATH, get(details::availability))
-        .route(&format!("{}/{{job_id}}", details::JOBS_PATH), get(details::job_status).delete(details::delete_job))
-        .route(&format!("{}/{{job_id}}/results", details::JOBS_PATH), get(details::job_results))
+        .route(
+            &format!("{}/{{job_id}}", details::JOBS_PATH),
+            get(details::job_status).delete(details::delete_job),
+        )
+        .route(
+            &format!("{}/{{job_id}}/results", details::JOBS_PATH),
+            get(details::job_results),
+        )
         .route("/__sim/faults", post(add_fault))
         .route("/__sim/job-faults", post(add_job_fault))
         .route("/__sim/stats", get(stats))
         .fallback(not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), faults_and_log))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            faults_and_log,
+        ))
         .with_state(state)
 }
 

@@ -174,7 +174,12 @@ impl PartitionWriter {
     }
 
     /// Writes (or replaces) one partition with `batch`. Blocking: call from a blocking task.
-    pub fn write(&self, key: &PartitionKey, batch: &RecordBatch, info: &PartitionInfo) -> Result<Manifest, SinkError> {
+    pub fn write(
+        &self,
+        key: &PartitionKey,
+        batch: &RecordBatch,
+        info: &PartitionInfo,
+    ) -> Result<Manifest, SinkError> {
         let mut file = self.create(key, batch.schema(), &info.run_id)?;
         file.write(batch)?;
         file.commit(info)
@@ -183,7 +188,12 @@ impl PartitionWriter {
     /// Starts a partition: batches are streamed into a hidden temporary file, and nothing is
     /// visible until [`PartitionFile::commit`]. Dropping it uncommitted removes the temporary file.
     /// Blocking: call from a blocking task.
-    pub fn create(&self, key: &PartitionKey, schema: SchemaRef, run_id: &str) -> Result<PartitionFile, SinkError> {
+    pub fn create(
+        &self,
+        key: &PartitionKey,
+        schema: SchemaRef,
+        run_id: &str,
+    ) -> Result<PartitionFile, SinkError> {
         let dir = hive_partition_path(&self.root, key);
         fs::create_dir_all(&dir).map_err(|e| io_error("create directory", &dir, e))?;
         let tmp = dir.join(format!(".{PART_FILE}.{run_id}.tmp"));
@@ -229,7 +239,9 @@ impl PartitionFile {
                 message: "the partition file is already closed".into(),
             });
         };
-        writer.write(batch).map_err(|e| parquet_error(&self.tmp, e))?;
+        writer
+            .write(batch)
+            .map_err(|e| parquet_error(&self.tmp, e))?;
         self.rows += batch.num_rows() as u64;
         Ok(())
     }
@@ -253,8 +265,11 @@ impl PartitionFile {
             path: self.tmp.clone(),
             message: "the partition file is already closed".into(),
         })?;
-        let file = writer.into_inner().map_err(|e| parquet_error(&self.tmp, e))?;
-        file.sync_all().map_err(|e| io_error("flush", &self.tmp, e))?;
+        let file = writer
+            .into_inner()
+            .map_err(|e| parquet_error(&self.tmp, e))?;
+        file.sync_all()
+            .map_err(|e| io_error("flush", &self.tmp, e))?;
         let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
         drop(file);
         let dir = &self.dir;
@@ -291,7 +306,8 @@ impl PartitionFile {
         })?;
         let success_tmp = dir.join(format!(".{SUCCESS_FILE}.{}.tmp", info.run_id));
         write_synced(&success_tmp, &text)?;
-        fs::rename(&success_tmp, &success).map_err(|e| io_error("rename into place", &success, e))?;
+        fs::rename(&success_tmp, &success)
+            .map_err(|e| io_error("rename into place", &success, e))?;
         sync_dir(dir);
         Ok(manifest)
     }
@@ -307,13 +323,15 @@ impl Drop for PartitionFile {
 
 fn parquet_error(path: &Path, e: parquet::errors::ParquetError) -> SinkError {
     match e {
-        parquet::errors::ParquetError::External(inner) => match inner.downcast::<std::io::Error>() {
-            Ok(io) => io_error("write", path, *io),
-            Err(other) => SinkError::Parquet {
-                path: path.to_path_buf(),
-                message: other.to_string(),
-            },
-        },
+        parquet::errors::ParquetError::External(inner) => {
+            match inner.downcast::<std::io::Error>() {
+                Ok(io) => io_error("write", path, *io),
+                Err(other) => SinkError::Parquet {
+                    path: path.to_path_buf(),
+                    message: other.to_string(),
+                },
+            }
+        }
         other => SinkError::Parquet {
             path: path.to_path_buf(),
             message: other.to_string(),

@@ -6,6 +6,7 @@
 //! with its documentation and vendor source, and the schema, `ccetl schema` and README's column
 //! table all come from that declaration.
 
+pub mod contacts;
 pub mod queue_intervals;
 
 use std::sync::Arc;
@@ -18,16 +19,19 @@ use sha2::{Digest, Sha256};
 pub enum Dataset {
     /// Queue × media type × interval statistics.
     QueueIntervals,
+    /// One row per conversation.
+    Contacts,
 }
 
 impl Dataset {
     /// Every dataset.
-    pub const ALL: &'static [Dataset] = &[Dataset::QueueIntervals];
+    pub const ALL: &'static [Dataset] = &[Dataset::QueueIntervals, Dataset::Contacts];
 
     /// The directory and config name, e.g. `queue_intervals`.
     pub fn name(self) -> &'static str {
         match self {
             Dataset::QueueIntervals => "queue_intervals",
+            Dataset::Contacts => "contacts",
         }
     }
 
@@ -40,6 +44,7 @@ impl Dataset {
     pub fn columns(self) -> &'static [ColumnSpec] {
         match self {
             Dataset::QueueIntervals => queue_intervals::COLUMNS,
+            Dataset::Contacts => contacts::COLUMNS,
         }
     }
 
@@ -60,6 +65,8 @@ pub enum ColumnType {
     Int64,
     /// 64-bit float.
     Float64,
+    /// Boolean.
+    Boolean,
 }
 
 impl ColumnType {
@@ -71,6 +78,7 @@ impl ColumnType {
             ColumnType::Utf8 => DataType::Utf8,
             ColumnType::Int64 => DataType::Int64,
             ColumnType::Float64 => DataType::Float64,
+            ColumnType::Boolean => DataType::Boolean,
         }
     }
 
@@ -81,6 +89,7 @@ impl ColumnType {
             ColumnType::Utf8 => "STRING",
             ColumnType::Int64 => "BIGINT",
             ColumnType::Float64 => "DOUBLE",
+            ColumnType::Boolean => "BOOLEAN",
         }
     }
 }

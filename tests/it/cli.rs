@@ -10,13 +10,14 @@ use super::util::*;
 
 const SECRET_ENV: &str = "CCETL_TEST_GENESYS_SECRET";
 const ID_ENV: &str = "CCETL_TEST_GENESYS_ID";
+const KEY_ENV: &str = "CCETL_TEST_PSEUDONYMIZE_KEY";
 
 fn write_config(dir: &Path, base_url: &str, extra: &str) -> std::path::PathBuf {
     let path = dir.join("ccetl.toml");
     std::fs::write(
         &path,
         format!(
-            "[output]\ndir = \"{out}\"\n\n[genesys.acme]\nlogin_url = \"{base_url}\"\napi_url = \"{base_url}\"\nclient_id = {{ env = \"{ID_ENV}\" }}\nclient_secret = {{ env = \"{SECRET_ENV}\" }}\n{extra}",
+            "[output]\ndir = \"{out}\"\n\n[privacy]\npseudonymize_key = {{ env = \"{KEY_ENV}\" }}\n\n[genesys.acme]\nlogin_url = \"{base_url}\"\napi_url = \"{base_url}\"\nclient_id = {{ env = \"{ID_ENV}\" }}\nclient_secret = {{ env = \"{SECRET_ENV}\" }}\ndetails_job_poll_secs = 0.2\n{extra}",
             out = dir.join("out").display()
         ),
     )
@@ -30,7 +31,8 @@ fn ccetl(dir: &Path) -> Command {
         .env_remove("RUST_LOG")
         .env_remove("CCETL_CONFIG")
         .env_remove("CCETL_OUTPUT")
-        .env_remove("CCETL_LOG_FORMAT");
+        .env_remove("CCETL_LOG_FORMAT")
+        .env(KEY_ENV, "cli-test-pseudonymisation-key");
     cmd
 }
 
@@ -76,7 +78,7 @@ async fn a_backfill_from_the_command_line_writes_partitions_and_leaks_no_secret(
     let all = text(&output);
     assert_eq!(output.status.code(), Some(0), "{all}");
     assert!(
-        String::from_utf8_lossy(&output.stdout).contains("3 slices written, 0 skipped, 0 failed"),
+        String::from_utf8_lossy(&output.stdout).contains("6 slices written, 0 skipped, 0 failed"),
         "{all}"
     );
     assert!(
@@ -90,11 +92,10 @@ async fn a_backfill_from_the_command_line_writes_partitions_and_leaks_no_secret(
         );
     }
     for day in dates("2026-11-01", "2026-11-03") {
-        assert!(
-            partition_dir(&dir.path().join("out"), "acme", day)
-                .join("_SUCCESS")
-                .exists()
-        );
+        for dataset in ["queue_intervals", "contacts"] {
+            let dir = dataset_dir(&dir.path().join("out"), dataset, "acme", day);
+            assert!(dir.join("_SUCCESS").exists(), "{}", dir.display());
+        }
     }
 
     // JSON logs and a JSON summary for schedulers.
@@ -116,7 +117,7 @@ async fn a_backfill_from_the_command_line_writes_partitions_and_leaks_no_secret(
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     let summary: serde_json::Value =
         serde_json::from_slice(&output.stdout).expect("stdout is one JSON summary");
-    assert_eq!(summary["written"], 2);
+    assert_eq!(summary["written"], 4);
     for line in String::from_utf8_lossy(&output.stderr).lines() {
         let _: serde_json::Value =
             serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON log line: {line}"));
@@ -173,7 +174,11 @@ async fn an_invalid_query_fails_with_the_apis_message_and_exit_4() {
         r#"{"granularity":"PT30M","groupBy":["queueId","mediaType"],"metrics":["nOffered","nBogus"]}"#,
     )
     .unwrap();
-    let config = write_config(dir.path(), &sim.base_url(), "queries_dir = \"queries\"\n");
+    let config = write_config(
+        dir.path(),
+        &sim.base_url(),
+        "queries_dir = \"queries\"\ndatasets = [\"queue_intervals\"]\n",
+    );
     let mut cmd = ccetl(dir.path());
     cmd.args([
         "--config",

@@ -1,4 +1,5 @@
 mod cli;
+mod contacts;
 mod duckdb;
 mod resilience;
 mod truth;

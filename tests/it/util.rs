@@ -14,8 +14,12 @@ use ccetl::plan::{Plan, SourceKind, SourcePlan, WriteMode, day_interval, parse_b
 use ccetl::sim::generator::Generator;
 use ccetl::sim::{SimConfig, Simulator};
 use ccetl::sources::genesys::GenesysSettings;
-use ccetl::sources::genesys::queries::{AggregateQuery, QUEUE_INTERVALS_BUILTIN};
+use ccetl::sources::genesys::details::DetailsSettings;
+use ccetl::sources::genesys::queries::{
+    AggregateQuery, CONTACTS_BUILTIN, QUEUE_INTERVALS_BUILTIN, QueryFile,
+};
 use ccetl::transform::Dataset;
+use ccetl::transform::contacts::{PersonalData, Pseudonymizer};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -39,6 +43,8 @@ pub fn fast_http() -> ApiClientSettings {
         min_backoff: Duration::from_millis(50),
         max_backoff: Duration::from_millis(200),
         max_retry_elapsed: Duration::from_secs(30),
+        requests_per_minute: std::num::NonZeroU32::new(60_000).unwrap(),
+        burst: std::num::NonZeroU32::new(200).unwrap(),
         ..ApiClientSettings::default()
     }
 }
@@ -57,7 +63,23 @@ pub fn settings(sim: &Simulator, http: ApiClientSettings) -> GenesysSettings {
             QUEUE_INTERVALS_BUILTIN,
         )
         .expect("query"),
+        contacts_query: QueryFile::load(None, "contacts", CONTACTS_BUILTIN).expect("query"),
+        details: DetailsSettings {
+            job_poll_initial: Duration::from_millis(50),
+            job_poll_max: Duration::from_millis(200),
+            ..DetailsSettings::default()
+        },
     }
+}
+
+pub const PSEUDONYMIZE_KEY: &str = "integration-test-pseudonymisation-key";
+
+pub fn pseudonymizer() -> Pseudonymizer {
+    Pseudonymizer::new(
+        PersonalData::Pseudonymize,
+        Some(PSEUDONYMIZE_KEY.to_string().into()),
+    )
+    .expect("key")
 }
 
 pub fn plan(
@@ -69,13 +91,34 @@ pub fn plan(
     concurrency: usize,
     mode: WriteMode,
 ) -> Plan {
+    plan_for(
+        settings(sim, http),
+        out,
+        days,
+        tz,
+        concurrency,
+        mode,
+        vec![Dataset::QueueIntervals],
+    )
+}
+
+pub fn plan_for(
+    settings: GenesysSettings,
+    out: &Path,
+    days: Vec<NaiveDate>,
+    tz: Tz,
+    concurrency: usize,
+    mode: WriteMode,
+    datasets: Vec<Dataset>,
+) -> Plan {
     Plan {
         sources: vec![SourcePlan {
             tenant: "test".into(),
-            kind: SourceKind::Genesys(settings(sim, http)),
+            kind: SourceKind::Genesys(settings),
             time_zone: tz,
-            datasets: vec![Dataset::QueueIntervals],
+            datasets,
             dates: days,
+            pseudonymizer: pseudonymizer(),
         }],
         output_dir: out.to_path_buf(),
         concurrency,
@@ -104,7 +147,11 @@ pub const DURATIONS: [&str; 7] = ["answer", "abandon", "wait", "talk", "hold", "
 pub type Table = BTreeMap<(NaiveDate, DateTime<Utc>, String, String), QueueRow>;
 
 pub fn partition_dir(out: &Path, tenant: &str, day: NaiveDate) -> PathBuf {
-    out.join("queue_intervals")
+    dataset_dir(out, "queue_intervals", tenant, day)
+}
+
+pub fn dataset_dir(out: &Path, dataset: &str, tenant: &str, day: NaiveDate) -> PathBuf {
+    out.join(dataset)
         .join("source=genesys")
         .join(format!("tenant={tenant}"))
         .join(format!("date={day}"))

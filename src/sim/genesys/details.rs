@@ -10,7 +10,8 @@
 //!   include participant `attributes`, carry `dataAvailabilityDate`, and are capped per job
 //!   (400,000 by default). Jobs return every conversation *with activity* in the interval.
 //!
-//! Ongoing conversations (ending after the simulator's "now") have no `conversationEnd`.
+//! Ongoing conversations (whose last activity, wrap-up included, ends after the simulator's
+//! "now") have no `conversationEnd` and lack the metrics not yet emitted.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -30,7 +31,8 @@ use crate::sim::{JobOutcome, SimJob, SimState, error_response};
 
 pub(crate) const DETAILS_QUERY_PATH: &str = "/api/v2/analytics/conversations/details/query";
 pub(crate) const JOBS_PATH: &str = "/api/v2/analytics/conversations/details/jobs";
-pub(crate) const AVAILABILITY_PATH: &str = "/api/v2/analytics/conversations/details/jobs/availability";
+pub(crate) const AVAILABILITY_PATH: &str =
+    "/api/v2/analytics/conversations/details/jobs/availability";
 
 const MAX_PAGE_SIZE: u64 = 100;
 const JOB_MAX_PAGE_SIZE: u64 = 10_000;
@@ -62,7 +64,10 @@ fn with_headers(mut response: Response, headers: HeaderMap) -> Response {
 }
 
 fn parse_interval(obj: &Map<String, Value>) -> Result<(DateTime<Utc>, DateTime<Utc>), QueryError> {
-    let interval = obj.get("interval").and_then(Value::as_str).ok_or_else(|| bad("interval is required"))?;
+    let interval = obj
+        .get("interval")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("interval is required"))?;
     let (start, end) = interval
         .split_once('/')
         .and_then(|(a, b)| Some((parse_instant(a)?, parse_instant(b)?)))
@@ -91,17 +96,31 @@ fn compile_filters(obj: &Map<String, Value>) -> Result<DetailFilter, QueryError>
     for (key, conversation_level) in [("conversationFilters", true), ("segmentFilters", false)] {
         for filter in obj.get(key).and_then(Value::as_array).into_iter().flatten() {
             let or = filter.get("type").and_then(Value::as_str) == Some("or");
-            for p in filter.get("predicates").and_then(Value::as_array).into_iter().flatten() {
-                let dimension = p.get("dimension").and_then(Value::as_str).ok_or_else(|| bad("predicate.dimension is required"))?;
+            for p in filter
+                .get("predicates")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let dimension = p
+                    .get("dimension")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| bad("predicate.dimension is required"))?;
                 let allowed: &[&str] = if conversation_level {
                     &["conversationEnd", "conversationId", "originatingDirection"]
                 } else {
                     &["queueId", "mediaType", "userId", "purpose", "direction"]
                 };
                 if !allowed.contains(&dimension) {
-                    return Err(bad(format!("the simulator does not support {key} dimension {dimension}")));
+                    return Err(bad(format!(
+                        "the simulator does not support {key} dimension {dimension}"
+                    )));
                 }
-                let operator = p.get("operator").and_then(Value::as_str).unwrap_or("matches").to_string();
+                let operator = p
+                    .get("operator")
+                    .and_then(Value::as_str)
+                    .unwrap_or("matches")
+                    .to_string();
                 let value = p.get("value").and_then(Value::as_str).map(str::to_string);
                 predicates.push((dimension.to_string(), operator, value, conversation_level));
                 any.push(or);
@@ -120,12 +139,19 @@ impl DetailFilter {
         let mut or_hit = false;
         for ((dimension, operator, value, _), is_or) in self.predicates.iter().zip(&self.any) {
             let values: Vec<String> = match dimension.as_str() {
-                "conversationEnd" => (!ongoing).then(|| format_instant(c.end)).into_iter().collect(),
+                "conversationEnd" => (!ongoing)
+                    .then(|| format_instant(c.end))
+                    .into_iter()
+                    .collect(),
                 "conversationId" => vec![c.id.clone()],
                 "originatingDirection" | "direction" => vec![c.direction.to_string()],
                 "queueId" => vec![org.queues[c.queue].id.clone()],
                 "mediaType" => vec![c.media_type.to_string()],
-                "userId" => c.agent.map(|a| org.agents[a].id.clone()).into_iter().collect(),
+                "userId" => c
+                    .agent
+                    .map(|a| org.agents[a].id.clone())
+                    .into_iter()
+                    .collect(),
                 "purpose" => {
                     let mut p = vec!["customer".to_string(), "acd".to_string()];
                     if c.agent.is_some() {
@@ -158,9 +184,17 @@ impl SimState {
     }
 
     /// Conversations that started in `[start, end)` and have started by "now".
-    pub(crate) fn visible_conversations(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<SimConversation> {
+    pub(crate) fn visible_conversations(
+        &self,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Vec<SimConversation> {
         let now = self.now();
-        self.generator.conversations_between(start, end.min(now)).into_iter().filter(|c| c.start < now).collect()
+        self.generator
+            .conversations_between(start, end.min(now))
+            .into_iter()
+            .filter(|c| c.start < now)
+            .collect()
     }
 }
 
@@ -170,13 +204,19 @@ fn activity_end(c: &SimConversation) -> DateTime<Utc> {
 }
 
 /// Conversations with activity in `[start, end)`, started within `[from, end)`.
-fn active_conversations(state: &SimState, from: DateTime<Utc>, start: DateTime<Utc>, end: DateTime<Utc>, filter: &DetailFilter) -> Vec<Value> {
+fn active_conversations(
+    state: &SimState,
+    from: DateTime<Utc>,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    filter: &DetailFilter,
+) -> Vec<Value> {
     let now = state.now();
     state
         .visible_conversations(from, end)
         .into_iter()
         .filter(|c| activity_end(c) > start || c.start >= start)
-        .filter(|c| filter.matches(state, c, c.end > now))
+        .filter(|c| filter.matches(state, c, activity_end(c) > now))
         .map(|c| conversation_json(state, &c, now, false))
         .collect()
 }
@@ -188,10 +228,16 @@ fn ms(t: DateTime<Utc>, offset_ms: u64) -> String {
 /// `AnalyticsConversation` for one generated conversation: customer, ACD and (if answered) agent
 /// participants with their sessions, segments and metrics. `with_attributes` adds participant
 /// data, which only the async jobs return.
-pub(crate) fn conversation_json(state: &SimState, c: &SimConversation, now: DateTime<Utc>, with_attributes: bool) -> Value {
+pub(crate) fn conversation_json(
+    state: &SimState,
+    c: &SimConversation,
+    now: DateTime<Utc>,
+    with_attributes: bool,
+) -> Value {
     let org = state.generator.org();
     let queue = &org.queues[c.queue];
-    let ongoing = c.end > now;
+    // A conversation ends for the API when its last participant is done, wrap-up included.
+    let ongoing = activity_end(c) > now;
     let start = c.start;
     let mut customer_session = json!({
         "sessionId": format!("{}-s1", c.id),
@@ -215,14 +261,17 @@ pub(crate) fn conversation_json(state: &SimState, c: &SimConversation, now: Date
         "sessions": [customer_session],
     });
     if with_attributes {
-        customer["attributes"] = json!({"customerTier": if c.id.as_bytes()[0] % 2 == 0 { "gold" } else { "standard" }});
+        customer["attributes"] =
+            json!({"customerTier": if c.wait_ms.is_multiple_of(2) { "gold" } else { "standard" }});
     }
     let mut acd_metrics = vec![
         json!({"name": "nOffered", "value": 1, "emitDate": ms(start, 0)}),
         json!({"name": "tAcd", "value": c.wait_ms, "emitDate": ms(start, c.wait_ms)}),
     ];
     if c.abandoned {
-        acd_metrics.push(json!({"name": "tAbandon", "value": c.wait_ms, "emitDate": ms(start, c.wait_ms)}));
+        acd_metrics.push(
+            json!({"name": "tAbandon", "value": c.wait_ms, "emitDate": ms(start, c.wait_ms)}),
+        );
     }
     let acd = json!({
         "participantId": format!("{}-p2", c.id),
@@ -263,14 +312,21 @@ pub(crate) fn conversation_json(state: &SimState, c: &SimConversation, now: Date
             "disconnectType": if c.transferred { "transfer" } else { "peer" },
         }));
         let wrapup_end = activity_end(c);
-        let mut metrics = vec![json!({"name": "tAnswered", "value": c.wait_ms, "emitDate": ms(start, t0)})];
+        let mut metrics =
+            vec![json!({"name": "tAnswered", "value": c.wait_ms, "emitDate": ms(start, t0)})];
         if !ongoing {
-            metrics.push(json!({"name": "tTalk", "value": c.talk_ms, "emitDate": format_instant(c.end)}));
+            metrics.push(
+                json!({"name": "tTalk", "value": c.talk_ms, "emitDate": format_instant(c.end)}),
+            );
             if c.hold_ms > 0 {
-                metrics.push(json!({"name": "tHeld", "value": c.hold_ms, "emitDate": format_instant(c.end)}));
+                metrics.push(
+                    json!({"name": "tHeld", "value": c.hold_ms, "emitDate": format_instant(c.end)}),
+                );
             }
             if c.transferred {
-                metrics.push(json!({"name": "nTransferred", "value": 1, "emitDate": format_instant(c.end)}));
+                metrics.push(
+                    json!({"name": "nTransferred", "value": 1, "emitDate": format_instant(c.end)}),
+                );
             }
         }
         if wrapup_end <= now {
@@ -278,7 +334,9 @@ pub(crate) fn conversation_json(state: &SimState, c: &SimConversation, now: Date
                 "segmentStart": format_instant(c.end), "segmentEnd": format_instant(wrapup_end),
                 "segmentType": "wrapup", "queueId": queue.id, "wrapUpCode": c.wrap_up_code,
             }));
-            metrics.push(json!({"name": "tAcw", "value": c.acw_ms, "emitDate": format_instant(wrapup_end)}));
+            metrics.push(
+                json!({"name": "tAcw", "value": c.acw_ms, "emitDate": format_instant(wrapup_end)}),
+            );
             metrics.push(json!({"name": "tHandle", "value": c.handle_ms(), "emitDate": format_instant(wrapup_end)}));
         }
         participants.push(json!({
@@ -309,7 +367,11 @@ pub(crate) fn conversation_json(state: &SimState, c: &SimConversation, now: Date
     conversation
 }
 
-pub(crate) async fn details_query(State(state): State<Arc<SimState>>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn details_query(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let rate_headers = match admit(&state, &headers) {
         Ok(h) => h,
         Err(r) => return r,
@@ -318,14 +380,25 @@ pub(crate) async fn details_query(State(state): State<Arc<SimState>>, headers: H
 }
 
 fn details_page(state: &SimState, body: &[u8]) -> Result<Value, QueryError> {
-    let query: Value = serde_json::from_slice(body).map_err(|e| bad(format!("Unable to parse the request body: {e}")))?;
-    let obj = query.as_object().ok_or_else(|| bad("The request body must be a JSON object."))?;
+    let query: Value = serde_json::from_slice(body)
+        .map_err(|e| bad(format!("Unable to parse the request body: {e}")))?;
+    let obj = query
+        .as_object()
+        .ok_or_else(|| bad("The request body must be a JSON object."))?;
     let (start, end) = parse_interval(obj)?;
     let paging = obj.get("paging");
-    let page_size = paging.and_then(|p| p.get("pageSize")).and_then(Value::as_u64).unwrap_or(25);
-    let page_number = paging.and_then(|p| p.get("pageNumber")).and_then(Value::as_u64).unwrap_or(1);
+    let page_size = paging
+        .and_then(|p| p.get("pageSize"))
+        .and_then(Value::as_u64)
+        .unwrap_or(25);
+    let page_number = paging
+        .and_then(|p| p.get("pageNumber"))
+        .and_then(Value::as_u64)
+        .unwrap_or(1);
     if page_size == 0 || page_size > MAX_PAGE_SIZE || page_number == 0 {
-        return Err(bad(format!("paging.pageSize must be 1 to {MAX_PAGE_SIZE} and paging.pageNumber at least 1")));
+        return Err(bad(format!(
+            "paging.pageSize must be 1 to {MAX_PAGE_SIZE} and paging.pageNumber at least 1"
+        )));
     }
     let cap = state.config.details_result_cap as u64;
     if page_size * page_number > cap {
@@ -333,16 +406,28 @@ fn details_page(state: &SimState, body: &[u8]) -> Result<Value, QueryError> {
             "Pagination may not exceed {cap} results. When extracting large chunks of data (multiple days/weeks), maximize pagination performance by querying in smaller intervals."
         )));
     }
-    if obj.get("order").and_then(Value::as_str).is_some_and(|o| o == "desc") {
+    if obj
+        .get("order")
+        .and_then(Value::as_str)
+        .is_some_and(|o| o == "desc")
+    {
         return Err(bad("the simulator supports order asc only"));
     }
     let filter = compile_filters(obj)?;
     // Started on a (UTC) day touched by the interval, with activity in the interval.
-    let first_day = start.date_naive().and_hms_opt(0, 0, 0).map(|d| d.and_utc()).unwrap_or(start);
+    let first_day = start
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .map(|d| d.and_utc())
+        .unwrap_or(start);
     let all = active_conversations(state, first_day, start, end, &filter);
     let total = all.len() as u64;
     let skip = ((page_number - 1) * page_size) as usize;
-    let page: Vec<Value> = all.into_iter().skip(skip).take(page_size as usize).collect();
+    let page: Vec<Value> = all
+        .into_iter()
+        .skip(skip)
+        .take(page_size as usize)
+        .collect();
     let mut response = json!({ "totalHits": total });
     if !page.is_empty() {
         response["conversations"] = Value::Array(page);
@@ -350,35 +435,59 @@ fn details_page(state: &SimState, body: &[u8]) -> Result<Value, QueryError> {
     Ok(response)
 }
 
-pub(crate) async fn availability(State(state): State<Arc<SimState>>, headers: HeaderMap) -> Response {
+pub(crate) async fn availability(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+) -> Response {
     let rate_headers = match admit(&state, &headers) {
         Ok(h) => h,
         Err(r) => return r,
     };
     let date = state.now() - Duration::from_std(state.config.data_lake_lag).unwrap_or_default();
-    with_headers(axum::Json(json!({"dataAvailabilityDate": format_instant(date)})).into_response(), rate_headers)
+    with_headers(
+        axum::Json(json!({"dataAvailabilityDate": format_instant(date)})).into_response(),
+        rate_headers,
+    )
 }
 
-pub(crate) async fn submit_job(State(state): State<Arc<SimState>>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn submit_job(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let rate_headers = match admit(&state, &headers) {
         Ok(h) => h,
         Err(r) => return r,
     };
     let result = (|| {
-        let query: Value = serde_json::from_slice(&body).map_err(|e| bad(format!("Unable to parse the request body: {e}")))?;
-        let obj = query.as_object().ok_or_else(|| bad("The request body must be a JSON object."))?;
+        let query: Value = serde_json::from_slice(&body)
+            .map_err(|e| bad(format!("Unable to parse the request body: {e}")))?;
+        let obj = query
+            .as_object()
+            .ok_or_else(|| bad("The request body must be a JSON object."))?;
         let (start, end) = parse_interval(obj)?;
         compile_filters(obj)?;
         if obj.contains_key("paging") {
-            return Err(bad("Unrecognized field \"paging\": async jobs page their results by cursor"));
+            return Err(bad(
+                "Unrecognized field \"paging\": async jobs page their results by cursor",
+            ));
         }
         let mut inner = state.lock();
         inner.job_counter += 1;
         let outcome = inner.job_faults.pop_front().unwrap_or(JobOutcome::Fulfill);
-        let id = format!("{:08x}-5151-4000-8000-{:012x}", state.config.seed as u32, inner.job_counter);
+        let id = format!(
+            "{:08x}-5151-4000-8000-{:012x}",
+            state.config.seed as u32, inner.job_counter
+        );
         inner.jobs.insert(
             id.clone(),
-            SimJob { start, end, query: query.clone(), submitted: Instant::now(), outcome },
+            SimJob {
+                start,
+                end,
+                query: query.clone(),
+                submitted: Instant::now(),
+                outcome,
+            },
         );
         inner.stats.jobs_submitted += 1;
         Ok(json!({ "jobId": id }))
@@ -401,12 +510,19 @@ fn job_state(state: &SimState, job: &SimJob) -> (&'static str, Option<String>) {
     }
     match job.outcome {
         JobOutcome::Fulfill => ("FULFILLED", None),
-        JobOutcome::Fail => ("FAILED", Some("Injected failure: the job could not be completed.".into())),
+        JobOutcome::Fail => (
+            "FAILED",
+            Some("Injected failure: the job could not be completed.".into()),
+        ),
         JobOutcome::Expire => ("EXPIRED", None),
     }
 }
 
-pub(crate) async fn job_status(State(state): State<Arc<SimState>>, headers: HeaderMap, Path(job_id): Path<String>) -> Response {
+pub(crate) async fn job_status(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+    Path(job_id): Path<String>,
+) -> Response {
     let rate_headers = match admit(&state, &headers) {
         Ok(h) => h,
         Err(r) => return r,
@@ -414,13 +530,22 @@ pub(crate) async fn job_status(State(state): State<Arc<SimState>>, headers: Head
     let response = {
         let inner = state.lock();
         match inner.jobs.get(&job_id) {
-            None => error_response(StatusCode::NOT_FOUND, "not.found", "The requested job was not found."),
+            None => error_response(
+                StatusCode::NOT_FOUND,
+                "not.found",
+                "The requested job was not found.",
+            ),
             Some(job) => {
                 let (job_state, error) = job_state(&state, job);
-                let submitted = Utc::now() - Duration::from_std(job.submitted.elapsed()).unwrap_or_default();
-                let mut body = json!({"state": job_state, "submissionDate": format_instant(submitted)});
+                let submitted =
+                    Utc::now() - Duration::from_std(job.submitted.elapsed()).unwrap_or_default();
+                let mut body =
+                    json!({"state": job_state, "submissionDate": format_instant(submitted)});
                 if job_state == "FULFILLED" {
-                    body["completionDate"] = json!(format_instant(submitted + Duration::from_std(state.config.job_ready_after).unwrap_or_default()));
+                    body["completionDate"] = json!(format_instant(
+                        submitted
+                            + Duration::from_std(state.config.job_ready_after).unwrap_or_default()
+                    ));
                     body["expirationDate"] = json!(format_instant(submitted + Duration::days(1)));
                 }
                 if let Some(e) = error {
@@ -433,7 +558,11 @@ pub(crate) async fn job_status(State(state): State<Arc<SimState>>, headers: Head
     with_headers(response, rate_headers)
 }
 
-pub(crate) async fn delete_job(State(state): State<Arc<SimState>>, headers: HeaderMap, Path(job_id): Path<String>) -> Response {
+pub(crate) async fn delete_job(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+    Path(job_id): Path<String>,
+) -> Response {
     let rate_headers = match admit(&state, &headers) {
         Ok(h) => h,
         Err(r) => return r,
@@ -442,7 +571,11 @@ pub(crate) async fn delete_job(State(state): State<Arc<SimState>>, headers: Head
     let response = if removed {
         StatusCode::NO_CONTENT.into_response()
     } else {
-        error_response(StatusCode::NOT_FOUND, "not.found", "The requested job was not found.")
+        error_response(
+            StatusCode::NOT_FOUND,
+            "not.found",
+            "The requested job was not found.",
+        )
     };
     with_headers(response, rate_headers)
 }
@@ -467,17 +600,29 @@ pub(crate) async fn job_results(
     with_headers(reply(results_page(&state, &job_id, &params)), rate_headers)
 }
 
-fn results_page(state: &SimState, job_id: &str, params: &ResultsParams) -> Result<Value, QueryError> {
+fn results_page(
+    state: &SimState,
+    job_id: &str,
+    params: &ResultsParams,
+) -> Result<Value, QueryError> {
     let (start, end, query, job_state) = {
         let inner = state.lock();
-        let job = inner
-            .jobs
-            .get(job_id)
-            .ok_or((StatusCode::NOT_FOUND, "not.found", "The requested job was not found.".to_string()))?;
-        (job.start, job.end, job.query.clone(), job_state(state, job).0)
+        let job = inner.jobs.get(job_id).ok_or((
+            StatusCode::NOT_FOUND,
+            "not.found",
+            "The requested job was not found.".to_string(),
+        ))?;
+        (
+            job.start,
+            job.end,
+            job.query.clone(),
+            job_state(state, job).0,
+        )
     };
     if job_state != "FULFILLED" {
-        return Err(bad(format!("The job is {job_state}; results are available once it is FULFILLED.")));
+        return Err(bad(format!(
+            "The job is {job_state}; results are available once it is FULFILLED."
+        )));
     }
     let page_size = params.page_size.unwrap_or(1000);
     if page_size == 0 || page_size > JOB_MAX_PAGE_SIZE {
@@ -501,7 +646,7 @@ fn results_page(state: &SimState, job_id: &str, params: &ResultsParams) -> Resul
         .visible_conversations(from, end)
         .into_iter()
         .filter(|c| activity_end(c) > start || c.start >= start)
-        .filter(|c| filter.matches(state, c, c.end > now))
+        .filter(|c| filter.matches(state, c, activity_end(c) > now))
         .collect();
     let cap = state.config.job_result_cap as u64;
     if all.len() as u64 > cap && offset + page_size > cap {
@@ -520,7 +665,9 @@ fn results_page(state: &SimState, job_id: &str, params: &ResultsParams) -> Resul
         response["conversations"] = Value::Array(page);
     }
     if (next as usize) < all.len() {
-        response["cursor"] = json!(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("offset:{next}")));
+        response["cursor"] = json!(
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("offset:{next}"))
+        );
     }
     Ok(response)
 }

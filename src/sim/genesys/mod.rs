@@ -84,4 +84,3 @@ fn form_decode(text: &str) -> String {
         .map(|(_, v)| v.into_owned());
     decoded.unwrap_or_else(|| text.to_string())
 }
-

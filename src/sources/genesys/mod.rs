@@ -4,6 +4,7 @@
 //! `https://api.{domain}`, and for `queue_intervals` the synchronous (unpaged)
 //! `POST /api/v2/analytics/conversations/aggregates/query` with one business day per request.
 
+pub mod details;
 pub mod model;
 pub mod queries;
 pub mod regions;
@@ -17,8 +18,9 @@ use secrecy::SecretString;
 
 use crate::auth::{AuthError, ClientCredentials, TokenCache};
 use crate::http::{ApiClient, ApiClientSettings, ApiError};
+use details::{DetailConversation, DetailsFetcher, DetailsReport, DetailsSettings};
 use model::AggregateQueryResponse;
-use queries::AggregateQuery;
+use queries::{AggregateQuery, QueryFile};
 
 /// Path of the conversation aggregates query.
 pub const CONVERSATION_AGGREGATES_PATH: &str = "/api/v2/analytics/conversations/aggregates/query";
@@ -37,6 +39,10 @@ pub struct GenesysSettings {
     pub http: ApiClientSettings,
     /// The `queue_intervals` aggregates query.
     pub queue_intervals_query: AggregateQuery,
+    /// The `contacts` details query (order, filters).
+    pub contacts_query: QueryFile,
+    /// Details paging, splitting and job limits.
+    pub details: DetailsSettings,
 }
 
 impl GenesysSettings {
@@ -53,6 +59,8 @@ impl GenesysSettings {
 pub struct GenesysSource {
     client: ApiClient,
     queue_intervals_query: AggregateQuery,
+    contacts_query: QueryFile,
+    details: DetailsSettings,
 }
 
 const CREDENTIALS_HINT: &str = "check the client id and secret (the variables or files named in ccetl.toml), that the OAuth client uses the Client Credentials grant, and that `region` is the org's region";
@@ -79,6 +87,8 @@ impl GenesysSource {
         Ok(Self {
             client,
             queue_intervals_query: settings.queue_intervals_query.clone(),
+            contacts_query: settings.contacts_query.clone(),
+            details: settings.details.clone(),
         })
     }
 
@@ -109,5 +119,33 @@ impl GenesysSource {
         self.client
             .post_json(CONVERSATION_AGGREGATES_PATH, &body)
             .await
+    }
+
+    /// The query behind `contacts`.
+    pub fn contacts_query(&self) -> &QueryFile {
+        &self.contacts_query
+    }
+
+    /// Details limits.
+    pub fn details_settings(&self) -> &DetailsSettings {
+        &self.details
+    }
+
+    /// Streams the conversations of `[start, end)` (and some neighbours: the consumer filters by
+    /// start and de-duplicates) into `pages`, by async jobs when `use_jobs`.
+    pub async fn conversation_details(
+        &self,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        use_jobs: bool,
+        pages: tokio::sync::mpsc::Sender<Vec<DetailConversation>>,
+    ) -> Result<DetailsReport, ApiError> {
+        DetailsFetcher {
+            client: &self.client,
+            settings: &self.details,
+            body: self.contacts_query.body(),
+        }
+        .fetch(start, end, use_jobs, pages)
+        .await
     }
 }

@@ -14,17 +14,22 @@ use crate::config::ConfigError;
 pub const QUEUE_INTERVALS_BUILTIN: &str =
     include_str!("../../../queries/genesys/queue_intervals.json");
 
-/// An aggregates query body, validated at planning time.
+/// The built-in `contacts.json` (details query: order and filters).
+pub const CONTACTS_BUILTIN: &str = include_str!("../../../queries/genesys/contacts.json");
+
+/// A query body read from `queries/<vendor>/<name>.json`: a JSON object and its fingerprint.
 #[derive(Debug, Clone)]
-pub struct AggregateQuery {
+pub struct QueryFile {
     name: String,
     body: Map<String, Value>,
     fingerprint: String,
 }
 
-impl AggregateQuery {
-    /// Loads `<dir>/<name>.json`, or the built-in text when `dir` is `None`.
+impl QueryFile {
+    /// Loads `<dir>/<name>.json`, or the built-in text when `dir` is `None` or has no such file.
     pub fn load(dir: Option<&Path>, name: &str, builtin: &str) -> Result<Self, ConfigError> {
+        // A file in `dir` overrides the built-in body; without one the built-in is used.
+        let dir = dir.filter(|d| d.join(format!("{name}.json")).exists());
         let (text, origin) = match dir {
             Some(dir) => {
                 let path = dir.join(format!("{name}.json"));
@@ -42,40 +47,92 @@ impl AggregateQuery {
         Self::parse(name, &text, &origin)
     }
 
-    /// Parses a query body; `origin` names it in errors.
+    /// Parses a body; `origin` names it in errors.
     pub fn parse(name: &str, text: &str, origin: &str) -> Result<Self, ConfigError> {
-        let invalid = |message: String| ConfigError::Value {
+        let value: Value = serde_json::from_str(text).map_err(|e| ConfigError::Value {
             key: origin.to_string(),
-            message,
-        };
-        let value: Value =
-            serde_json::from_str(text).map_err(|e| invalid(format!("not valid JSON: {e}")))?;
+            message: format!("not valid JSON: {e}"),
+        })?;
         let Value::Object(body) = value else {
-            return Err(invalid("the query must be a JSON object".into()));
+            return Err(ConfigError::Value {
+                key: origin.to_string(),
+                message: "the query must be a JSON object".into(),
+            });
         };
-        let metrics = body
-            .get("metrics")
-            .and_then(Value::as_array)
-            .ok_or_else(|| invalid("`metrics` must be a list of metric names".into()))?;
-        if metrics.is_empty() || !metrics.iter().all(Value::is_string) {
-            return Err(invalid(
-                "`metrics` must be a non-empty list of metric names".into(),
-            ));
-        }
-        if let Some(g) = body.get("granularity")
-            && !g.is_string()
-        {
-            return Err(invalid(
-                "`granularity` must be an ISO-8601 duration such as \"PT30M\"".into(),
-            ));
-        }
         let canonical = serde_json::to_string(&body).unwrap_or_default();
-        let digest = Sha256::digest(canonical.as_bytes());
-        let fingerprint = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        let fingerprint = Sha256::digest(canonical.as_bytes())
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect();
         Ok(Self {
             name: name.to_string(),
             body,
             fingerprint,
+        })
+    }
+
+    /// The file stem.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The body as written.
+    pub fn body(&self) -> &Map<String, Value> {
+        &self.body
+    }
+
+    /// A short hash of the body, recorded in partition manifests.
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+}
+
+/// An aggregates query body, validated at planning time.
+#[derive(Debug, Clone)]
+pub struct AggregateQuery {
+    name: String,
+    body: Map<String, Value>,
+    fingerprint: String,
+}
+
+impl AggregateQuery {
+    /// Loads `<dir>/<name>.json`, or the built-in text when `dir` is `None`.
+    pub fn load(dir: Option<&Path>, name: &str, builtin: &str) -> Result<Self, ConfigError> {
+        Self::validate(QueryFile::load(dir, name, builtin)?, name)
+    }
+
+    /// Parses a query body; `origin` names it in errors.
+    pub fn parse(name: &str, text: &str, origin: &str) -> Result<Self, ConfigError> {
+        Self::validate(QueryFile::parse(name, text, origin)?, origin)
+    }
+
+    fn validate(file: QueryFile, origin: &str) -> Result<Self, ConfigError> {
+        let invalid = |message: &str| ConfigError::Value {
+            key: origin.to_string(),
+            message: message.to_string(),
+        };
+        let metrics = file
+            .body
+            .get("metrics")
+            .and_then(Value::as_array)
+            .ok_or_else(|| invalid("`metrics` must be a list of metric names"))?;
+        if metrics.is_empty() || !metrics.iter().all(Value::is_string) {
+            return Err(invalid(
+                "`metrics` must be a non-empty list of metric names",
+            ));
+        }
+        if let Some(g) = file.body.get("granularity")
+            && !g.is_string()
+        {
+            return Err(invalid(
+                "`granularity` must be an ISO-8601 duration such as \"PT30M\"",
+            ));
+        }
+        Ok(Self {
+            name: file.name,
+            body: file.body,
+            fingerprint: file.fingerprint,
         })
     }
 

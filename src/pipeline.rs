@@ -24,6 +24,7 @@ use crate::sink::{Manifest, PartitionInfo, PartitionKey, PartitionWriter};
 use crate::sources::genesys::GenesysSource;
 use crate::sources::genesys::details::DetailConversation;
 use crate::transform::contacts::{ContactsBuilder, Pseudonymizer, Skip};
+use crate::transform::metrics::MetricsBuilder;
 use crate::transform::{self, Dataset, schema_fingerprint};
 
 /// What kind of failure ended a slice (decides the exit code).
@@ -297,6 +298,11 @@ fn api_failure(e: ApiError) -> (FailureKind, String) {
     (kind, e.to_string())
 }
 
+fn api_failure_in(e: ApiError, query: &str) -> (FailureKind, String) {
+    let (kind, message) = api_failure(e);
+    (kind, format!("query {query}: {message}"))
+}
+
 fn sink_failure(e: impl std::fmt::Display) -> (FailureKind, String) {
     (FailureKind::Sink, e.to_string())
 }
@@ -320,6 +326,12 @@ async fn run_slice(job: SliceJob) -> SliceResult {
         Dataset::Contacts => {
             let q = job.source.contacts_query();
             (q.name().to_string(), q.fingerprint().to_string())
+        }
+        Dataset::Metrics => {
+            let queries = job.source.metrics_queries();
+            let names: Vec<&str> = queries.iter().map(|q| q.name()).collect();
+            let prints: Vec<&str> = queries.iter().map(|q| q.fingerprint()).collect();
+            (names.join(","), prints.join(","))
         }
     };
     if job.write_mode == WriteMode::Resume
@@ -359,6 +371,27 @@ async fn run_slice(job: SliceJob) -> SliceResult {
                 .map_err(sink_failure)?
         }
         Dataset::Contacts => contacts_slice(&job, &key, start, end, info).await?,
+        Dataset::Metrics => {
+            let mut builder = MetricsBuilder::new();
+            for query in job.source.metrics_queries() {
+                let response = job
+                    .source
+                    .aggregate(query, start, end, job.time_zone.name())
+                    .await
+                    .map_err(|e| api_failure_in(e, query.name()))?;
+                builder
+                    .push(query.name(), &response)
+                    .map_err(transform_failure)?;
+            }
+            info.extracted_at = Utc::now();
+            let batch = builder.take_batch().map_err(transform_failure)?;
+            let writer = job.writer.clone();
+            let write_key = key.clone();
+            tokio::task::spawn_blocking(move || writer.write(&write_key, &batch, &info))
+                .await
+                .map_err(sink_failure)?
+                .map_err(sink_failure)?
+        }
     };
     tracing::info!(
         source = job.source_name,

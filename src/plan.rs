@@ -15,7 +15,7 @@ use crate::http::ApiClientSettings;
 use crate::sources::genesys::GenesysSettings;
 use crate::sources::genesys::details::DetailsSettings;
 use crate::sources::genesys::queries::{
-    AggregateQuery, CONTACTS_BUILTIN, QUEUE_INTERVALS_BUILTIN, QueryFile,
+    AggregateQuery, CONTACTS_BUILTIN, QUEUE_INTERVALS_BUILTIN, QueryFile, metrics_queries,
 };
 use crate::sources::genesys::regions::Region;
 use crate::transform::Dataset;
@@ -335,6 +335,7 @@ fn plan_genesys(
     )?;
     queue_intervals_query.require_group_by(&["queueId", "mediaType"])?;
     let contacts_query = QueryFile::load(queries_dir.as_deref(), "contacts", CONTACTS_BUILTIN)?;
+    let metrics_queries = metrics_queries(queries_dir.as_deref())?;
     if section.details_page_size == 0 || section.details_job_page_size == 0 {
         return Err(ConfigError::Value {
             key: key("details_page_size"),
@@ -383,6 +384,7 @@ fn plan_genesys(
             queue_intervals_query,
             contacts_query,
             details,
+            metrics_queries,
         },
         time_zone,
         datasets,

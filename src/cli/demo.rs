@@ -16,7 +16,7 @@ use crate::sim::{SimConfig, Simulator};
 use crate::sources::genesys::GenesysSettings;
 use crate::sources::genesys::details::DetailsSettings;
 use crate::sources::genesys::queries::{
-    AggregateQuery, CONTACTS_BUILTIN, QUEUE_INTERVALS_BUILTIN, QueryFile,
+    AggregateQuery, CONTACTS_BUILTIN, QUEUE_INTERVALS_BUILTIN, QueryFile, metrics_queries,
 };
 use crate::transform::Dataset;
 use crate::transform::contacts::{PersonalData, Pseudonymizer};
@@ -56,6 +56,7 @@ pub async fn run(
             QUEUE_INTERVALS_BUILTIN,
         )?,
         contacts_query: QueryFile::load(None, "contacts", CONTACTS_BUILTIN)?,
+        metrics_queries: metrics_queries(None)?,
         // Days before yesterday come from async jobs (few requests); yesterday from the query.
         details: DetailsSettings {
             jobs_after_days: 2,

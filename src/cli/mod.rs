@@ -67,6 +67,16 @@ pub enum Command {
     Demo(DemoArgs),
     /// Print a dataset's columns (the warehouse contract).
     Schema(SchemaArgs),
+    /// List and validate the query files (queries/genesys/*.json) each source runs.
+    Queries(QueriesArgs),
+}
+
+/// `ccetl queries`.
+#[derive(Debug, Args)]
+pub struct QueriesArgs {
+    /// A query folder to check instead of the configured ones.
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
 }
 
 /// Which sources, datasets and output a run covers.
@@ -180,11 +190,14 @@ pub fn main(cli: Cli) -> ExitStatus {
         }
     };
     crate::http::install_crypto_provider();
+    let log_format = cli.log_format;
     let result = runtime.block_on(dispatch(cli, &telemetry));
     match result {
         Ok(status) => status,
         Err(e) => {
-            tracing::error!(error = %e, "Run stopped.");
+            if log_format == LogFormat::Json {
+                tracing::error!(error = %e, exit_code = e.exit_status().code(), "Run stopped.");
+            }
             eprintln!("ccetl: error: {e}");
             e.exit_status()
         }
@@ -232,6 +245,7 @@ async fn dispatch(cli: Cli, telemetry: &telemetry::Telemetry) -> Result<ExitStat
         Command::Sim(args) => serve_simulator(args).await,
         Command::Demo(args) => demo::run(args, cli.log_format, telemetry).await,
         Command::Schema(args) => schema(args),
+        Command::Queries(args) => queries(&cli.config, args),
     }
 }
 
@@ -396,6 +410,82 @@ fn schema(args: SchemaArgs) -> Result<ExitStatus, Error> {
                 println!("  {:<22} {:<20} {}", c.name, c.kind.sql_name(), c.doc);
             }
         }
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// Lists the query files of one folder (or the built-ins) with what they feed; config errors for
+/// invalid ones.
+fn list_queries(label: &str, dir: Option<&Path>) -> Result<(), Error> {
+    use crate::sources::genesys::queries::{
+        AggregateQuery, CONTACTS_BUILTIN, QUEUE_INTERVALS_BUILTIN, QueryFile, metrics_queries,
+    };
+    let origin = dir
+        .map(|d| d.display().to_string())
+        .unwrap_or_else(|| "built-in".into());
+    println!("{label} ({origin}):");
+    let queue = AggregateQuery::load(dir, "queue_intervals", QUEUE_INTERVALS_BUILTIN)?;
+    queue.require_group_by(&["queueId", "mediaType"])?;
+    let contacts = QueryFile::load(dir, "contacts", CONTACTS_BUILTIN)?;
+    let describe = |q: &AggregateQuery, feeds: &str| -> Result<(), Error> {
+        let endpoint = match q.endpoint()? {
+            crate::sources::genesys::queries::AggregateEndpoint::Conversations => {
+                "conversations/aggregates"
+            }
+            crate::sources::genesys::queries::AggregateEndpoint::Users => "users/aggregates",
+        };
+        println!(
+            "  {:<22} -> {:<16} {:<25} granularity {:<6} groupBy [{}] metrics [{}] ({})",
+            q.name(),
+            feeds,
+            endpoint,
+            q.granularity().unwrap_or("-"),
+            q.group_by().join(", "),
+            q.metrics().join(", "),
+            q.fingerprint()
+        );
+        Ok(())
+    };
+    describe(&queue, "queue_intervals")?;
+    println!(
+        "  {:<22} -> {:<16} {:<25} ({})",
+        contacts.name(),
+        "contacts",
+        "conversations/details",
+        contacts.fingerprint()
+    );
+    for q in metrics_queries(dir)? {
+        describe(&q, "metrics")?;
+    }
+    Ok(())
+}
+
+fn queries(config_path: &Path, args: QueriesArgs) -> Result<ExitStatus, Error> {
+    if let Some(dir) = &args.dir {
+        list_queries("queries", Some(dir))?;
+        return Ok(ExitStatus::Success);
+    }
+    match ConfigFile::load(config_path) {
+        Ok(config) => {
+            let base = config_path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
+            for (tenant, section) in &config.genesys {
+                let dir = section.queries_dir.as_ref().map(|d| {
+                    if d.is_absolute() {
+                        d.clone()
+                    } else {
+                        base.join(d)
+                    }
+                });
+                list_queries(&format!("genesys.{tenant}"), dir.as_deref())?;
+            }
+        }
+        Err(crate::config::ConfigError::NotFound { .. }) => {
+            list_queries("no configuration; built-in queries", None)?
+        }
+        Err(e) => return Err(e.into()),
     }
     Ok(ExitStatus::Success)
 }

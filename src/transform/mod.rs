@@ -7,6 +7,7 @@
 //! table all come from that declaration.
 
 pub mod contacts;
+pub mod metrics;
 pub mod queue_intervals;
 
 use std::sync::Arc;
@@ -21,17 +22,21 @@ pub enum Dataset {
     QueueIntervals,
     /// One row per conversation.
     Contacts,
+    /// Every aggregates query file, in long format.
+    Metrics,
 }
 
 impl Dataset {
     /// Every dataset.
-    pub const ALL: &'static [Dataset] = &[Dataset::QueueIntervals, Dataset::Contacts];
+    pub const ALL: &'static [Dataset] =
+        &[Dataset::QueueIntervals, Dataset::Contacts, Dataset::Metrics];
 
     /// The directory and config name, e.g. `queue_intervals`.
     pub fn name(self) -> &'static str {
         match self {
             Dataset::QueueIntervals => "queue_intervals",
             Dataset::Contacts => "contacts",
+            Dataset::Metrics => "metrics",
         }
     }
 
@@ -45,6 +50,7 @@ impl Dataset {
         match self {
             Dataset::QueueIntervals => queue_intervals::COLUMNS,
             Dataset::Contacts => contacts::COLUMNS,
+            Dataset::Metrics => metrics::COLUMNS,
         }
     }
 

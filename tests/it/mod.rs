@@ -1,6 +1,7 @@
 mod cli;
 mod contacts;
 mod duckdb;
+mod metrics;
 mod resilience;
 mod truth;
 mod util;

@@ -64,6 +64,7 @@ pub fn settings(sim: &Simulator, http: ApiClientSettings) -> GenesysSettings {
         )
         .expect("query"),
         contacts_query: QueryFile::load(None, "contacts", CONTACTS_BUILTIN).expect("query"),
+        metrics_queries: ccetl::sources::genesys::queries::metrics_queries(None).expect("queries"),
         details: DetailsSettings {
             job_poll_initial: Duration::from_millis(50),
             job_poll_max: Duration::from_millis(200),

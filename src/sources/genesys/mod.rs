@@ -43,6 +43,8 @@ pub struct GenesysSettings {
     pub contacts_query: QueryFile,
     /// Details paging, splitting and job limits.
     pub details: DetailsSettings,
+    /// The `metrics` queries (every other query file).
+    pub metrics_queries: Vec<AggregateQuery>,
 }
 
 impl GenesysSettings {
@@ -61,6 +63,7 @@ pub struct GenesysSource {
     queue_intervals_query: AggregateQuery,
     contacts_query: QueryFile,
     details: DetailsSettings,
+    metrics_queries: Vec<AggregateQuery>,
 }
 
 const CREDENTIALS_HINT: &str = "check the client id and secret (the variables or files named in ccetl.toml), that the OAuth client uses the Client Credentials grant, and that `region` is the org's region";
@@ -89,6 +92,7 @@ impl GenesysSource {
             queue_intervals_query: settings.queue_intervals_query.clone(),
             contacts_query: settings.contacts_query.clone(),
             details: settings.details.clone(),
+            metrics_queries: settings.metrics_queries.clone(),
         })
     }
 
@@ -118,6 +122,28 @@ impl GenesysSource {
         let body = self.queue_intervals_query.body_for(start, end, time_zone);
         self.client
             .post_json(CONVERSATION_AGGREGATES_PATH, &body)
+            .await
+    }
+
+    /// The `metrics` queries.
+    pub fn metrics_queries(&self) -> &[AggregateQuery] {
+        &self.metrics_queries
+    }
+
+    /// Runs any aggregates query for `[start, end)` at the endpoint its metrics call for.
+    pub async fn aggregate(
+        &self,
+        query: &AggregateQuery,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        time_zone: &str,
+    ) -> Result<AggregateQueryResponse, ApiError> {
+        let path = query
+            .endpoint()
+            .map(|e| e.path())
+            .unwrap_or(CONVERSATION_AGGREGATES_PATH);
+        self.client
+            .post_json(path, &query.body_for(start, end, time_zone))
             .await
     }
 

@@ -14,6 +14,98 @@ use crate::config::ConfigError;
 pub const QUEUE_INTERVALS_BUILTIN: &str =
     include_str!("../../../queries/genesys/queue_intervals.json");
 
+/// Query files that feed a named dataset; every other `*.json` is a `metrics` query.
+pub const DATASET_QUERIES: &[&str] = &[
+    "queue_intervals",
+    "contacts",
+    "agent_presence",
+    "agent_conversations",
+];
+
+/// The built-in `metrics` queries: (name, body).
+pub const METRICS_BUILTIN: &[(&str, &str)] = &[(
+    "handle_by_wrapup",
+    include_str!("../../../queries/genesys/handle_by_wrapup.json"),
+)];
+
+/// Metrics that only the users aggregates query knows.
+pub const USER_METRICS: &[&str] = &[
+    "tSystemPresence",
+    "tOrganizationPresence",
+    "tAgentRoutingStatus",
+];
+
+/// Which aggregates endpoint a query goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggregateEndpoint {
+    /// `POST /api/v2/analytics/conversations/aggregates/query`.
+    Conversations,
+    /// `POST /api/v2/analytics/users/aggregates/query`.
+    Users,
+}
+
+impl AggregateEndpoint {
+    /// The request path.
+    pub fn path(self) -> &'static str {
+        match self {
+            AggregateEndpoint::Conversations => "/api/v2/analytics/conversations/aggregates/query",
+            AggregateEndpoint::Users => "/api/v2/analytics/users/aggregates/query",
+        }
+    }
+}
+
+/// Every `metrics` query: the `*.json` files of `dir` not named after a dataset, or the built-in
+/// ones when `dir` is `None`. Sorted by name.
+pub fn metrics_queries(dir: Option<&Path>) -> Result<Vec<AggregateQuery>, ConfigError> {
+    let mut queries = Vec::new();
+    match dir {
+        None => {
+            for (name, text) in METRICS_BUILTIN {
+                queries.push(AggregateQuery::parse(
+                    name,
+                    text,
+                    &format!("built-in queries/genesys/{name}.json"),
+                )?);
+            }
+        }
+        Some(dir) => {
+            let entries = std::fs::read_dir(dir).map_err(|e| ConfigError::Value {
+                key: "queries_dir".into(),
+                message: format!("cannot list {}: {e}", dir.display()),
+            })?;
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let Some(name) = path
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .map(str::to_string)
+                else {
+                    continue;
+                };
+                if path.extension().and_then(|e| e.to_str()) != Some("json")
+                    || DATASET_QUERIES.contains(&name.as_str())
+                {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::Value {
+                    key: "queries_dir".into(),
+                    message: format!("cannot read {}: {e}", path.display()),
+                })?;
+                queries.push(AggregateQuery::parse(
+                    &name,
+                    &text,
+                    &path.display().to_string(),
+                )?);
+            }
+        }
+    }
+    for q in &queries {
+        q.endpoint()?;
+    }
+    queries.sort_by(|a, b| a.name().cmp(b.name()));
+    Ok(queries)
+}
+
 /// The built-in `contacts.json` (details query: order and filters).
 pub const CONTACTS_BUILTIN: &str = include_str!("../../../queries/genesys/contacts.json");
 
@@ -21,6 +113,7 @@ pub const CONTACTS_BUILTIN: &str = include_str!("../../../queries/genesys/contac
 #[derive(Debug, Clone)]
 pub struct QueryFile {
     name: String,
+    origin: String,
     body: Map<String, Value>,
     fingerprint: String,
 }
@@ -67,6 +160,7 @@ impl QueryFile {
             .collect();
         Ok(Self {
             name: name.to_string(),
+            origin: origin.to_string(),
             body,
             fingerprint,
         })
@@ -92,6 +186,7 @@ impl QueryFile {
 #[derive(Debug, Clone)]
 pub struct AggregateQuery {
     name: String,
+    origin: String,
     body: Map<String, Value>,
     fingerprint: String,
 }
@@ -99,17 +194,18 @@ pub struct AggregateQuery {
 impl AggregateQuery {
     /// Loads `<dir>/<name>.json`, or the built-in text when `dir` is `None`.
     pub fn load(dir: Option<&Path>, name: &str, builtin: &str) -> Result<Self, ConfigError> {
-        Self::validate(QueryFile::load(dir, name, builtin)?, name)
+        Self::validate(QueryFile::load(dir, name, builtin)?)
     }
 
     /// Parses a query body; `origin` names it in errors.
     pub fn parse(name: &str, text: &str, origin: &str) -> Result<Self, ConfigError> {
-        Self::validate(QueryFile::parse(name, text, origin)?, origin)
+        Self::validate(QueryFile::parse(name, text, origin)?)
     }
 
-    fn validate(file: QueryFile, origin: &str) -> Result<Self, ConfigError> {
+    fn validate(file: QueryFile) -> Result<Self, ConfigError> {
+        let origin = file.origin.clone();
         let invalid = |message: &str| ConfigError::Value {
-            key: origin.to_string(),
+            key: origin.clone(),
             message: message.to_string(),
         };
         let metrics = file
@@ -131,9 +227,51 @@ impl AggregateQuery {
         }
         Ok(Self {
             name: file.name,
+            origin: file.origin,
             body: file.body,
             fingerprint: file.fingerprint,
         })
+    }
+
+    /// The endpoint, from the metrics: presence and routing-status metrics go to the users
+    /// aggregates query, all others to the conversation aggregates query; a mix is an error.
+    pub fn endpoint(&self) -> Result<AggregateEndpoint, ConfigError> {
+        let metrics: Vec<&str> = self.metrics();
+        let users = metrics.iter().filter(|m| USER_METRICS.contains(m)).count();
+        match users {
+            0 => Ok(AggregateEndpoint::Conversations),
+            n if n == metrics.len() => Ok(AggregateEndpoint::Users),
+            _ => Err(ConfigError::Value {
+                key: self.origin.clone(),
+                message: format!(
+                    "mixes user metrics ({}) with conversation metrics; they are different queries: split the file",
+                    USER_METRICS.join(", ")
+                ),
+            }),
+        }
+    }
+
+    /// The metric names.
+    pub fn metrics(&self) -> Vec<&str> {
+        self.body
+            .get("metrics")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default()
+    }
+
+    /// The `groupBy` dimensions.
+    pub fn group_by(&self) -> Vec<&str> {
+        self.body
+            .get("groupBy")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default()
+    }
+
+    /// The granularity, if set.
+    pub fn granularity(&self) -> Option<&str> {
+        self.body.get("granularity").and_then(Value::as_str)
     }
 
     /// Requires `groupBy` to contain each of `dims` (the dataset's grain).
@@ -147,7 +285,7 @@ impl AggregateQuery {
         for dim in dims {
             if !group_by.contains(dim) {
                 return Err(ConfigError::Value {
-                    key: format!("queries/genesys/{}.json", self.name),
+                    key: self.origin.clone(),
                     message: format!("`groupBy` must include \"{dim}\" (the dataset's grain)"),
                 });
             }

@@ -78,7 +78,7 @@ async fn a_backfill_from_the_command_line_writes_partitions_and_leaks_no_secret(
     let all = text(&output);
     assert_eq!(output.status.code(), Some(0), "{all}");
     assert!(
-        String::from_utf8_lossy(&output.stdout).contains("6 slices written, 0 skipped, 0 failed"),
+        String::from_utf8_lossy(&output.stdout).contains("9 slices written, 0 skipped, 0 failed"),
         "{all}"
     );
     assert!(
@@ -92,7 +92,7 @@ async fn a_backfill_from_the_command_line_writes_partitions_and_leaks_no_secret(
         );
     }
     for day in dates("2026-11-01", "2026-11-03") {
-        for dataset in ["queue_intervals", "contacts"] {
+        for dataset in ["queue_intervals", "contacts", "metrics"] {
             let dir = dataset_dir(&dir.path().join("out"), dataset, "acme", day);
             assert!(dir.join("_SUCCESS").exists(), "{}", dir.display());
         }
@@ -117,7 +117,7 @@ async fn a_backfill_from_the_command_line_writes_partitions_and_leaks_no_secret(
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     let summary: serde_json::Value =
         serde_json::from_slice(&output.stdout).expect("stdout is one JSON summary");
-    assert_eq!(summary["written"], 4);
+    assert_eq!(summary["written"], 6);
     for line in String::from_utf8_lossy(&output.stderr).lines() {
         let _: serde_json::Value =
             serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON log line: {line}"));

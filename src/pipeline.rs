@@ -11,6 +11,8 @@ use std::time::Instant;
 
 use std::collections::HashSet;
 
+use arrow_array::RecordBatch;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
@@ -23,6 +25,7 @@ use crate::plan::{Plan, SourceKind, WriteMode, day_interval};
 use crate::sink::{Manifest, PartitionInfo, PartitionKey, PartitionWriter};
 use crate::sources::genesys::GenesysSource;
 use crate::sources::genesys::details::DetailConversation;
+use crate::sources::genesys::queries::AggregateQuery;
 use crate::transform::contacts::{ContactsBuilder, Pseudonymizer, Skip};
 use crate::transform::metrics::MetricsBuilder;
 use crate::transform::{self, Dataset, schema_fingerprint};
@@ -298,6 +301,28 @@ fn api_failure(e: ApiError) -> (FailureKind, String) {
     (kind, e.to_string())
 }
 
+/// Writes a whole partition from one batch, off the async threads.
+async fn write_partition(
+    writer: &PartitionWriter,
+    key: &PartitionKey,
+    batch: RecordBatch,
+    info: PartitionInfo,
+) -> Result<Manifest, (FailureKind, String)> {
+    let writer = writer.clone();
+    let key = key.clone();
+    tokio::task::spawn_blocking(move || writer.write(&key, &batch, &info))
+        .await
+        .map_err(sink_failure)?
+        .map_err(sink_failure)
+}
+
+/// Names and fingerprints of several queries, comma-separated (a manifest's `query` fields).
+fn combined<'a>(queries: impl Iterator<Item = &'a AggregateQuery>) -> (String, String) {
+    let (names, prints): (Vec<&str>, Vec<&str>) =
+        queries.map(|q| (q.name(), q.fingerprint())).unzip();
+    (names.join(","), prints.join(","))
+}
+
 fn api_failure_in(e: ApiError, query: &str) -> (FailureKind, String) {
     let (kind, message) = api_failure(e);
     (kind, format!("query {query}: {message}"))
@@ -327,12 +352,8 @@ async fn run_slice(job: SliceJob) -> SliceResult {
             let q = job.source.contacts_query();
             (q.name().to_string(), q.fingerprint().to_string())
         }
-        Dataset::Metrics => {
-            let queries = job.source.metrics_queries();
-            let names: Vec<&str> = queries.iter().map(|q| q.name()).collect();
-            let prints: Vec<&str> = queries.iter().map(|q| q.fingerprint()).collect();
-            (names.join(","), prints.join(","))
-        }
+        Dataset::Metrics => combined(job.source.metrics_queries().iter()),
+        Dataset::AgentIntervals => combined(job.source.agent_queries().into_iter()),
     };
     if job.write_mode == WriteMode::Resume
         && let Some(manifest) = job.writer.manifest(&key)
@@ -363,14 +384,27 @@ async fn run_slice(job: SliceJob) -> SliceResult {
             info.extracted_at = Utc::now();
             let batch =
                 transform::queue_intervals::from_genesys(&response).map_err(transform_failure)?;
-            let writer = job.writer.clone();
-            let write_key = key.clone();
-            tokio::task::spawn_blocking(move || writer.write(&write_key, &batch, &info))
-                .await
-                .map_err(sink_failure)?
-                .map_err(sink_failure)?
+            write_partition(&job.writer, &key, batch, info).await?
         }
         Dataset::Contacts => contacts_slice(&job, &key, start, end, info).await?,
+        Dataset::AgentIntervals => {
+            let [presence_query, conversations_query] = job.source.agent_queries();
+            let zone = job.time_zone.name();
+            let presence = job
+                .source
+                .aggregate(presence_query, start, end, zone)
+                .await
+                .map_err(|e| api_failure_in(e, presence_query.name()))?;
+            let conversations = job
+                .source
+                .aggregate(conversations_query, start, end, zone)
+                .await
+                .map_err(|e| api_failure_in(e, conversations_query.name()))?;
+            info.extracted_at = Utc::now();
+            let batch = transform::agent_intervals::from_genesys(&presence, &conversations)
+                .map_err(transform_failure)?;
+            write_partition(&job.writer, &key, batch, info).await?
+        }
         Dataset::Metrics => {
             let mut builder = MetricsBuilder::new();
             for query in job.source.metrics_queries() {
@@ -385,12 +419,7 @@ async fn run_slice(job: SliceJob) -> SliceResult {
             }
             info.extracted_at = Utc::now();
             let batch = builder.take_batch().map_err(transform_failure)?;
-            let writer = job.writer.clone();
-            let write_key = key.clone();
-            tokio::task::spawn_blocking(move || writer.write(&write_key, &batch, &info))
-                .await
-                .map_err(sink_failure)?
-                .map_err(sink_failure)?
+            write_partition(&job.writer, &key, batch, info).await?
         }
     };
     tracing::info!(

@@ -14,9 +14,7 @@ use crate::config::{ConfigError, ConfigFile, GenesysSection, resolve_secret, res
 use crate::http::ApiClientSettings;
 use crate::sources::genesys::GenesysSettings;
 use crate::sources::genesys::details::DetailsSettings;
-use crate::sources::genesys::queries::{
-    AggregateQuery, CONTACTS_BUILTIN, QUEUE_INTERVALS_BUILTIN, QueryFile, metrics_queries,
-};
+use crate::sources::genesys::queries::GenesysQueries;
 use crate::sources::genesys::regions::Region;
 use crate::transform::Dataset;
 use crate::transform::contacts::{PersonalData, Pseudonymizer};
@@ -328,14 +326,7 @@ fn plan_genesys(
             base_dir.join(d)
         }
     });
-    let queue_intervals_query = AggregateQuery::load(
-        queries_dir.as_deref(),
-        "queue_intervals",
-        QUEUE_INTERVALS_BUILTIN,
-    )?;
-    queue_intervals_query.require_group_by(&["queueId", "mediaType"])?;
-    let contacts_query = QueryFile::load(queries_dir.as_deref(), "contacts", CONTACTS_BUILTIN)?;
-    let metrics_queries = metrics_queries(queries_dir.as_deref())?;
+    let queries = GenesysQueries::load(queries_dir.as_deref())?;
     if section.details_page_size == 0 || section.details_job_page_size == 0 {
         return Err(ConfigError::Value {
             key: key("details_page_size"),
@@ -381,10 +372,8 @@ fn plan_genesys(
             client_id,
             client_secret,
             http,
-            queue_intervals_query,
-            contacts_query,
+            queries,
             details,
-            metrics_queries,
         },
         time_zone,
         datasets,

@@ -15,9 +15,7 @@ use crate::plan::{Plan, SourceKind, SourcePlan, WriteMode, parse_base_url};
 use crate::sim::{SimConfig, Simulator};
 use crate::sources::genesys::GenesysSettings;
 use crate::sources::genesys::details::DetailsSettings;
-use crate::sources::genesys::queries::{
-    AggregateQuery, CONTACTS_BUILTIN, QUEUE_INTERVALS_BUILTIN, QueryFile, metrics_queries,
-};
+use crate::sources::genesys::queries::GenesysQueries;
 use crate::transform::Dataset;
 use crate::transform::contacts::{PersonalData, Pseudonymizer};
 
@@ -50,13 +48,7 @@ pub async fn run(
         client_id: sim.config().client_id.clone(),
         client_secret: sim.config().client_secret.clone().into(),
         http: ApiClientSettings::default(),
-        queue_intervals_query: AggregateQuery::load(
-            None,
-            "queue_intervals",
-            QUEUE_INTERVALS_BUILTIN,
-        )?,
-        contacts_query: QueryFile::load(None, "contacts", CONTACTS_BUILTIN)?,
-        metrics_queries: metrics_queries(None)?,
+        queries: GenesysQueries::load(None)?,
         // Days before yesterday come from async jobs (few requests); yesterday from the query.
         details: DetailsSettings {
             jobs_after_days: 2,

@@ -414,25 +414,19 @@ fn schema(args: SchemaArgs) -> Result<ExitStatus, Error> {
     Ok(ExitStatus::Success)
 }
 
-/// Lists the query files of one folder (or the built-ins) with what they feed; config errors for
-/// invalid ones.
+/// Lists the query files of one folder (or the built-ins) with what they feed; a configuration
+/// error for an invalid one.
 fn list_queries(label: &str, dir: Option<&Path>) -> Result<(), Error> {
-    use crate::sources::genesys::queries::{
-        AggregateQuery, CONTACTS_BUILTIN, QUEUE_INTERVALS_BUILTIN, QueryFile, metrics_queries,
-    };
+    use crate::sources::genesys::queries::{AggregateEndpoint, GenesysQueries};
     let origin = dir
         .map(|d| d.display().to_string())
         .unwrap_or_else(|| "built-in".into());
     println!("{label} ({origin}):");
-    let queue = AggregateQuery::load(dir, "queue_intervals", QUEUE_INTERVALS_BUILTIN)?;
-    queue.require_group_by(&["queueId", "mediaType"])?;
-    let contacts = QueryFile::load(dir, "contacts", CONTACTS_BUILTIN)?;
-    let describe = |q: &AggregateQuery, feeds: &str| -> Result<(), Error> {
+    let queries = GenesysQueries::load(dir)?;
+    for (q, feeds) in queries.aggregates() {
         let endpoint = match q.endpoint()? {
-            crate::sources::genesys::queries::AggregateEndpoint::Conversations => {
-                "conversations/aggregates"
-            }
-            crate::sources::genesys::queries::AggregateEndpoint::Users => "users/aggregates",
+            AggregateEndpoint::Conversations => "conversations/aggregates",
+            AggregateEndpoint::Users => "users/aggregates",
         };
         println!(
             "  {:<22} -> {:<16} {:<25} granularity {:<6} groupBy [{}] metrics [{}] ({})",
@@ -444,9 +438,8 @@ fn list_queries(label: &str, dir: Option<&Path>) -> Result<(), Error> {
             q.metrics().join(", "),
             q.fingerprint()
         );
-        Ok(())
-    };
-    describe(&queue, "queue_intervals")?;
+    }
+    let contacts = &queries.contacts;
     println!(
         "  {:<22} -> {:<16} {:<25} ({})",
         contacts.name(),
@@ -454,9 +447,6 @@ fn list_queries(label: &str, dir: Option<&Path>) -> Result<(), Error> {
         "conversations/details",
         contacts.fingerprint()
     );
-    for q in metrics_queries(dir)? {
-        describe(&q, "metrics")?;
-    }
     Ok(())
 }
 

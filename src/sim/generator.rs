@@ -98,6 +98,37 @@ impl SimConversation {
     }
 }
 
+/// An agent's working day.
+#[derive(Debug, Clone)]
+pub struct Shift {
+    /// Log-in.
+    pub start: DateTime<Utc>,
+    /// Log-out.
+    pub end: DateTime<Utc>,
+    /// Breaks and meals: (start, end, system presence).
+    pub pauses: Vec<(DateTime<Utc>, DateTime<Utc>, &'static str)>,
+}
+
+impl Shift {
+    /// In shift and not on a break at `t`.
+    pub fn on_queue_at(&self, t: DateTime<Utc>) -> bool {
+        t >= self.start && t < self.end && !self.pauses.iter().any(|(a, b, _)| t >= *a && t < *b)
+    }
+}
+
+/// A span of constant presence and routing status.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PresenceSpan {
+    /// Start.
+    pub start: DateTime<Utc>,
+    /// End (exclusive).
+    pub end: DateTime<Utc>,
+    /// ON_QUEUE, BREAK, MEAL, …
+    pub system_presence: &'static str,
+    /// IDLE, INTERACTING, NOT_RESPONDING, OFF_QUEUE.
+    pub routing_status: &'static str,
+}
+
 /// Relative arrivals per hour of the day (UTC), a typical business-day curve.
 const HOURLY_WEIGHTS: [u32; 24] = [
     2, 1, 1, 1, 1, 2, 4, 8, 14, 18, 20, 19, 17, 18, 19, 17, 14, 11, 8, 6, 5, 4, 3, 2,
@@ -158,7 +189,7 @@ impl Generator {
                 id: uuid(&mut rng),
                 name,
                 // 8 agents per queue, overlapping so that agents work several queues.
-                agents: (0..8).map(|k| (q * 5 + k) % agents.len()).collect(),
+                agents: (0..8).map(|k| (q * 6 + k) % agents.len()).collect(),
                 daily_voice: volumes[q],
                 dnis: format!("tel:+1800555{:04}", 100 + q),
             })
@@ -197,6 +228,9 @@ impl Generator {
             .map(|d| d.and_utc())
             .unwrap_or_default();
         let total_weight: u32 = HOURLY_WEIGHTS.iter().sum();
+        let shifts: Vec<Option<Shift>> = (0..self.org.agents.len())
+            .map(|a| self.shift(a, day))
+            .collect();
         let mut out = Vec::new();
         for (q, queue) in self.org.queues.iter().enumerate() {
             for (m, media) in MEDIA_TYPES.iter().enumerate() {
@@ -215,7 +249,7 @@ impl Generator {
                     }
                     let offset_ms = hour as i64 * 3_600_000 + rng.gen_range(0..3_600_000);
                     let start = day_start + Duration::milliseconds(offset_ms);
-                    out.push(self.conversation(&mut rng, q, media, start));
+                    out.push(self.conversation(&mut rng, q, media, start, &shifts));
                 }
             }
         }
@@ -229,6 +263,7 @@ impl Generator {
         q: usize,
         media: &'static str,
         start: DateTime<Utc>,
+        shifts: &[Option<Shift>],
     ) -> SimConversation {
         let queue = &self.org.queues[q];
         let (wait_mean, talk_mean) = match media {
@@ -269,7 +304,27 @@ impl Generator {
                 wrap_up_code: None,
             };
         }
-        let agent = queue.agents[rng.gen_range(0..queue.agents.len())];
+        // Routing: an agent of the queue who is on queue when the conversation is answered; when
+        // none is (night hours), any agent of the queue takes it.
+        let answered_at = start + Duration::milliseconds(wait_ms as i64);
+        let on_queue: Vec<usize> = queue
+            .agents
+            .iter()
+            .copied()
+            .filter(|a| match shifts.get(*a) {
+                // Same day: the day's shifts; answered after midnight: look the shift up.
+                Some(shift) if answered_at.date_naive() == start.date_naive() => {
+                    shift.as_ref().is_some_and(|s| s.on_queue_at(answered_at))
+                }
+                _ => self.on_queue_at(*a, answered_at),
+            })
+            .collect();
+        let pool = if on_queue.is_empty() {
+            &queue.agents
+        } else {
+            &on_queue
+        };
+        let agent = pool[rng.gen_range(0..pool.len())];
         let talk_ms = 20_000 + exp_ms(rng, talk_mean);
         let hold_ms = if media == "voice" && rng.gen_bool(0.25) {
             rng.gen_range(5_000..120_000)
@@ -297,6 +352,157 @@ impl Generator {
             ani,
             wrap_up_code,
         }
+    }
+
+    /// The agent's shift on a UTC day: 8 hours from 07:00 to 10:00 (staggered by agent) plus a
+    /// few seeded minutes on weekdays; at weekends a third of the agents work 10:00–16:00. Two
+    /// 15-minute breaks and a 30-minute meal interrupt it.
+    pub fn shift(&self, agent: usize, day: NaiveDate) -> Option<Shift> {
+        let weekend = matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
+        if weekend && !agent.is_multiple_of(3) {
+            return None;
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(
+            self.seed ^ 0x5348_4946_5453 ^ ((agent as u64) << 32) ^ day.num_days_from_ce() as u64,
+        );
+        let day_start = day.and_hms_opt(0, 0, 0)?.and_utc();
+        let (hour, length_h) = if weekend {
+            (10, 6)
+        } else {
+            (7 + (agent % 4) as i64, 8)
+        };
+        let start = day_start + Duration::hours(hour) + Duration::minutes(rng.gen_range(0..20));
+        let end = start + Duration::hours(length_h);
+        let pause = |after_min: i64, minutes: i64, kind: &'static str| {
+            (
+                start + Duration::minutes(after_min),
+                start + Duration::minutes(after_min + minutes),
+                kind,
+            )
+        };
+        let pauses = if weekend {
+            vec![pause(150, 30, "MEAL")]
+        } else {
+            vec![
+                pause(120, 15, "BREAK"),
+                pause(240, 30, "MEAL"),
+                pause(375, 15, "BREAK"),
+            ]
+        };
+        Some(Shift { start, end, pauses })
+    }
+
+    /// Whether the agent is on queue (in shift, not on a break) at `t`.
+    pub fn on_queue_at(&self, agent: usize, t: DateTime<Utc>) -> bool {
+        self.shift(agent, t.date_naive())
+            .is_some_and(|s| s.on_queue_at(t))
+    }
+
+    /// Every agent's timeline of a UTC day (see [`Generator::agent_timeline`]).
+    pub fn agent_timelines(&self, day: NaiveDate) -> Vec<Vec<PresenceSpan>> {
+        let conversations = self.conversations_on(day);
+        (0..self.org.agents.len())
+            .map(|a| self.timeline_with(a, day, &conversations))
+            .collect()
+    }
+
+    /// The agent's presence and routing status over a UTC day: ON_QUEUE spans split into
+    /// INTERACTING (while handling a conversation answered that day, wrap-up included),
+    /// NOT_RESPONDING (a 20-second missed alert an hour into the shift) and IDLE; BREAK and MEAL
+    /// spans are OFF_QUEUE. Outside the shift the agent is OFFLINE (not listed).
+    pub fn agent_timeline(&self, agent: usize, day: NaiveDate) -> Vec<PresenceSpan> {
+        self.timeline_with(agent, day, &self.conversations_on(day))
+    }
+
+    fn timeline_with(
+        &self,
+        agent: usize,
+        day: NaiveDate,
+        conversations: &[SimConversation],
+    ) -> Vec<PresenceSpan> {
+        let Some(shift) = self.shift(agent, day) else {
+            return Vec::new();
+        };
+        // Presence spans in order.
+        let mut presence: Vec<(DateTime<Utc>, DateTime<Utc>, &'static str)> = Vec::new();
+        let mut cursor = shift.start;
+        for (a, b, kind) in &shift.pauses {
+            presence.push((cursor, *a, "ON_QUEUE"));
+            presence.push((*a, *b, kind));
+            cursor = *b;
+        }
+        presence.push((cursor, shift.end, "ON_QUEUE"));
+        // Busy intervals, merged.
+        let mut busy: Vec<(DateTime<Utc>, DateTime<Utc>)> = conversations
+            .iter()
+            .filter(|c| c.agent == Some(agent))
+            .map(|c| {
+                (
+                    c.start + Duration::milliseconds(c.wait_ms as i64),
+                    c.end + Duration::milliseconds(c.acw_ms as i64),
+                )
+            })
+            .collect();
+        let missed = shift.start + Duration::hours(1);
+        busy.sort();
+        let mut merged: Vec<(DateTime<Utc>, DateTime<Utc>, &'static str)> = Vec::new();
+        for (a, b) in busy {
+            match merged.last_mut() {
+                Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                _ => merged.push((a, b, "INTERACTING")),
+            }
+        }
+        // The missed alert only where the agent is not busy.
+        if !merged
+            .iter()
+            .any(|(a, b, _)| missed < *b && missed + Duration::seconds(20) > *a)
+        {
+            merged.push((missed, missed + Duration::seconds(20), "NOT_RESPONDING"));
+            merged.sort();
+        }
+        let mut spans = Vec::new();
+        for (p_start, p_end, kind) in presence {
+            if kind != "ON_QUEUE" {
+                spans.push(PresenceSpan {
+                    start: p_start,
+                    end: p_end,
+                    system_presence: kind,
+                    routing_status: "OFF_QUEUE",
+                });
+                continue;
+            }
+            let mut t = p_start;
+            for (a, b, status) in &merged {
+                let (a, b) = ((*a).max(p_start), (*b).min(p_end));
+                if a >= b {
+                    continue;
+                }
+                if a > t {
+                    spans.push(PresenceSpan {
+                        start: t,
+                        end: a,
+                        system_presence: "ON_QUEUE",
+                        routing_status: "IDLE",
+                    });
+                }
+                spans.push(PresenceSpan {
+                    start: a,
+                    end: b,
+                    system_presence: "ON_QUEUE",
+                    routing_status: status,
+                });
+                t = b;
+            }
+            if t < p_end {
+                spans.push(PresenceSpan {
+                    start: t,
+                    end: p_end,
+                    system_presence: "ON_QUEUE",
+                    routing_status: "IDLE",
+                });
+            }
+        }
+        spans
     }
 
     /// Conversations that started in `[start, end)`, ordered by start.
@@ -355,6 +561,45 @@ mod tests {
             convs
                 .iter()
                 .any(|c| c.start.format("%H").to_string() == "23")
+        );
+    }
+
+    #[test]
+    fn timelines_tile_the_shift_without_gaps_or_overlaps() {
+        let g = Generator::new(5);
+        let day: NaiveDate = "2026-11-18".parse().unwrap();
+        let timelines = g.agent_timelines(day);
+        assert_eq!(timelines[3], g.agent_timeline(3, day));
+        for (agent, spans) in timelines.iter().enumerate() {
+            let shift = g.shift(agent, day).unwrap();
+            assert_eq!(spans.first().unwrap().start, shift.start);
+            assert_eq!(spans.last().unwrap().end, shift.end);
+            for w in spans.windows(2) {
+                assert_eq!(w[0].end, w[1].start, "agent {agent}");
+                assert!(w[0].start < w[0].end);
+            }
+            assert!(
+                spans.iter().any(|s| s.routing_status == "INTERACTING"),
+                "agent {agent} handled something"
+            );
+        }
+        let handled_on_queue = g
+            .conversations_on(day)
+            .iter()
+            .filter(|c| {
+                c.agent.is_some_and(|a| {
+                    g.on_queue_at(a, c.start + Duration::milliseconds(c.wait_ms as i64))
+                })
+            })
+            .count();
+        let answered = g
+            .conversations_on(day)
+            .iter()
+            .filter(|c| c.agent.is_some())
+            .count();
+        assert!(
+            handled_on_queue * 10 > answered * 8,
+            "most conversations go to agents on queue: {handled_on_queue}/{answered}"
         );
     }
 

@@ -463,13 +463,14 @@ async fn not_found() -> Response {
 }
 
 fn router(state: Arc<SimState>) -> Router {
-    use genesys::{aggregates, details};
+    use genesys::{aggregates, details, users};
     Router::new()
         .route("/oauth/token", post(genesys::token))
         .route(
             aggregates::CONVERSATION_AGGREGATES_PATH,
             post(aggregates::conversation_aggregates),
         )
+        .route(users::USER_AGGREGATES_PATH, post(users::user_aggregates))
         .route(details::DETAILS_QUERY_PATH, post(details::details_query))
         .route(details::JOBS_PATH, post(details::submit_job))
         .route(details::AVAILABILITY_PATH, get(details::availability))

@@ -6,6 +6,7 @@
 //! with its documentation and vendor source, and the schema, `ccetl schema` and README's column
 //! table all come from that declaration.
 
+pub mod agent_intervals;
 pub mod contacts;
 pub mod metrics;
 pub mod queue_intervals;
@@ -24,12 +25,18 @@ pub enum Dataset {
     Contacts,
     /// Every aggregates query file, in long format.
     Metrics,
+    /// Agent × interval: presence, routing status and handled conversations.
+    AgentIntervals,
 }
 
 impl Dataset {
     /// Every dataset.
-    pub const ALL: &'static [Dataset] =
-        &[Dataset::QueueIntervals, Dataset::Contacts, Dataset::Metrics];
+    pub const ALL: &'static [Dataset] = &[
+        Dataset::QueueIntervals,
+        Dataset::AgentIntervals,
+        Dataset::Contacts,
+        Dataset::Metrics,
+    ];
 
     /// The directory and config name, e.g. `queue_intervals`.
     pub fn name(self) -> &'static str {
@@ -37,6 +44,7 @@ impl Dataset {
             Dataset::QueueIntervals => "queue_intervals",
             Dataset::Contacts => "contacts",
             Dataset::Metrics => "metrics",
+            Dataset::AgentIntervals => "agent_intervals",
         }
     }
 
@@ -51,6 +59,7 @@ impl Dataset {
             Dataset::QueueIntervals => queue_intervals::COLUMNS,
             Dataset::Contacts => contacts::COLUMNS,
             Dataset::Metrics => metrics::COLUMNS,
+            Dataset::AgentIntervals => agent_intervals::COLUMNS,
         }
     }
 
@@ -174,4 +183,26 @@ pub enum TransformError {
     /// Arrow refused the columns (a bug: columns and schema disagree).
     #[error("cannot build the record batch: {0}")]
     Arrow(#[from] arrow_schema::ArrowError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_schema_is_pinned() {
+        // The warehouse contract: any change to a dataset's columns shows up as a diff here.
+        let listing: Vec<String> = Dataset::ALL
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} {}\n{}",
+                    d.name(),
+                    schema_fingerprint(&d.schema()),
+                    markdown_table(*d)
+                )
+            })
+            .collect();
+        insta::assert_snapshot!(listing.join("\n"));
+    }
 }

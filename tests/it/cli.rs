@@ -78,7 +78,7 @@ async fn a_backfill_from_the_command_line_writes_partitions_and_leaks_no_secret(
     let all = text(&output);
     assert_eq!(output.status.code(), Some(0), "{all}");
     assert!(
-        String::from_utf8_lossy(&output.stdout).contains("9 slices written, 0 skipped, 0 failed"),
+        String::from_utf8_lossy(&output.stdout).contains("12 slices written, 0 skipped, 0 failed"),
         "{all}"
     );
     assert!(
@@ -92,7 +92,7 @@ async fn a_backfill_from_the_command_line_writes_partitions_and_leaks_no_secret(
         );
     }
     for day in dates("2026-11-01", "2026-11-03") {
-        for dataset in ["queue_intervals", "contacts", "metrics"] {
+        for dataset in ["queue_intervals", "agent_intervals", "contacts", "metrics"] {
             let dir = dataset_dir(&dir.path().join("out"), dataset, "acme", day);
             assert!(dir.join("_SUCCESS").exists(), "{}", dir.display());
         }
@@ -117,7 +117,7 @@ async fn a_backfill_from_the_command_line_writes_partitions_and_leaks_no_secret(
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     let summary: serde_json::Value =
         serde_json::from_slice(&output.stdout).expect("stdout is one JSON summary");
-    assert_eq!(summary["written"], 6);
+    assert_eq!(summary["written"], 8);
     for line in String::from_utf8_lossy(&output.stderr).lines() {
         let _: serde_json::Value =
             serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON log line: {line}"));
@@ -306,9 +306,13 @@ fn schema_lists_the_declared_columns() {
 fn the_readme_documents_every_column() {
     let readme =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    let table = ccetl::transform::markdown_table(ccetl::transform::Dataset::QueueIntervals);
-    assert!(
-        readme.contains(&table),
-        "README's queue_intervals table is out of date; paste `ccetl schema --markdown`"
-    );
+    for dataset in ccetl::transform::Dataset::ALL {
+        let table = ccetl::transform::markdown_table(*dataset);
+        assert!(
+            readme.contains(&table),
+            "README's {} table is out of date; paste `ccetl schema {} --markdown`",
+            dataset.name(),
+            dataset.name()
+        );
+    }
 }

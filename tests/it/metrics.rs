@@ -28,8 +28,8 @@ async fn a_new_query_file_produces_metrics_rows() {
     )
     .unwrap();
     let mut settings = settings(&sim, fast_http());
-    settings.metrics_queries = metrics_queries(Some(queries.path())).unwrap();
-    assert_eq!(settings.metrics_queries.len(), 1);
+    settings.queries.metrics = metrics_queries(Some(queries.path())).unwrap();
+    assert_eq!(settings.queries.metrics.len(), 1);
     let out = tempfile::tempdir().unwrap();
     let days = dates("2026-11-09", "2026-11-10");
     let summary = run(plan_for(

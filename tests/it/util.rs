@@ -15,9 +15,7 @@ use ccetl::sim::generator::Generator;
 use ccetl::sim::{SimConfig, Simulator};
 use ccetl::sources::genesys::GenesysSettings;
 use ccetl::sources::genesys::details::DetailsSettings;
-use ccetl::sources::genesys::queries::{
-    AggregateQuery, CONTACTS_BUILTIN, QUEUE_INTERVALS_BUILTIN, QueryFile,
-};
+use ccetl::sources::genesys::queries::GenesysQueries;
 use ccetl::transform::Dataset;
 use ccetl::transform::contacts::{PersonalData, Pseudonymizer};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -57,14 +55,7 @@ pub fn settings(sim: &Simulator, http: ApiClientSettings) -> GenesysSettings {
         client_id: sim.config().client_id.clone(),
         client_secret: sim.config().client_secret.clone().into(),
         http,
-        queue_intervals_query: AggregateQuery::load(
-            None,
-            "queue_intervals",
-            QUEUE_INTERVALS_BUILTIN,
-        )
-        .expect("query"),
-        contacts_query: QueryFile::load(None, "contacts", CONTACTS_BUILTIN).expect("query"),
-        metrics_queries: ccetl::sources::genesys::queries::metrics_queries(None).expect("queries"),
+        queries: GenesysQueries::load(None).expect("queries"),
         details: DetailsSettings {
             job_poll_initial: Duration::from_millis(50),
             job_poll_max: Duration::from_millis(200),

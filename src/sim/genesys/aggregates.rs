@@ -122,9 +122,9 @@ const QUERY_FIELDS: &[&str] = &[
 /// Service-level threshold of `nOverSla`.
 const SLA_MS: u64 = 20_000;
 
-type QueryError = (&'static str, String);
+pub(super) type QueryError = (&'static str, String);
 
-fn bad(message: impl Into<String>) -> QueryError {
+pub(super) fn bad(message: impl Into<String>) -> QueryError {
     ("bad.request", message.into())
 }
 
@@ -157,7 +157,7 @@ pub(super) fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
 }
 
 /// ISO-8601 duration with days, hours, minutes, seconds (`P1D`, `PT30M`, `PT1H30M`).
-fn parse_iso_duration(text: &str) -> Option<Duration> {
+pub(super) fn parse_iso_duration(text: &str) -> Option<Duration> {
     let rest = text.strip_prefix('P')?;
     let (date, time) = match rest.split_once('T') {
         Some((d, t)) => (d, Some(t)),

@@ -20,7 +20,7 @@ use crate::auth::{AuthError, ClientCredentials, TokenCache};
 use crate::http::{ApiClient, ApiClientSettings, ApiError};
 use details::{DetailConversation, DetailsFetcher, DetailsReport, DetailsSettings};
 use model::AggregateQueryResponse;
-use queries::{AggregateQuery, QueryFile};
+use queries::{AggregateQuery, GenesysQueries};
 
 /// Path of the conversation aggregates query.
 pub const CONVERSATION_AGGREGATES_PATH: &str = "/api/v2/analytics/conversations/aggregates/query";
@@ -37,14 +37,10 @@ pub struct GenesysSettings {
     pub client_secret: SecretString,
     /// Quota and retry bounds.
     pub http: ApiClientSettings,
-    /// The `queue_intervals` aggregates query.
-    pub queue_intervals_query: AggregateQuery,
-    /// The `contacts` details query (order, filters).
-    pub contacts_query: QueryFile,
+    /// Every query the source runs.
+    pub queries: GenesysQueries,
     /// Details paging, splitting and job limits.
     pub details: DetailsSettings,
-    /// The `metrics` queries (every other query file).
-    pub metrics_queries: Vec<AggregateQuery>,
 }
 
 impl GenesysSettings {
@@ -60,10 +56,8 @@ impl GenesysSettings {
 /// A connected Genesys org: one OAuth client, one token cache, one rate-limited client.
 pub struct GenesysSource {
     client: ApiClient,
-    queue_intervals_query: AggregateQuery,
-    contacts_query: QueryFile,
+    queries: GenesysQueries,
     details: DetailsSettings,
-    metrics_queries: Vec<AggregateQuery>,
 }
 
 const CREDENTIALS_HINT: &str = "check the client id and secret (the variables or files named in ccetl.toml), that the OAuth client uses the Client Credentials grant, and that `region` is the org's region";
@@ -89,10 +83,8 @@ impl GenesysSource {
         .map_err(crate::Error::Runtime)?;
         Ok(Self {
             client,
-            queue_intervals_query: settings.queue_intervals_query.clone(),
-            contacts_query: settings.contacts_query.clone(),
+            queries: settings.queries.clone(),
             details: settings.details.clone(),
-            metrics_queries: settings.metrics_queries.clone(),
         })
     }
 
@@ -108,7 +100,7 @@ impl GenesysSource {
 
     /// The query behind `queue_intervals`.
     pub fn queue_intervals_query(&self) -> &AggregateQuery {
-        &self.queue_intervals_query
+        &self.queries.queue_intervals
     }
 
     /// Conversation aggregates by queue and media type for `[start, end)`, one request (the
@@ -119,15 +111,23 @@ impl GenesysSource {
         end: DateTime<Utc>,
         time_zone: &str,
     ) -> Result<AggregateQueryResponse, ApiError> {
-        let body = self.queue_intervals_query.body_for(start, end, time_zone);
+        let body = self.queries.queue_intervals.body_for(start, end, time_zone);
         self.client
             .post_json(CONVERSATION_AGGREGATES_PATH, &body)
             .await
     }
 
+    /// The two queries behind `agent_intervals`: presence, then conversations.
+    pub fn agent_queries(&self) -> [&AggregateQuery; 2] {
+        [
+            &self.queries.agent_presence,
+            &self.queries.agent_conversations,
+        ]
+    }
+
     /// The `metrics` queries.
     pub fn metrics_queries(&self) -> &[AggregateQuery] {
-        &self.metrics_queries
+        &self.queries.metrics
     }
 
     /// Runs any aggregates query for `[start, end)` at the endpoint its metrics call for.
@@ -148,8 +148,8 @@ impl GenesysSource {
     }
 
     /// The query behind `contacts`.
-    pub fn contacts_query(&self) -> &QueryFile {
-        &self.contacts_query
+    pub fn contacts_query(&self) -> &queries::QueryFile {
+        &self.queries.contacts
     }
 
     /// Details limits.
@@ -169,7 +169,7 @@ impl GenesysSource {
         DetailsFetcher {
             client: &self.client,
             settings: &self.details,
-            body: self.contacts_query.body(),
+            body: self.queries.contacts.body(),
         }
         .fetch(start, end, use_jobs, pages)
         .await

@@ -106,6 +106,13 @@ pub fn metrics_queries(dir: Option<&Path>) -> Result<Vec<AggregateQuery>, Config
     Ok(queries)
 }
 
+/// The built-in `agent_presence.json` (users aggregates).
+pub const AGENT_PRESENCE_BUILTIN: &str =
+    include_str!("../../../queries/genesys/agent_presence.json");
+/// The built-in `agent_conversations.json` (conversation aggregates by userId).
+pub const AGENT_CONVERSATIONS_BUILTIN: &str =
+    include_str!("../../../queries/genesys/agent_conversations.json");
+
 /// The built-in `contacts.json` (details query: order and filters).
 pub const CONTACTS_BUILTIN: &str = include_str!("../../../queries/genesys/contacts.json");
 
@@ -375,5 +382,64 @@ mod tests {
         )
         .unwrap();
         assert!(q.require_group_by(&["queueId"]).is_err());
+    }
+}
+
+/// Every query a Genesys source runs, loaded from one folder (files there override the built-in
+/// ones) and validated together.
+#[derive(Debug, Clone)]
+pub struct GenesysQueries {
+    /// `queue_intervals.json` (conversation aggregates by queue and media type).
+    pub queue_intervals: AggregateQuery,
+    /// `contacts.json` (details query: order and filters).
+    pub contacts: QueryFile,
+    /// `agent_presence.json` (users aggregates).
+    pub agent_presence: AggregateQuery,
+    /// `agent_conversations.json` (conversation aggregates by userId).
+    pub agent_conversations: AggregateQuery,
+    /// Every other `*.json`: the `metrics` dataset.
+    pub metrics: Vec<AggregateQuery>,
+}
+
+impl GenesysQueries {
+    /// Loads and validates the queries of `dir` (or the built-in ones).
+    pub fn load(dir: Option<&Path>) -> Result<Self, ConfigError> {
+        let queue_intervals =
+            AggregateQuery::load(dir, "queue_intervals", QUEUE_INTERVALS_BUILTIN)?;
+        queue_intervals.require_group_by(&["queueId", "mediaType"])?;
+        let agent_presence = AggregateQuery::load(dir, "agent_presence", AGENT_PRESENCE_BUILTIN)?;
+        agent_presence.require_group_by(&["userId"])?;
+        if agent_presence.endpoint()? != AggregateEndpoint::Users {
+            return Err(ConfigError::Value {
+                key: agent_presence.origin.clone(),
+                message: format!(
+                    "agent_presence must ask for user metrics only ({})",
+                    USER_METRICS.join(", ")
+                ),
+            });
+        }
+        let agent_conversations =
+            AggregateQuery::load(dir, "agent_conversations", AGENT_CONVERSATIONS_BUILTIN)?;
+        agent_conversations.require_group_by(&["userId"])?;
+        agent_conversations.endpoint()?;
+        queue_intervals.endpoint()?;
+        Ok(Self {
+            queue_intervals,
+            contacts: QueryFile::load(dir, "contacts", CONTACTS_BUILTIN)?,
+            agent_presence,
+            agent_conversations,
+            metrics: metrics_queries(dir)?,
+        })
+    }
+
+    /// Every aggregates query, each with the dataset it feeds.
+    pub fn aggregates(&self) -> Vec<(&AggregateQuery, &'static str)> {
+        let mut all = vec![
+            (&self.queue_intervals, "queue_intervals"),
+            (&self.agent_presence, "agent_intervals"),
+            (&self.agent_conversations, "agent_intervals"),
+        ];
+        all.extend(self.metrics.iter().map(|q| (q, "metrics")));
+        all
     }
 }

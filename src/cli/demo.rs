@@ -2,6 +2,7 @@
 //! It starts the simulator on an OS-assigned port, backfills the last N days (ending yesterday,
 //! UTC) into `./output`, and prints the summary and a DuckDB query that reads the result.
 
+use std::num::NonZeroU32;
 use std::time::Duration;
 
 use chrono::{Days, Utc};
@@ -30,6 +31,7 @@ pub async fn run(
     }
     let sim = Simulator::start(SimConfig {
         seed: args.seed,
+        rate_limit: args.requests_per_minute.max(1),
         ..SimConfig::default()
     })
     .await
@@ -47,7 +49,11 @@ pub async fn run(
         api_base: base,
         client_id: sim.config().client_id.clone(),
         client_secret: sim.config().client_secret.clone().into(),
-        http: ApiClientSettings::default(),
+        http: ApiClientSettings {
+            requests_per_minute: NonZeroU32::new(args.requests_per_minute).unwrap_or(NonZeroU32::MIN),
+            burst: NonZeroU32::new(20).unwrap_or(NonZeroU32::MIN),
+            ..ApiClientSettings::default()
+        },
         queries: GenesysQueries::load(None)?,
         // Days before yesterday come from async jobs (few requests); yesterday from the query.
         details: DetailsSettings {

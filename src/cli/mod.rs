@@ -154,6 +154,10 @@ pub struct DemoArgs {
     /// Seed of the simulated contact center.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Request budget per minute, of the simulator and of ccetl alike (Genesys's default is
+    /// 300; the local simulator can take more, so the demo is quick).
+    #[arg(long, default_value_t = 1200)]
+    pub requests_per_minute: u32,
 }
 
 /// `ccetl schema`.

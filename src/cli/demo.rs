@@ -50,7 +50,8 @@ pub async fn run(
         client_id: sim.config().client_id.clone(),
         client_secret: sim.config().client_secret.clone().into(),
         http: ApiClientSettings {
-            requests_per_minute: NonZeroU32::new(args.requests_per_minute).unwrap_or(NonZeroU32::MIN),
+            requests_per_minute: NonZeroU32::new(args.requests_per_minute)
+                .unwrap_or(NonZeroU32::MIN),
             burst: NonZeroU32::new(20).unwrap_or(NonZeroU32::MIN),
             ..ApiClientSettings::default()
         },

@@ -74,6 +74,53 @@ pub struct ConfigFile {
     /// Genesys Cloud orgs, keyed by the tenant name used in partition paths.
     #[serde(default)]
     pub genesys: BTreeMap<String, GenesysSection>,
+    /// Where `ccetl auth` keeps tokens.
+    #[serde(default)]
+    pub auth: AuthSection,
+    /// OAuth connections for `ccetl auth` (and sources running in a user's context).
+    #[serde(default)]
+    pub connections: BTreeMap<String, ConnectionSection>,
+}
+
+/// `[auth]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSection {
+    /// Folder of the token files; default `$XDG_CONFIG_HOME/ccetl/tokens` or `~/.config/ccetl/tokens`.
+    pub token_dir: Option<PathBuf>,
+}
+
+/// `[connections.<name>]`: one OAuth client at one provider.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionSection {
+    /// A preset (`ccetl auth providers` lists them) or `custom`.
+    pub provider: String,
+    /// `authorization_code` (default) or `client_credentials`.
+    pub grant: Option<String>,
+    /// Client id.
+    pub client_id: ValueRef,
+    /// Client secret, `{ env = … }` or `{ file = … }`; omit for a public PKCE client.
+    pub client_secret: Option<ValueRef>,
+    /// Registered redirect URI: `http://127.0.0.1:<port>/callback` for the loopback listener
+    /// (port optional), or the app's registered URL with `--paste`.
+    pub redirect_uri: Option<String>,
+    /// Scopes (space- or comma-separated entries are split); default the preset's.
+    pub scopes: Option<Vec<String>>,
+    /// Override whether PKCE is used.
+    pub pkce: Option<bool>,
+    /// Genesys region placeholder.
+    pub region: Option<String>,
+    /// Entra tenant id placeholder.
+    pub tenant_id: Option<String>,
+    /// ServiceNow / Salesforce instance placeholder.
+    pub instance: Option<String>,
+    /// SharePoint domain placeholder.
+    pub domain: Option<String>,
+    /// `custom`: the authorize endpoint.
+    pub authorize_url: Option<String>,
+    /// `custom`: the token endpoint.
+    pub token_url: Option<String>,
 }
 
 /// `[privacy]`: what happens to phone numbers in `contacts`.
@@ -181,9 +228,12 @@ pub struct GenesysSection {
     /// API base URL, overriding the region's. Needs `login_url` too.
     pub api_url: Option<String>,
     /// OAuth client id (client credentials grant).
-    pub client_id: ValueRef,
+    pub client_id: Option<ValueRef>,
     /// OAuth client secret: `{ env = "NAME" }` or `{ file = "PATH" }` only.
-    pub client_secret: ValueRef,
+    pub client_secret: Option<ValueRef>,
+    /// Run in a user's context with this `[connections.<name>]` (after `ccetl auth login`)
+    /// instead of client credentials.
+    pub connection: Option<String>,
     /// IANA time zone that defines the business date of a partition.
     #[serde(default = "default_time_zone")]
     pub time_zone: String,
@@ -380,7 +430,8 @@ mod tests {
         let config = ConfigFile::load(&path).expect("example config parses");
         assert!(config.genesys.contains_key("acme"));
         let acme = &config.genesys["acme"];
-        assert!(matches!(acme.client_secret, ValueRef::Env { .. }));
+        assert!(matches!(acme.client_secret, Some(ValueRef::Env { .. })));
+        assert!(config.connections.contains_key("sharepoint"));
     }
 
     #[test]

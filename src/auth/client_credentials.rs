@@ -26,7 +26,7 @@ pub struct ClientCredentials {
 
 /// A failure below OAuth: the request did not get a usable HTTP answer.
 #[derive(Debug, thiserror::Error)]
-enum TransportError {
+pub(crate) enum TransportError {
     #[error("{0}")]
     Http(String),
     #[error("HTTP {0}")]
@@ -42,7 +42,20 @@ impl TransportError {
     }
 }
 
-type GrantError = RequestTokenError<TransportError, oauth2::basic::BasicErrorResponse>;
+pub(crate) type GrantError = RequestTokenError<TransportError, oauth2::basic::BasicErrorResponse>;
+
+/// oauth2's HTTP client over reqwest 0.13 (oauth2 5 only ships one for reqwest 0.12): a 429 or
+/// 5xx becomes a transport error, so callers can retry it.
+pub(crate) struct OAuthHttp(pub(crate) reqwest::Client);
+
+impl<'c> oauth2::AsyncHttpClient<'c> for OAuthHttp {
+    type Error = TransportError;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<HttpResponse, TransportError>> + Send + 'c>>;
+
+    fn call(&'c self, request: HttpRequest) -> Self::Future {
+        Box::pin(send(&self.0, request))
+    }
+}
 
 impl ClientCredentials {
     /// A grant against `token_url`. `hint` tells the user what to check when the server refuses
@@ -79,15 +92,7 @@ impl ClientCredentials {
                 self.client_secret.expose_secret().to_string(),
             ))
             .set_token_uri(token_url);
-        let http = self.http.clone();
-        let send = move |request: HttpRequest| {
-            let http = http.clone();
-            async move { send(&http, request).await }
-        };
-        let response = client
-            .exchange_client_credentials()
-            .request_async(&send)
-            .await?;
+        let response = client.exchange_client_credentials().request_async(&OAuthHttp(self.http.clone())).await?;
         Ok(FetchedToken {
             access_token: SecretString::from(response.access_token().secret().to_string()),
             expires_in: response.expires_in(),

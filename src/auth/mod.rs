@@ -9,6 +9,9 @@
 //! here derives `Debug` over a raw token.
 
 mod client_credentials;
+pub mod connection;
+pub mod providers;
+pub mod store;
 
 pub use client_credentials::ClientCredentials;
 pub(crate) use client_credentials::describe_reqwest_error;
@@ -62,6 +65,14 @@ pub enum AuthError {
         token_url: String,
         /// Which field was wrong (never the body itself, which may hold a token).
         reason: String,
+    },
+    /// A user-context flow (`ccetl auth …`) failed; the message says what to fix.
+    #[error("connection {connection}: {message}")]
+    Login {
+        /// The connection.
+        connection: String,
+        /// What happened and what to do.
+        message: String,
     },
     /// The API refused a freshly obtained token too.
     #[error(

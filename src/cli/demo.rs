@@ -14,7 +14,7 @@ use crate::http::ApiClientSettings;
 use crate::pipeline;
 use crate::plan::{Plan, SourceKind, SourcePlan, WriteMode, parse_base_url};
 use crate::sim::{SimConfig, Simulator};
-use crate::sources::genesys::GenesysSettings;
+use crate::sources::genesys::{GenesysAuth, GenesysSettings};
 use crate::sources::genesys::details::DetailsSettings;
 use crate::sources::genesys::queries::GenesysQueries;
 use crate::transform::Dataset;
@@ -47,8 +47,10 @@ pub async fn run(
     let settings = GenesysSettings {
         login_base: base.clone(),
         api_base: base,
-        client_id: sim.config().client_id.clone(),
-        client_secret: sim.config().client_secret.clone().into(),
+        auth: GenesysAuth::ClientCredentials {
+            client_id: sim.config().client_id.clone(),
+            client_secret: sim.config().client_secret.clone().into(),
+        },
         http: ApiClientSettings {
             requests_per_minute: NonZeroU32::new(args.requests_per_minute)
                 .unwrap_or(NonZeroU32::MIN),

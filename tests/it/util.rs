@@ -13,7 +13,7 @@ use ccetl::pipeline::{self, NoProgress, RunSummary};
 use ccetl::plan::{Plan, SourceKind, SourcePlan, WriteMode, day_interval, parse_base_url};
 use ccetl::sim::generator::Generator;
 use ccetl::sim::{SimConfig, Simulator};
-use ccetl::sources::genesys::GenesysSettings;
+use ccetl::sources::genesys::{GenesysAuth, GenesysSettings};
 use ccetl::sources::genesys::details::DetailsSettings;
 use ccetl::sources::genesys::queries::GenesysQueries;
 use ccetl::transform::Dataset;
@@ -52,8 +52,10 @@ pub fn settings(sim: &Simulator, http: ApiClientSettings) -> GenesysSettings {
     GenesysSettings {
         login_base: base.clone(),
         api_base: base,
-        client_id: sim.config().client_id.clone(),
-        client_secret: sim.config().client_secret.clone().into(),
+        auth: GenesysAuth::ClientCredentials {
+            client_id: sim.config().client_id.clone(),
+            client_secret: sim.config().client_secret.clone().into(),
+        },
         http,
         queries: GenesysQueries::load(None).expect("queries"),
         details: DetailsSettings {

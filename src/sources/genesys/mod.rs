@@ -16,6 +16,8 @@ use chrono::{DateTime, Utc};
 use reqwest::Url;
 use secrecy::SecretString;
 
+use crate::auth::connection::{Connection, StoredConnectionToken};
+use crate::auth::store::TokenStore;
 use crate::auth::{AuthError, ClientCredentials, TokenCache};
 use crate::http::{ApiClient, ApiClientSettings, ApiError};
 use details::{DetailConversation, DetailsFetcher, DetailsReport, DetailsSettings};
@@ -31,16 +33,32 @@ pub struct GenesysSettings {
     pub login_base: Url,
     /// API base, e.g. `https://api.mypurecloud.com/`.
     pub api_base: Url,
-    /// OAuth client id.
-    pub client_id: String,
-    /// OAuth client secret.
-    pub client_secret: SecretString,
+    /// How the source gets its tokens.
+    pub auth: GenesysAuth,
     /// Quota and retry bounds.
     pub http: ApiClientSettings,
     /// Every query the source runs.
     pub queries: GenesysQueries,
     /// Details paging, splitting and job limits.
     pub details: DetailsSettings,
+}
+
+/// How a Genesys source authenticates.
+pub enum GenesysAuth {
+    /// Client credentials (unattended runs).
+    ClientCredentials {
+        /// OAuth client id.
+        client_id: String,
+        /// OAuth client secret.
+        client_secret: SecretString,
+    },
+    /// A stored user connection (`ccetl auth login <name>` first).
+    Connection {
+        /// The connection.
+        connection: Box<Connection>,
+        /// Where its tokens are.
+        store: TokenStore,
+    },
 }
 
 impl GenesysSettings {
@@ -65,15 +83,19 @@ const CREDENTIALS_HINT: &str = "check the client id and secret (the variables or
 impl GenesysSource {
     /// Builds the client; fetches nothing yet.
     pub fn connect(settings: &GenesysSettings) -> Result<Self, crate::Error> {
-        let grant = ClientCredentials::new(
-            "Genesys",
-            settings.token_url(),
-            settings.client_id.clone(),
-            settings.client_secret.clone(),
-            settings.http.request_timeout.min(Duration::from_secs(60)),
-            CREDENTIALS_HINT,
-        )?;
-        let tokens = Arc::new(TokenCache::new(grant));
+        let tokens = Arc::new(match &settings.auth {
+            GenesysAuth::ClientCredentials { client_id, client_secret } => TokenCache::new(ClientCredentials::new(
+                "Genesys",
+                settings.token_url(),
+                client_id.clone(),
+                client_secret.clone(),
+                settings.http.request_timeout.min(Duration::from_secs(60)),
+                CREDENTIALS_HINT,
+            )?),
+            GenesysAuth::Connection { connection, store } => {
+                TokenCache::new(StoredConnectionToken::new((**connection).clone(), store.clone()))
+            }
+        });
         let client = ApiClient::new(
             "Genesys",
             settings.api_base.clone(),

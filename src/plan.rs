@@ -10,15 +10,15 @@ use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use reqwest::Url;
 
-use crate::config::{ConfigError, ConfigFile, GenesysSection, resolve_secret, resolve_value};
-use crate::http::ApiClientSettings;
 use crate::auth::connection::{Connection, Grant};
 use crate::auth::providers::{self, Placeholders};
 use crate::auth::store::TokenStore;
-use crate::sources::genesys::{GenesysAuth, GenesysSettings};
+use crate::config::{ConfigError, ConfigFile, GenesysSection, resolve_secret, resolve_value};
+use crate::http::ApiClientSettings;
 use crate::sources::genesys::details::DetailsSettings;
 use crate::sources::genesys::queries::GenesysQueries;
 use crate::sources::genesys::regions::Region;
+use crate::sources::genesys::{GenesysAuth, GenesysSettings};
 use crate::transform::Dataset;
 use crate::transform::contacts::{PersonalData, Pseudonymizer};
 
@@ -367,7 +367,11 @@ fn plan_genesys(
         ..ApiClientSettings::default()
     };
     // Credentials last, so a wrong region is reported before a missing variable.
-    let auth = match (&section.connection, &section.client_id, &section.client_secret) {
+    let auth = match (
+        &section.connection,
+        &section.client_id,
+        &section.client_secret,
+    ) {
         (Some(name), None, None) => GenesysAuth::Connection {
             connection: Box::new(connection(config, name)?),
             store: token_store(config),
@@ -379,7 +383,9 @@ fn plan_genesys(
         (Some(_), _, _) => {
             return Err(ConfigError::Value {
                 key: key("connection"),
-                message: "a source uses either a stored connection or client_id/client_secret, not both".into(),
+                message:
+                    "a source uses either a stored connection or client_id/client_secret, not both"
+                        .into(),
             });
         }
         (None, _, _) => {
@@ -405,26 +411,48 @@ fn plan_genesys(
 
 /// The token store of `[auth] token_dir` (relative paths from the working directory).
 pub fn token_store(config: &ConfigFile) -> TokenStore {
-    TokenStore::new(config.auth.token_dir.clone().unwrap_or_else(crate::auth::store::default_dir))
+    TokenStore::new(
+        config
+            .auth
+            .token_dir
+            .clone()
+            .unwrap_or_else(crate::auth::store::default_dir),
+    )
 }
 
 /// Checks an endpoint URL: https, or http on a loopback address only.
 fn endpoint_url(key: &str, text: &str) -> Result<String, ConfigError> {
     let url = parse_base_url(key, text)?;
     // parse_base_url adds a trailing slash for joining; endpoints are used as written.
-    Ok(if text.trim().ends_with('/') { url.to_string() } else { url.as_str().trim_end_matches('/').to_string() })
+    Ok(if text.trim().ends_with('/') {
+        url.to_string()
+    } else {
+        url.as_str().trim_end_matches('/').to_string()
+    })
 }
 
 /// Resolves `[connections.<name>]`.
 pub fn connection(config: &ConfigFile, name: &str) -> Result<Connection, ConfigError> {
     let key = |k: &str| format!("connections.{name}.{k}");
-    let section = config.connections.get(name).ok_or_else(|| ConfigError::Value {
-        key: format!("connections.{name}"),
-        message: format!(
-            "no such connection; configured: {}",
-            if config.connections.is_empty() { "none".to_string() } else { config.connections.keys().cloned().collect::<Vec<_>>().join(", ") }
-        ),
-    })?;
+    let section = config
+        .connections
+        .get(name)
+        .ok_or_else(|| ConfigError::Value {
+            key: format!("connections.{name}"),
+            message: format!(
+                "no such connection; configured: {}",
+                if config.connections.is_empty() {
+                    "none".to_string()
+                } else {
+                    config
+                        .connections
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            ),
+        })?;
     if !valid_tenant(name) {
         return Err(ConfigError::Value {
             key: format!("connections.{name}"),
@@ -437,7 +465,9 @@ pub fn connection(config: &ConfigFile, name: &str) -> Result<Connection, ConfigE
         other => {
             return Err(ConfigError::Value {
                 key: key("grant"),
-                message: format!("{other:?} is not \"authorization_code\" or \"client_credentials\""),
+                message: format!(
+                    "{other:?} is not \"authorization_code\" or \"client_credentials\""
+                ),
             });
         }
     };
@@ -447,16 +477,37 @@ pub fn connection(config: &ConfigFile, name: &str) -> Result<Connection, ConfigE
         instance: section.instance.clone(),
         domain: section.domain.clone(),
     };
-    let placeholder_error = |k: &'static str| move |message: String| ConfigError::Value { key: key(k), message };
-    let (authorize_url, token_url, default_scopes, pkce, params) = if section.provider == "custom" {
-        let token = section.token_url.as_deref().ok_or_else(|| ConfigError::Value {
-            key: key("token_url"),
-            message: "a custom provider needs token_url (and authorize_url for a user login)".into(),
-        })?;
-        let authorize = section.authorize_url.as_deref().map(|a| endpoint_url(&key("authorize_url"), a)).transpose()?;
-        (authorize, endpoint_url(&key("token_url"), token)?, Vec::new(), true, Vec::new())
-    } else {
-        let preset = providers::preset(&section.provider).ok_or_else(|| ConfigError::Value {
+    let placeholder_error = |k: &'static str| {
+        move |message: String| ConfigError::Value {
+            key: key(k),
+            message,
+        }
+    };
+    let (authorize_url, token_url, default_scopes, pkce, params) =
+        if section.provider == "custom" {
+            let token = section
+                .token_url
+                .as_deref()
+                .ok_or_else(|| ConfigError::Value {
+                    key: key("token_url"),
+                    message:
+                        "a custom provider needs token_url (and authorize_url for a user login)"
+                            .into(),
+                })?;
+            let authorize = section
+                .authorize_url
+                .as_deref()
+                .map(|a| endpoint_url(&key("authorize_url"), a))
+                .transpose()?;
+            (
+                authorize,
+                endpoint_url(&key("token_url"), token)?,
+                Vec::new(),
+                true,
+                Vec::new(),
+            )
+        } else {
+            let preset = providers::preset(&section.provider).ok_or_else(|| ConfigError::Value {
             key: key("provider"),
             message: format!(
                 "unknown provider {:?}; use one of: {}, custom (see `ccetl auth providers`)",
@@ -464,35 +515,53 @@ pub fn connection(config: &ConfigFile, name: &str) -> Result<Connection, ConfigE
                 providers::PRESETS.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
             ),
         })?;
-        if section.authorize_url.is_some() || section.token_url.is_some() {
-            return Err(ConfigError::Value {
-                key: key("token_url"),
-                message: "explicit URLs go with provider = \"custom\"".into(),
-            });
-        }
-        let scopes = preset
-            .default_scopes
-            .iter()
-            .map(|s| providers::fill(s, &values))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(placeholder_error("scopes"))?;
-        (
-            Some(providers::fill(preset.authorize_url, &values).map_err(placeholder_error("provider"))?),
-            providers::fill(preset.token_url, &values).map_err(placeholder_error("provider"))?,
-            scopes,
-            preset.pkce,
-            preset.authorize_params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-        )
-    };
+            if section.authorize_url.is_some() || section.token_url.is_some() {
+                return Err(ConfigError::Value {
+                    key: key("token_url"),
+                    message: "explicit URLs go with provider = \"custom\"".into(),
+                });
+            }
+            let scopes = preset
+                .default_scopes
+                .iter()
+                .map(|s| providers::fill(s, &values))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(placeholder_error("scopes"))?;
+            (
+                Some(
+                    providers::fill(preset.authorize_url, &values)
+                        .map_err(placeholder_error("provider"))?,
+                ),
+                providers::fill(preset.token_url, &values)
+                    .map_err(placeholder_error("provider"))?,
+                scopes,
+                preset.pkce,
+                preset
+                    .authorize_params
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            )
+        };
     // Scopes are space-separated on the wire; some UIs use commas: normalise.
     let scopes = match &section.scopes {
-        Some(list) => list.iter().flat_map(|s| s.split([' ', ','])).filter(|s| !s.is_empty()).map(str::to_string).collect(),
+        Some(list) => list
+            .iter()
+            .flat_map(|s| s.split([' ', ',']))
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
         None => default_scopes,
     };
     let redirect_uri = section
         .redirect_uri
         .as_deref()
-        .map(|r| Url::parse(r).map_err(|e| ConfigError::Value { key: key("redirect_uri"), message: format!("{r:?} is not a URL: {e}") }))
+        .map(|r| {
+            Url::parse(r).map_err(|e| ConfigError::Value {
+                key: key("redirect_uri"),
+                message: format!("{r:?} is not a URL: {e}"),
+            })
+        })
         .transpose()?;
     Ok(Connection {
         name: name.to_string(),
@@ -500,7 +569,11 @@ pub fn connection(config: &ConfigFile, name: &str) -> Result<Connection, ConfigE
         authorize_url,
         token_url,
         client_id: resolve_value(&key("client_id"), &section.client_id)?,
-        client_secret: section.client_secret.as_ref().map(|s| resolve_secret(&key("client_secret"), s)).transpose()?,
+        client_secret: section
+            .client_secret
+            .as_ref()
+            .map(|s| resolve_secret(&key("client_secret"), s))
+            .transpose()?,
         redirect_uri,
         scopes,
         pkce: section.pkce.unwrap_or(pkce),

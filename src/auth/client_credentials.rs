@@ -50,7 +50,9 @@ pub(crate) struct OAuthHttp(pub(crate) reqwest::Client);
 
 impl<'c> oauth2::AsyncHttpClient<'c> for OAuthHttp {
     type Error = TransportError;
-    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<HttpResponse, TransportError>> + Send + 'c>>;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<HttpResponse, TransportError>> + Send + 'c>,
+    >;
 
     fn call(&'c self, request: HttpRequest) -> Self::Future {
         Box::pin(send(&self.0, request))
@@ -92,7 +94,10 @@ impl ClientCredentials {
                 self.client_secret.expose_secret().to_string(),
             ))
             .set_token_uri(token_url);
-        let response = client.exchange_client_credentials().request_async(&OAuthHttp(self.http.clone())).await?;
+        let response = client
+            .exchange_client_credentials()
+            .request_async(&OAuthHttp(self.http.clone()))
+            .await?;
         Ok(FetchedToken {
             access_token: SecretString::from(response.access_token().secret().to_string()),
             expires_in: response.expires_in(),

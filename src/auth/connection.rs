@@ -80,20 +80,32 @@ pub struct LoginOptions {
 pub fn explain(connection: &str, code: &str, description: Option<&str>) -> String {
     let d = description.unwrap_or("").to_string();
     let dl = d.to_ascii_lowercase();
-    let said = if d.is_empty() { String::new() } else { format!(" (the provider said: {d})") };
+    let said = if d.is_empty() {
+        String::new()
+    } else {
+        format!(" (the provider said: {d})")
+    };
     let fix = if code == "redirect_uri_mismatch" || dl.contains("redirect") {
-        format!("the redirect URI must match the app's registration exactly — scheme, host, port, path and trailing slash: check `redirect_uri` of connection {connection}")
+        format!(
+            "the redirect URI must match the app's registration exactly — scheme, host, port, path and trailing slash: check `redirect_uri` of connection {connection}"
+        )
     } else {
         match code {
             "invalid_client" | "unauthorized_client" => format!(
                 "the provider does not accept the client (wrong client id or secret, an inactive app, or a grant the app may not use): check client_id/client_secret of connection {connection}"
             ),
-            "invalid_scope" => format!("a scope is missing, misspelt or not granted to the app: check `scopes` of connection {connection}"),
+            "invalid_scope" => format!(
+                "a scope is missing, misspelt or not granted to the app: check `scopes` of connection {connection}"
+            ),
             "invalid_grant" if dl.contains("refresh") => {
-                format!("the refresh token has expired or was revoked: run `ccetl auth login {connection}` again")
+                format!(
+                    "the refresh token has expired or was revoked: run `ccetl auth login {connection}` again"
+                )
             }
             "invalid_grant" if dl.contains("verifier") || dl.contains("pkce") => {
-                format!("the PKCE verifier did not match the challenge (a login from another attempt?): run `ccetl auth login {connection}` again")
+                format!(
+                    "the PKCE verifier did not match the challenge (a login from another attempt?): run `ccetl auth login {connection}` again"
+                )
             }
             "invalid_grant" => format!(
                 "the authorization code is invalid, expired or was already used: run `ccetl auth login {connection}` again and use the newest URL"
@@ -101,7 +113,9 @@ pub fn explain(connection: &str, code: &str, description: Option<&str>) -> Strin
             "access_denied" => format!(
                 "consent was denied at the provider: run `ccetl auth login {connection}` again and approve, or ask an administrator to grant consent"
             ),
-            "unsupported_grant_type" => format!("the app may not use this grant: enable it in the app's registration (connection {connection})"),
+            "unsupported_grant_type" => format!(
+                "the app may not use this grant: enable it in the app's registration (connection {connection})"
+            ),
             other => format!("the provider refused with `{other}`: check connection {connection}"),
         }
     };
@@ -129,26 +143,57 @@ impl Connection {
                     BasicErrorResponseType::Extension(c) => c.clone(),
                     other => other.as_ref().to_string(),
                 };
-                login_error(&self.name, explain(&self.name, &code, resp.error_description().map(String::as_str)))
+                login_error(
+                    &self.name,
+                    explain(
+                        &self.name,
+                        &code,
+                        resp.error_description().map(String::as_str),
+                    ),
+                )
             }
-            RequestTokenError::Request(e) => login_error(&self.name, format!("the token endpoint {} could not be reached: {e}", self.token_url)),
-            RequestTokenError::Parse(e, _body) => {
-                login_error(&self.name, format!("the token endpoint {} answered something that is not a token response (at `{}`)", self.token_url, e.path()))
-            }
-            RequestTokenError::Other(m) => login_error(&self.name, format!("the token endpoint {} failed: {m}", self.token_url)),
+            RequestTokenError::Request(e) => login_error(
+                &self.name,
+                format!(
+                    "the token endpoint {} could not be reached: {e}",
+                    self.token_url
+                ),
+            ),
+            RequestTokenError::Parse(e, _body) => login_error(
+                &self.name,
+                format!(
+                    "the token endpoint {} answered something that is not a token response (at `{}`)",
+                    self.token_url,
+                    e.path()
+                ),
+            ),
+            RequestTokenError::Other(m) => login_error(
+                &self.name,
+                format!("the token endpoint {} failed: {m}", self.token_url),
+            ),
         }
     }
 
-    fn stored(&self, response: &BasicTokenResponse, previous_refresh: Option<String>) -> StoredToken {
+    fn stored(
+        &self,
+        response: &BasicTokenResponse,
+        previous_refresh: Option<String>,
+    ) -> StoredToken {
         let now = Utc::now();
         StoredToken {
             connection: self.name.clone(),
             provider: self.provider.clone(),
             grant: self.grant.name().to_string(),
             access_token: response.access_token().secret().to_string(),
-            expires_at: response.expires_in().and_then(|d| chrono::Duration::from_std(d).ok()).map(|d| now + d),
+            expires_at: response
+                .expires_in()
+                .and_then(|d| chrono::Duration::from_std(d).ok())
+                .map(|d| now + d),
             // A rotated refresh token replaces the old one; otherwise the old one stays valid.
-            refresh_token: response.refresh_token().map(|r| r.secret().to_string()).or(previous_refresh),
+            refresh_token: response
+                .refresh_token()
+                .map(|r| r.secret().to_string())
+                .or(previous_refresh),
             scopes: response
                 .scopes()
                 .map(|s| s.iter().map(|s| s.to_string()).collect())
@@ -158,13 +203,16 @@ impl Connection {
     }
 
     fn token_uri(&self) -> Result<TokenUrl, AuthError> {
-        TokenUrl::new(self.token_url.clone()).map_err(|e| login_error(&self.name, format!("invalid token URL: {e}")))
+        TokenUrl::new(self.token_url.clone())
+            .map_err(|e| login_error(&self.name, format!("invalid token URL: {e}")))
     }
 
     async fn client_credentials(&self) -> Result<StoredToken, AuthError> {
-        let mut client = BasicClient::new(ClientId::new(self.client_id.clone())).set_token_uri(self.token_uri()?);
+        let mut client = BasicClient::new(ClientId::new(self.client_id.clone()))
+            .set_token_uri(self.token_uri()?);
         if let Some(secret) = &self.client_secret {
-            client = client.set_client_secret(ClientSecret::new(secret.expose_secret().to_string()));
+            client =
+                client.set_client_secret(ClientSecret::new(secret.expose_secret().to_string()));
         }
         let response = client
             .exchange_client_credentials()
@@ -176,12 +224,18 @@ impl Connection {
     }
 
     /// Signs in and stores the tokens.
-    pub async fn login(&self, store: &TokenStore, options: &LoginOptions) -> Result<StoredToken, AuthError> {
+    pub async fn login(
+        &self,
+        store: &TokenStore,
+        options: &LoginOptions,
+    ) -> Result<StoredToken, AuthError> {
         let token = match self.grant {
             Grant::ClientCredentials => self.client_credentials().await?,
             Grant::AuthorizationCode => self.authorization_code(options).await?,
         };
-        store.save(&token).map_err(|e| login_error(&self.name, e.to_string()))?;
+        store
+            .save(&token)
+            .map_err(|e| login_error(&self.name, e.to_string()))?;
         Ok(token)
     }
 
@@ -195,11 +249,16 @@ impl Connection {
             .redirect_uri
             .clone()
             .ok_or_else(|| login_error(name, "set `redirect_uri` (e.g. \"http://127.0.0.1:8765/callback\") and register it with the app".into()))?;
-        let loopback = matches!(registered.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+        let loopback = matches!(
+            registered.host_str(),
+            Some("127.0.0.1" | "localhost" | "[::1]")
+        );
         if !loopback && !options.paste {
             return Err(login_error(
                 name,
-                format!("redirect URI {registered} is not a loopback address, so ccetl cannot catch the redirect: add --paste and paste the URL your browser lands on"),
+                format!(
+                    "redirect URI {registered} is not a loopback address, so ccetl cannot catch the redirect: add --paste and paste the URL your browser lands on"
+                ),
             ));
         }
         // The loopback listener: the registered port, or one the OS picks (RFC 8252 §7.3).
@@ -207,8 +266,16 @@ impl Connection {
             let port = registered.port().unwrap_or(0);
             let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
                 .await
-                .map_err(|e| login_error(name, format!("cannot listen on 127.0.0.1:{port} for the redirect: {e}")))?;
-            let actual = listener.local_addr().map_err(|e| login_error(name, e.to_string()))?.port();
+                .map_err(|e| {
+                    login_error(
+                        name,
+                        format!("cannot listen on 127.0.0.1:{port} for the redirect: {e}"),
+                    )
+                })?;
+            let actual = listener
+                .local_addr()
+                .map_err(|e| login_error(name, e.to_string()))?
+                .port();
             let mut redirect = registered.clone();
             let _ = redirect.set_port(Some(actual));
             (Some(listener), redirect)
@@ -216,13 +283,22 @@ impl Connection {
             (None, registered.clone())
         };
         let mut client = BasicClient::new(ClientId::new(self.client_id.clone()))
-            .set_auth_uri(AuthUrl::new(authorize_url).map_err(|e| login_error(name, format!("invalid authorize URL: {e}")))?)
+            .set_auth_uri(
+                AuthUrl::new(authorize_url)
+                    .map_err(|e| login_error(name, format!("invalid authorize URL: {e}")))?,
+            )
             .set_token_uri(self.token_uri()?)
-            .set_redirect_uri(RedirectUrl::new(redirect.to_string()).map_err(|e| login_error(name, e.to_string()))?);
+            .set_redirect_uri(
+                RedirectUrl::new(redirect.to_string())
+                    .map_err(|e| login_error(name, e.to_string()))?,
+            );
         if let Some(secret) = &self.client_secret {
-            client = client.set_client_secret(ClientSecret::new(secret.expose_secret().to_string()));
+            client =
+                client.set_client_secret(ClientSecret::new(secret.expose_secret().to_string()));
         }
-        let mut request = client.authorize_url(CsrfToken::new_random).add_scopes(self.scopes.iter().cloned().map(Scope::new));
+        let mut request = client
+            .authorize_url(CsrfToken::new_random)
+            .add_scopes(self.scopes.iter().cloned().map(Scope::new));
         let verifier = if self.pkce {
             let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
             request = request.set_pkce_challenge(challenge);
@@ -234,7 +310,10 @@ impl Connection {
             request = request.add_extra_param(k.clone(), v.clone());
         }
         let (url, state) = request.url();
-        eprintln!("Open this URL in a browser to sign in to {} ({}):", name, self.provider);
+        eprintln!(
+            "Open this URL in a browser to sign in to {} ({}):",
+            name, self.provider
+        );
         eprintln!("  {url}");
         if options.open_browser {
             open_browser(url.as_str());
@@ -243,36 +322,60 @@ impl Connection {
             match listener {
                 Some(listener) => receive_on_loopback(listener, redirect.path()).await,
                 None => {
-                    eprintln!("Then paste the full URL your browser was redirected to, and press Enter:");
+                    eprintln!(
+                        "Then paste the full URL your browser was redirected to, and press Enter:"
+                    );
                     read_pasted_url().await
                 }
             }
         };
         let params = tokio::time::timeout(options.timeout, receive)
             .await
-            .map_err(|_| login_error(name, format!("no redirect within {:?}; run `ccetl auth login {name}` again", options.timeout)))?
+            .map_err(|_| {
+                login_error(
+                    name,
+                    format!(
+                        "no redirect within {:?}; run `ccetl auth login {name}` again",
+                        options.timeout
+                    ),
+                )
+            })?
             .map_err(|m| login_error(name, m))?;
         if let Some(error) = params.error {
-            return Err(login_error(name, explain(name, &error, params.error_description.as_deref())));
+            return Err(login_error(
+                name,
+                explain(name, &error, params.error_description.as_deref()),
+            ));
         }
         if params.state.as_deref() != Some(state.secret().as_str()) {
             return Err(login_error(
                 name,
-                format!("the `state` in the redirect does not match this login (a stale tab or a forged redirect): run `ccetl auth login {name}` again and use the newest URL"),
+                format!(
+                    "the `state` in the redirect does not match this login (a stale tab or a forged redirect): run `ccetl auth login {name}` again and use the newest URL"
+                ),
             ));
         }
-        let code = params.code.ok_or_else(|| login_error(name, "the redirect carries no `code`".into()))?;
+        let code = params
+            .code
+            .ok_or_else(|| login_error(name, "the redirect carries no `code`".into()))?;
         let mut exchange = client.exchange_code(AuthorizationCode::new(code));
         if let Some(verifier) = verifier {
             exchange = exchange.set_pkce_verifier(verifier);
         }
-        let response = exchange.request_async(&self.http()?).await.map_err(|e| self.grant_error(e))?;
+        let response = exchange
+            .request_async(&self.http()?)
+            .await
+            .map_err(|e| self.grant_error(e))?;
         Ok(self.stored(&response, None))
     }
 
     /// A stored token valid for at least the renewal margin, refreshed (and re-stored) if needed.
     /// `force` refreshes even a token that has not expired (the API refused it).
-    pub async fn valid_token(&self, store: &TokenStore, force: bool) -> Result<StoredToken, AuthError> {
+    pub async fn valid_token(
+        &self,
+        store: &TokenStore,
+        force: bool,
+    ) -> Result<StoredToken, AuthError> {
         let stored = match store.load(&self.name) {
             Ok(t) => Some(t),
             Err(StoreError::NotLoggedIn { .. }) if self.grant == Grant::ClientCredentials => None,
@@ -296,16 +399,25 @@ impl Connection {
                 })?;
                 self.refresh(&refresh).await?
             }
-            (Grant::AuthorizationCode, None) => return Err(login_error(&self.name, format!("not logged in: run `ccetl auth login {}`", self.name))),
+            (Grant::AuthorizationCode, None) => {
+                return Err(login_error(
+                    &self.name,
+                    format!("not logged in: run `ccetl auth login {}`", self.name),
+                ));
+            }
         };
-        store.save(&token).map_err(|e| login_error(&self.name, e.to_string()))?;
+        store
+            .save(&token)
+            .map_err(|e| login_error(&self.name, e.to_string()))?;
         Ok(token)
     }
 
     async fn refresh(&self, refresh_token: &str) -> Result<StoredToken, AuthError> {
-        let mut client = BasicClient::new(ClientId::new(self.client_id.clone())).set_token_uri(self.token_uri()?);
+        let mut client = BasicClient::new(ClientId::new(self.client_id.clone()))
+            .set_token_uri(self.token_uri()?);
         if let Some(secret) = &self.client_secret {
-            client = client.set_client_secret(ClientSecret::new(secret.expose_secret().to_string()));
+            client =
+                client.set_client_secret(ClientSecret::new(secret.expose_secret().to_string()));
         }
         let response = client
             .exchange_refresh_token(&RefreshToken::new(refresh_token.to_string()))
@@ -313,10 +425,21 @@ impl Connection {
             .await
             .map_err(|e| match e {
                 // A refresh the server refuses as invalid_grant is always an expired or revoked token.
-                RequestTokenError::ServerResponse(r) if matches!(r.error(), BasicErrorResponseType::InvalidGrant) => login_error(
-                    &self.name,
-                    explain(&self.name, "invalid_grant", Some(&format!("refresh token refused: {}", r.error_description().map(String::as_str).unwrap_or("")))),
-                ),
+                RequestTokenError::ServerResponse(r)
+                    if matches!(r.error(), BasicErrorResponseType::InvalidGrant) =>
+                {
+                    login_error(
+                        &self.name,
+                        explain(
+                            &self.name,
+                            "invalid_grant",
+                            Some(&format!(
+                                "refresh token refused: {}",
+                                r.error_description().map(String::as_str).unwrap_or("")
+                            )),
+                        ),
+                    )
+                }
                 other => self.grant_error(other),
             })?;
         Ok(self.stored(&response, Some(refresh_token.to_string())))
@@ -351,9 +474,15 @@ const PAGE_OK: &str = "<!doctype html><title>ccetl</title><h1>Signed in.</h1><p>
 const PAGE_FAILED: &str = "<!doctype html><title>ccetl</title><h1>Sign-in did not complete.</h1><p>See the terminal for what to do.</p>";
 
 /// Answers requests on the loopback listener until one arrives at the redirect path.
-async fn receive_on_loopback(listener: tokio::net::TcpListener, path: &str) -> Result<RedirectParams, String> {
+async fn receive_on_loopback(
+    listener: tokio::net::TcpListener,
+    path: &str,
+) -> Result<RedirectParams, String> {
     loop {
-        let (mut stream, _) = listener.accept().await.map_err(|e| format!("the loopback listener failed: {e}"))?;
+        let (mut stream, _) = listener
+            .accept()
+            .await
+            .map_err(|e| format!("the loopback listener failed: {e}"))?;
         let mut buffer = Vec::with_capacity(2048);
         let mut chunk = [0u8; 1024];
         while !buffer.windows(4).any(|w| w == b"\r\n\r\n") && buffer.len() < 16 * 1024 {
@@ -363,14 +492,26 @@ async fn receive_on_loopback(listener: tokio::net::TcpListener, path: &str) -> R
             }
         }
         let request = String::from_utf8_lossy(&buffer);
-        let target = request.lines().next().and_then(|l| l.split_whitespace().nth(1)).unwrap_or("/");
+        let target = request
+            .lines()
+            .next()
+            .and_then(|l| l.split_whitespace().nth(1))
+            .unwrap_or("/");
         let (request_path, query) = target.split_once('?').unwrap_or((target, ""));
         if request_path != path {
-            let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").await;
+            let _ = stream
+                .write_all(
+                    b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                )
+                .await;
             continue;
         }
         let params = parse_redirect_query(query);
-        let page = if params.code.is_some() && params.error.is_none() { PAGE_OK } else { PAGE_FAILED };
+        let page = if params.code.is_some() && params.error.is_none() {
+            PAGE_OK
+        } else {
+            PAGE_FAILED
+        };
         let response = format!(
             "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
             page.len()
@@ -394,7 +535,9 @@ async fn read_pasted_url() -> Result<RedirectParams, String> {
     if line.is_empty() {
         return Err("nothing was pasted: paste the full URL your browser was redirected to".into());
     }
-    let url = Url::parse(line).map_err(|_| "that is not a URL: paste the full address from the browser's address bar".to_string())?;
+    let url = Url::parse(line).map_err(|_| {
+        "that is not a URL: paste the full address from the browser's address bar".to_string()
+    })?;
     Ok(parse_redirect_query(url.query().unwrap_or("")))
 }
 
@@ -402,7 +545,8 @@ async fn read_pasted_url() -> Result<RedirectParams, String> {
 fn open_browser(url: &str) {
     let opener = if cfg!(target_os = "macos") {
         Some("open")
-    } else if std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some() {
+    } else if std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some()
+    {
         Some("xdg-open")
     } else {
         None
@@ -440,13 +584,20 @@ impl TokenFetcher for StoredConnectionToken {
     fn fetch(&self) -> FetchFuture<'_> {
         Box::pin(async move {
             // Asked again for the token we already handed out: the API refused it or it expired.
-            let previous = self.handed_out.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            let previous = self
+                .handed_out
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
             let mut token = self.connection.valid_token(&self.store, false).await?;
             if previous.as_deref() == Some(token.access_token.as_str()) {
                 token = self.connection.valid_token(&self.store, true).await?;
             }
-            *self.handed_out.lock().unwrap_or_else(|p| p.into_inner()) = Some(token.access_token.clone());
-            let expires_in = token.expires_at.and_then(|e| (e - Utc::now()).to_std().ok());
+            *self.handed_out.lock().unwrap_or_else(|p| p.into_inner()) =
+                Some(token.access_token.clone());
+            let expires_in = token
+                .expires_at
+                .and_then(|e| (e - Utc::now()).to_std().ok());
             Ok(FetchedToken {
                 access_token: SecretString::from(token.access_token),
                 expires_in,
@@ -464,17 +615,35 @@ mod tests {
         let e = explain("sp", "invalid_client", None);
         assert!(e.contains("client_id/client_secret"), "{e}");
         assert!(explain("sp", "invalid_scope", None).contains("`scopes`"));
-        assert!(explain("sp", "invalid_grant", Some("refresh token expired")).contains("ccetl auth login sp"));
-        assert!(explain("sp", "invalid_grant", Some("AADSTS50011: The redirect URI specified in the request does not match")).contains("trailing slash"));
+        assert!(
+            explain("sp", "invalid_grant", Some("refresh token expired"))
+                .contains("ccetl auth login sp")
+        );
+        assert!(
+            explain(
+                "sp",
+                "invalid_grant",
+                Some("AADSTS50011: The redirect URI specified in the request does not match")
+            )
+            .contains("trailing slash")
+        );
         assert!(explain("sp", "redirect_uri_mismatch", None).contains("redirect_uri"));
-        assert!(explain("sp", "access_denied", Some("The user denied consent")).contains("approve"));
+        assert!(
+            explain("sp", "access_denied", Some("The user denied consent")).contains("approve")
+        );
     }
 
     #[test]
     fn redirect_queries_are_parsed() {
         let p = parse_redirect_query("code=abc%2F1&state=xyz&scope=openid");
-        assert_eq!((p.code.as_deref(), p.state.as_deref()), (Some("abc/1"), Some("xyz")));
+        assert_eq!(
+            (p.code.as_deref(), p.state.as_deref()),
+            (Some("abc/1"), Some("xyz"))
+        );
         let p = parse_redirect_query("error=access_denied&error_description=User+denied&state=s");
-        assert_eq!((p.error.as_deref(), p.error_description.as_deref()), (Some("access_denied"), Some("User denied")));
+        assert_eq!(
+            (p.error.as_deref(), p.error_description.as_deref()),
+            (Some("access_denied"), Some("User denied"))
+        );
     }
 }

@@ -53,7 +53,11 @@ pub const PRESETS: &[Preset] = &[
         title: "SharePoint (Microsoft Entra ID)",
         authorize_url: "https://login.microsoftonline.com/{tenant_id}/oauth2/v2.0/authorize",
         token_url: "https://login.microsoftonline.com/{tenant_id}/oauth2/v2.0/token",
-        default_scopes: &["https://{domain}/AllSites.Manage", "offline_access", "openid"],
+        default_scopes: &[
+            "https://{domain}/AllSites.Manage",
+            "offline_access",
+            "openid",
+        ],
         pkce: true,
         authorize_params: &[],
         notes: "offline_access yields the refresh token; client credentials with scope https://graph.microsoft.com/.default need admin consent",
@@ -73,7 +77,13 @@ pub const PRESETS: &[Preset] = &[
         title: "ServiceNow",
         authorize_url: "https://{instance}.service-now.com/oauth_auth.do",
         token_url: "https://{instance}.service-now.com/oauth_token.do",
-        default_scopes: &["useraccount", "openid", "profile", "email", "offline_access"],
+        default_scopes: &[
+            "useraccount",
+            "openid",
+            "profile",
+            "email",
+            "offline_access",
+        ],
         pkce: false,
         authorize_params: &[],
         notes: "access tokens last 1,800 s and refresh tokens 100 days by default; the client secret is shown once",
@@ -103,7 +113,10 @@ pub const PRESETS: &[Preset] = &[
         title: "Google Sheets",
         authorize_url: "https://accounts.google.com/o/oauth2/auth",
         token_url: "https://oauth2.googleapis.com/token",
-        default_scopes: &["https://www.googleapis.com/auth/drive", "https://www.googleapis.com/auth/spreadsheets"],
+        default_scopes: &[
+            "https://www.googleapis.com/auth/drive",
+            "https://www.googleapis.com/auth/spreadsheets",
+        ],
         pkce: false,
         authorize_params: &[("prompt", "consent"), ("access_type", "offline")],
         notes: "",
@@ -133,7 +146,11 @@ pub const PRESETS: &[Preset] = &[
         title: "Confluence (Atlassian Cloud, OAuth 2.0 3LO)",
         authorize_url: "https://auth.atlassian.com/authorize",
         token_url: "https://auth.atlassian.com/oauth/token",
-        default_scopes: &["read:confluence-content.all", "read:confluence-space.summary", "offline_access"],
+        default_scopes: &[
+            "read:confluence-content.all",
+            "read:confluence-space.summary",
+            "offline_access",
+        ],
         pkce: false,
         authorize_params: &[("audience", "api.atlassian.com"), ("prompt", "consent")],
         notes: "offline_access yields the refresh token",
@@ -142,7 +159,11 @@ pub const PRESETS: &[Preset] = &[
 
 /// Finds a preset; `atlassian` is another name for `confluence`.
 pub fn preset(name: &str) -> Option<&'static Preset> {
-    let name = if name == "atlassian" { "confluence" } else { name };
+    let name = if name == "atlassian" {
+        "confluence"
+    } else {
+        name
+    };
     PRESETS.iter().find(|p| p.name == name)
 }
 
@@ -163,7 +184,11 @@ pub struct Placeholders {
 pub fn fill(template: &str, values: &Placeholders) -> Result<String, String> {
     let mut out = template.to_string();
     let region_domain = match &values.region {
-        Some(r) => Some(Region::find(r).map(|r| r.domain.to_string()).ok_or_else(|| format!("unknown Genesys region {r:?}"))?),
+        Some(r) => Some(
+            Region::find(r)
+                .map(|r| r.domain.to_string())
+                .ok_or_else(|| format!("unknown Genesys region {r:?}"))?,
+        ),
         None => None,
     };
     for (name, value) in [
@@ -193,7 +218,10 @@ mod tests {
         (
             fill(p.authorize_url, values).unwrap(),
             fill(p.token_url, values).unwrap(),
-            p.default_scopes.iter().map(|s| fill(s, values).unwrap()).collect(),
+            p.default_scopes
+                .iter()
+                .map(|s| fill(s, values).unwrap())
+                .collect(),
         )
     }
 
@@ -208,11 +236,19 @@ mod tests {
         };
         assert_eq!(
             urls("genesys", &v),
-            ("https://login.mypurecloud.de/oauth/authorize".into(), "https://login.mypurecloud.de/oauth/token".into(), vec![])
+            (
+                "https://login.mypurecloud.de/oauth/authorize".into(),
+                "https://login.mypurecloud.de/oauth/token".into(),
+                vec![]
+            )
         );
         assert_eq!(
             urls("cxone", &v),
-            ("https://cxone.niceincontact.com/auth/authorize".into(), "https://cxone.niceincontact.com/auth/token".into(), vec!["openid".into()])
+            (
+                "https://cxone.niceincontact.com/auth/authorize".into(),
+                "https://cxone.niceincontact.com/auth/token".into(),
+                vec!["openid".into()]
+            )
         );
         assert_eq!(
             urls("sharepoint", &v),
@@ -222,13 +258,24 @@ mod tests {
                 vec!["https://acme.sharepoint.com/AllSites.Manage".into(), "offline_access".into(), "openid".into()]
             )
         );
-        assert_eq!(urls("entra", &v).2, vec!["https://graph.microsoft.com/.default".to_string()]);
+        assert_eq!(
+            urls("entra", &v).2,
+            vec!["https://graph.microsoft.com/.default".to_string()]
+        );
         assert_eq!(
             urls("servicenow", &v),
             (
                 "https://acme.service-now.com/oauth_auth.do".into(),
                 "https://acme.service-now.com/oauth_token.do".into(),
-                ["useraccount", "openid", "profile", "email", "offline_access"].map(String::from).to_vec()
+                [
+                    "useraccount",
+                    "openid",
+                    "profile",
+                    "email",
+                    "offline_access"
+                ]
+                .map(String::from)
+                .to_vec()
             )
         );
         assert_eq!(
@@ -236,19 +283,43 @@ mod tests {
             (
                 "https://acme.salesforce.com/services/oauth2/authorize".into(),
                 "https://acme.salesforce.com/services/oauth2/token".into(),
-                ["api", "refresh_token", "offline_access"].map(String::from).to_vec()
+                ["api", "refresh_token", "offline_access"]
+                    .map(String::from)
+                    .to_vec()
             )
         );
         for google in ["google_drive", "google_sheets", "google_calendar"] {
             let (a, t, _) = urls(google, &v);
-            assert_eq!((a.as_str(), t.as_str()), ("https://accounts.google.com/o/oauth2/auth", "https://oauth2.googleapis.com/token"));
+            assert_eq!(
+                (a.as_str(), t.as_str()),
+                (
+                    "https://accounts.google.com/o/oauth2/auth",
+                    "https://oauth2.googleapis.com/token"
+                )
+            );
             let p = preset(google).unwrap();
-            assert!(p.authorize_params.contains(&("prompt", "consent")) && p.authorize_params.contains(&("access_type", "offline")));
-            assert!(!p.pkce, "the reference says Google does not take PKCE there");
+            assert!(
+                p.authorize_params.contains(&("prompt", "consent"))
+                    && p.authorize_params.contains(&("access_type", "offline"))
+            );
+            assert!(
+                !p.pkce,
+                "the reference says Google does not take PKCE there"
+            );
         }
-        assert_eq!(urls("google_drive", &v).2, vec!["https://www.googleapis.com/auth/drive".to_string()]);
-        assert!(urls("google_sheets", &v).2.contains(&"https://www.googleapis.com/auth/spreadsheets".to_string()));
-        assert_eq!(urls("google_calendar", &v).2, vec!["https://www.googleapis.com/auth/calendar".to_string()]);
+        assert_eq!(
+            urls("google_drive", &v).2,
+            vec!["https://www.googleapis.com/auth/drive".to_string()]
+        );
+        assert!(
+            urls("google_sheets", &v)
+                .2
+                .contains(&"https://www.googleapis.com/auth/spreadsheets".to_string())
+        );
+        assert_eq!(
+            urls("google_calendar", &v).2,
+            vec!["https://www.googleapis.com/auth/calendar".to_string()]
+        );
         assert_eq!(
             urls("apigee", &v),
             (
@@ -258,18 +329,39 @@ mod tests {
             )
         );
         let (a, t, scopes) = urls("atlassian", &v);
-        assert_eq!((a.as_str(), t.as_str()), ("https://auth.atlassian.com/authorize", "https://auth.atlassian.com/oauth/token"));
+        assert_eq!(
+            (a.as_str(), t.as_str()),
+            (
+                "https://auth.atlassian.com/authorize",
+                "https://auth.atlassian.com/oauth/token"
+            )
+        );
         assert!(scopes.contains(&"offline_access".to_string()));
-        assert!(preset("confluence").unwrap().authorize_params.contains(&("audience", "api.atlassian.com")));
+        assert!(
+            preset("confluence")
+                .unwrap()
+                .authorize_params
+                .contains(&("audience", "api.atlassian.com"))
+        );
     }
 
     #[test]
     fn missing_or_odd_placeholders_are_named() {
-        let err = fill(preset("servicenow").unwrap().token_url, &Placeholders::default()).unwrap_err();
+        let err = fill(
+            preset("servicenow").unwrap().token_url,
+            &Placeholders::default(),
+        )
+        .unwrap_err();
         assert!(err.contains("instance"), "{err}");
-        let odd = Placeholders { instance: Some("evil.com/x".into()), ..Default::default() };
+        let odd = Placeholders {
+            instance: Some("evil.com/x".into()),
+            ..Default::default()
+        };
         assert!(fill(preset("servicenow").unwrap().token_url, &odd).is_err());
-        let bad_region = Placeholders { region: Some("mars".into()), ..Default::default() };
+        let bad_region = Placeholders {
+            region: Some("mars".into()),
+            ..Default::default()
+        };
         assert!(fill(preset("genesys").unwrap().token_url, &bad_region).is_err());
     }
 }

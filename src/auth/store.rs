@@ -54,7 +54,9 @@ pub enum StoreError {
         connection: String,
     },
     /// The file's permissions let others read it.
-    #[error("{path} is readable by other users (mode {mode:o}); refusing to use it: run `chmod 600 {path}` and `ccetl auth login` again, since the token may have leaked")]
+    #[error(
+        "{path} is readable by other users (mode {mode:o}); refusing to use it: run `chmod 600 {path}` and `ccetl auth login` again, since the token may have leaked"
+    )]
     Insecure {
         /// The file.
         path: String,
@@ -130,7 +132,8 @@ impl TokenStore {
             });
         }
         let text = fs::read_to_string(&path).map_err(|e| Self::io(&path, e))?;
-        serde_json::from_str(&text).map_err(|e| Self::io(&path, format!("not a token file ({})", e.classify() as u8)))
+        serde_json::from_str(&text)
+            .map_err(|e| Self::io(&path, format!("not a token file ({})", e.classify() as u8)))
     }
 
     /// Saves a connection's tokens atomically with mode 0600.
@@ -141,11 +144,17 @@ impl TokenStore {
             .create(&self.dir)
             .map_err(|e| Self::io(&self.dir, e))?;
         let path = self.path(&token.connection);
-        let tmp = self.dir.join(format!(".{}.{}.tmp", token.connection, std::process::id()));
+        let tmp = self
+            .dir
+            .join(format!(".{}.{}.tmp", token.connection, std::process::id()));
         let _ = fs::remove_file(&tmp);
         let text = serde_json::to_vec_pretty(token).map_err(|e| Self::io(&path, e))?;
         let result = (|| {
-            let mut file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp)?;
+            let mut file = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&tmp)?;
             file.write_all(&text)?;
             file.sync_all()?;
             fs::rename(&tmp, &path)
@@ -191,13 +200,22 @@ mod tests {
         let store = TokenStore::new(dir.path().join("tokens"));
         let token = token();
         let path = store.save(&token).unwrap();
-        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
-        assert_eq!(fs::metadata(store.dir()).unwrap().permissions().mode() & 0o777, 0o700);
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert_eq!(
+            fs::metadata(store.dir()).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
         assert_eq!(store.load("sp").unwrap(), token);
         // no temporary file is left behind
         assert_eq!(fs::read_dir(store.dir()).unwrap().count(), 1);
         assert!(store.delete("sp").unwrap());
-        assert!(matches!(store.load("sp"), Err(StoreError::NotLoggedIn { .. })));
+        assert!(matches!(
+            store.load("sp"),
+            Err(StoreError::NotLoggedIn { .. })
+        ));
     }
 
     #[test]
@@ -207,7 +225,10 @@ mod tests {
         let path = store.save(&token()).unwrap();
         fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
         let err = store.load("sp").unwrap_err();
-        assert!(matches!(err, StoreError::Insecure { mode: 0o644, .. }), "{err}");
+        assert!(
+            matches!(err, StoreError::Insecure { mode: 0o644, .. }),
+            "{err}"
+        );
         assert!(err.to_string().contains("chmod 600"));
     }
 

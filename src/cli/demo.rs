@@ -14,9 +14,9 @@ use crate::http::ApiClientSettings;
 use crate::pipeline;
 use crate::plan::{Plan, SourceKind, SourcePlan, WriteMode, parse_base_url};
 use crate::sim::{SimConfig, Simulator};
-use crate::sources::genesys::{GenesysAuth, GenesysSettings};
 use crate::sources::genesys::details::DetailsSettings;
 use crate::sources::genesys::queries::GenesysQueries;
+use crate::sources::genesys::{GenesysAuth, GenesysSettings};
 use crate::transform::Dataset;
 use crate::transform::contacts::{PersonalData, Pseudonymizer};
 

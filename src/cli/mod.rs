@@ -1,6 +1,7 @@
 //! The command line: flags (clap), logging set-up, and one function per subcommand. `main.rs`
 //! only parses and maps the returned [`ExitStatus`] to the process exit code.
 
+mod auth;
 mod demo;
 mod telemetry;
 
@@ -69,6 +70,12 @@ pub enum Command {
     Schema(SchemaArgs),
     /// List and validate the query files (queries/genesys/*.json) each source runs.
     Queries(QueriesArgs),
+    /// OAuth sign-in and tokens for the providers you connect (user context, PKCE, refresh).
+    Auth {
+        /// What to do.
+        #[command(subcommand)]
+        command: auth::AuthCommand,
+    },
 }
 
 /// `ccetl queries`.
@@ -250,6 +257,7 @@ async fn dispatch(cli: Cli, telemetry: &telemetry::Telemetry) -> Result<ExitStat
         Command::Demo(args) => demo::run(args, cli.log_format, telemetry).await,
         Command::Schema(args) => schema(args),
         Command::Queries(args) => queries(&cli.config, args),
+        Command::Auth { command } => auth::run(&cli.config, command).await,
     }
 }
 

@@ -63,6 +63,10 @@ pub struct SimConfig {
     pub job_ready_after: Duration,
     /// How far the data lake lags behind "now" (`dataAvailabilityDate`).
     pub data_lake_lag: Duration,
+    /// Redirect URIs registered for the client; a loopback one without a port matches any port.
+    pub redirect_uris: Vec<String>,
+    /// Lifetime of refresh tokens.
+    pub refresh_token_ttl: Duration,
 }
 
 impl Default for SimConfig {
@@ -80,6 +84,11 @@ impl Default for SimConfig {
             job_result_cap: 400_000,
             job_ready_after: Duration::from_millis(600),
             data_lake_lag: Duration::from_secs(3 * 3600),
+            redirect_uris: vec![
+                "http://127.0.0.1/callback".into(),
+                "https://ccetl.example/callback".into(),
+            ],
+            refresh_token_ttl: Duration::from_secs(30 * 86_400),
         }
     }
 }
@@ -153,6 +162,22 @@ pub(crate) struct SimJob {
     pub(crate) outcome: JobOutcome,
 }
 
+/// An issued authorization code.
+#[derive(Clone)]
+pub(crate) struct CodeGrant {
+    pub(crate) redirect_uri: String,
+    pub(crate) challenge: Option<(String, String)>,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) used: bool,
+    pub(crate) issued: Instant,
+}
+
+/// An issued refresh token.
+pub(crate) struct RefreshGrant {
+    pub(crate) scopes: Vec<String>,
+    pub(crate) expires: Instant,
+}
+
 /// One request the simulator saw.
 #[derive(Debug, Clone)]
 pub struct RequestRecord {
@@ -198,6 +223,9 @@ pub(crate) struct Inner {
     pub(crate) jobs: HashMap<String, SimJob>,
     pub(crate) job_faults: VecDeque<JobOutcome>,
     pub(crate) job_counter: u64,
+    pub(crate) codes: HashMap<String, CodeGrant>,
+    pub(crate) refresh_tokens: HashMap<String, RefreshGrant>,
+    pub(crate) deny_consent: u32,
 }
 
 /// Shared simulator state.
@@ -450,6 +478,11 @@ async fn add_job_fault(
     StatusCode::NO_CONTENT
 }
 
+async fn deny_consent(State(state): State<Arc<SimState>>) -> StatusCode {
+    state.lock().deny_consent += 1;
+    StatusCode::NO_CONTENT
+}
+
 async fn stats(State(state): State<Arc<SimState>>) -> axum::Json<SimStats> {
     axum::Json(state.lock().stats.clone())
 }
@@ -466,6 +499,8 @@ fn router(state: Arc<SimState>) -> Router {
     use genesys::{aggregates, details, users};
     Router::new()
         .route("/oauth/token", post(genesys::token))
+        .route("/oauth/authorize", get(genesys::authorize))
+        .route("/__sim/deny-consent", post(deny_consent))
         .route(
             aggregates::CONVERSATION_AGGREGATES_PATH,
             post(aggregates::conversation_aggregates),
@@ -519,6 +554,9 @@ impl Simulator {
                 jobs: HashMap::new(),
                 job_faults: VecDeque::new(),
                 job_counter: 0,
+                codes: HashMap::new(),
+                refresh_tokens: HashMap::new(),
+                deny_consent: 0,
             }),
         });
         let app = router(state.clone());
@@ -584,6 +622,16 @@ impl Simulator {
         for _ in 0..count {
             inner.job_faults.push_back(outcome);
         }
+    }
+
+    /// Makes the next authorization request end in "the user denied consent".
+    pub fn deny_next_consent(&self) {
+        self.state.lock().deny_consent += 1;
+    }
+
+    /// Expires every refresh token now.
+    pub fn expire_refresh_tokens(&self) {
+        self.state.lock().refresh_tokens.clear();
     }
 
     /// Revokes every issued token now.

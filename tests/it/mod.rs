@@ -1,4 +1,5 @@
 mod agents;
+mod auth;
 mod cli;
 mod contacts;
 mod duckdb;

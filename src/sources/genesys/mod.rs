@@ -84,7 +84,10 @@ impl GenesysSource {
     /// Builds the client; fetches nothing yet.
     pub fn connect(settings: &GenesysSettings) -> Result<Self, crate::Error> {
         let tokens = Arc::new(match &settings.auth {
-            GenesysAuth::ClientCredentials { client_id, client_secret } => TokenCache::new(ClientCredentials::new(
+            GenesysAuth::ClientCredentials {
+                client_id,
+                client_secret,
+            } => TokenCache::new(ClientCredentials::new(
                 "Genesys",
                 settings.token_url(),
                 client_id.clone(),
@@ -92,9 +95,9 @@ impl GenesysSource {
                 settings.http.request_timeout.min(Duration::from_secs(60)),
                 CREDENTIALS_HINT,
             )?),
-            GenesysAuth::Connection { connection, store } => {
-                TokenCache::new(StoredConnectionToken::new((**connection).clone(), store.clone()))
-            }
+            GenesysAuth::Connection { connection, store } => TokenCache::new(
+                StoredConnectionToken::new((**connection).clone(), store.clone()),
+            ),
         });
         let client = ApiClient::new(
             "Genesys",

@@ -9,6 +9,7 @@
 // Handlers answer errors as ready-made responses; boxing them would only add noise.
 #![allow(clippy::result_large_err)]
 
+pub mod cxone;
 pub mod generator;
 mod genesys;
 
@@ -67,6 +68,10 @@ pub struct SimConfig {
     pub redirect_uris: Vec<String>,
     /// Lifetime of refresh tokens.
     pub refresh_token_ttl: Duration,
+    /// CXone access key id accepted by the password grant.
+    pub cxone_access_key_id: String,
+    /// CXone access key secret (ends in `==`, like real ones, to exercise URL encoding).
+    pub cxone_access_key_secret: String,
 }
 
 impl Default for SimConfig {
@@ -89,6 +94,8 @@ impl Default for SimConfig {
                 "https://ccetl.example/callback".into(),
             ],
             refresh_token_ttl: Duration::from_secs(30 * 86_400),
+            cxone_access_key_id: "SIMACCESSKEYID0000000000000000000000000000".into(),
+            cxone_access_key_secret: "c2ltLWFjY2Vzcy1rZXktc2VjcmV0+/sim==".into(),
         }
     }
 }
@@ -232,6 +239,7 @@ pub(crate) struct Inner {
 pub(crate) struct SimState {
     pub(crate) config: SimConfig,
     pub(crate) generator: Generator,
+    pub(crate) cxone_generator: Generator,
     inner: Mutex<Inner>,
 }
 
@@ -517,6 +525,15 @@ fn router(state: Arc<SimState>) -> Router {
             &format!("{}/{{job_id}}/results", details::JOBS_PATH),
             get(details::job_results),
         )
+        .route("/.well-known/openid-configuration", get(cxone::openid_configuration))
+        .route("/.well-known/cxone-configuration", get(cxone::cxone_configuration))
+        .route("/auth/token", post(cxone::token))
+        .route("/inContactAPI/services/{version}/skills/summary", get(cxone::skills_summary))
+        .route("/inContactAPI/services/{version}/agents/performance", get(cxone::agents_performance))
+        .route("/inContactAPI/services/{version}/contacts/completed", get(cxone::contacts_completed))
+        .route("/incontactapi/services/{version}/skills/summary", get(cxone::skills_summary))
+        .route("/incontactapi/services/{version}/agents/performance", get(cxone::agents_performance))
+        .route("/incontactapi/services/{version}/contacts/completed", get(cxone::contacts_completed))
         .route("/__sim/faults", post(add_fault))
         .route("/__sim/job-faults", post(add_job_fault))
         .route("/__sim/stats", get(stats))
@@ -543,6 +560,7 @@ impl Simulator {
         let addr = listener.local_addr()?;
         let state = Arc::new(SimState {
             generator: Generator::new(config.seed),
+            cxone_generator: Generator::new(config.seed ^ cxone::CXONE_SEED_XOR),
             config,
             inner: Mutex::new(Inner {
                 tokens: HashMap::new(),
@@ -594,6 +612,11 @@ impl Simulator {
     /// The generator behind every answer (the ground truth for tests).
     pub fn generator(&self) -> &Generator {
         &self.state.generator
+    }
+
+    /// The CXone tenant's generator (its truth).
+    pub fn cxone_generator(&self) -> &Generator {
+        &self.state.cxone_generator
     }
 
     /// Counters so far.

@@ -2,4 +2,5 @@
 //! `model` for response types, `queries` for request bodies, and the source itself), and hands
 //! typed responses to [`crate::transform`].
 
+pub mod cxone;
 pub mod genesys;

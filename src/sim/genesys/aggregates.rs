@@ -335,7 +335,7 @@ struct Accumulator {
     duration: bool,
 }
 
-pub(super) fn format_instant(t: DateTime<Utc>) -> String {
+pub(crate) fn format_instant(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 

@@ -307,7 +307,7 @@ fn issue_user_tokens(state: &SimState, client_id: &str, scopes: Vec<String>) -> 
 }
 
 /// RFC 6749 §2.3.1: client id and secret are form-urlencoded before Basic encoding.
-fn form_decode(text: &str) -> String {
+pub(crate) fn form_decode(text: &str) -> String {
     let decoded = form_urlencoded::parse(format!("v={text}").as_bytes())
         .next()
         .map(|(_, v)| v.into_owned());

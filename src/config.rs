@@ -74,12 +74,79 @@ pub struct ConfigFile {
     /// Genesys Cloud orgs, keyed by the tenant name used in partition paths.
     #[serde(default)]
     pub genesys: BTreeMap<String, GenesysSection>,
+    /// NICE CXone tenants, keyed by the tenant name used in partition paths.
+    #[serde(default)]
+    pub cxone: BTreeMap<String, CxoneSection>,
     /// Where `ccetl auth` keeps tokens.
     #[serde(default)]
     pub auth: AuthSection,
     /// OAuth connections for `ccetl auth` (and sources running in a user's context).
     #[serde(default)]
     pub connections: BTreeMap<String, ConnectionSection>,
+}
+
+/// `[cxone.<tenant>]`: one CXone business unit reached with one app and one API user's access key.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CxoneSection {
+    /// Where the discovery documents are; default `https://cxone.niceincontact.com`
+    /// (government: `https://cxone-gov.niceincontact.com`).
+    pub discovery_url: Option<String>,
+    /// The API base, overriding discovery from the token's tenant id.
+    pub api_url: Option<String>,
+    /// The registered app's client id.
+    pub client_id: ValueRef,
+    /// The app's client secret (`{ env = … }` or `{ file = … }`).
+    pub client_secret: ValueRef,
+    /// The API user's access key id.
+    pub access_key_id: ValueRef,
+    /// The API user's access key secret (`{ env = … }` or `{ file = … }`).
+    pub access_key_secret: ValueRef,
+    /// The pinned API version, e.g. `v31.0`.
+    #[serde(default = "default_cxone_version")]
+    pub api_version: String,
+    /// IANA time zone of business dates.
+    #[serde(default = "default_time_zone")]
+    pub time_zone: String,
+    /// Datasets; default `queue_intervals`, `agent_intervals`, `contacts`.
+    pub datasets: Option<Vec<String>>,
+    /// Length of the intervals the skill and agent reports are asked for.
+    #[serde(default = "default_interval_minutes")]
+    pub interval_minutes: u32,
+    /// `top` of completed-contact pages.
+    #[serde(default = "default_cxone_page_size")]
+    pub contacts_page_size: u64,
+    /// Request budget (CXone publishes none; keep it modest).
+    #[serde(default = "default_cxone_requests_per_minute")]
+    pub requests_per_minute: u32,
+    /// Requests that may go back to back.
+    #[serde(default = "default_burst")]
+    pub burst: u32,
+    /// Retries of one request.
+    #[serde(default = "default_max_retries")]
+    pub max_retries: usize,
+    /// Total wait across the retries of one request.
+    #[serde(default = "default_max_retry_elapsed_secs")]
+    pub max_retry_elapsed_secs: u64,
+    /// Longest `Retry-After` honoured.
+    #[serde(default = "default_max_retry_after_secs")]
+    pub max_retry_after_secs: u64,
+    /// Timeout of one HTTP request.
+    #[serde(default = "default_request_timeout_secs")]
+    pub request_timeout_secs: u64,
+}
+
+fn default_cxone_version() -> String {
+    "v31.0".to_string()
+}
+fn default_interval_minutes() -> u32 {
+    30
+}
+fn default_cxone_page_size() -> u64 {
+    1000
+}
+fn default_cxone_requests_per_minute() -> u32 {
+    120
 }
 
 /// `[auth]`.

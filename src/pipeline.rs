@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use arrow_array::RecordBatch;
 
@@ -23,6 +23,7 @@ use crate::error::ExitStatus;
 use crate::http::ApiError;
 use crate::plan::{Plan, SourceKind, WriteMode, day_interval};
 use crate::sink::{Manifest, PartitionInfo, PartitionKey, PartitionWriter};
+use crate::sources::cxone::CxoneSource;
 use crate::sources::genesys::GenesysSource;
 use crate::sources::genesys::details::DetailConversation;
 use crate::sources::genesys::queries::AggregateQuery;
@@ -147,8 +148,24 @@ enum SliceOutcome {
     Skipped,
 }
 
+/// A connected source.
+#[derive(Clone)]
+enum Connected {
+    Genesys(Arc<GenesysSource>),
+    Cxone(Arc<CxoneSource>),
+}
+
+impl Connected {
+    fn client(&self) -> &crate::http::ApiClient {
+        match self {
+            Connected::Genesys(s) => s.client(),
+            Connected::Cxone(s) => s.client(),
+        }
+    }
+}
+
 struct SliceJob {
-    source: Arc<GenesysSource>,
+    source: Connected,
     source_name: &'static str,
     tenant: String,
     time_zone: Tz,
@@ -179,16 +196,33 @@ pub async fn run(plan: Plan, progress: &dyn Progress) -> Result<RunSummary, crat
     let writer = PartitionWriter::new(plan.output_dir.clone());
     progress.start(plan.slice_count() as u64);
     for source_plan in &plan.sources {
-        let SourceKind::Genesys(settings) = &source_plan.kind;
-        let source = Arc::new(GenesysSource::connect(settings)?);
         let vendor = source_plan.vendor();
         let tenant = source_plan.tenant.clone();
-        if let Err(e) = source.check_credentials().await {
-            tracing::error!(source = vendor, tenant = %tenant, error = %e, "Authentication failed.");
-            summary.auth_error = Some(e.to_string());
-            summary.tokens += source.client().tokens().fetch_count();
-            break;
-        }
+        let connected = match &source_plan.kind {
+            SourceKind::Genesys(settings) => {
+                let source = Arc::new(GenesysSource::connect(settings)?);
+                match source.check_credentials().await {
+                    Ok(()) => Ok(Connected::Genesys(source)),
+                    Err(e) => {
+                        summary.tokens += source.client().tokens().fetch_count();
+                        Err(e.to_string())
+                    }
+                }
+            }
+            SourceKind::Cxone(settings) => match CxoneSource::connect(settings).await {
+                Ok(source) => Ok(Connected::Cxone(Arc::new(source))),
+                Err(crate::Error::Auth(e)) => Err(e.to_string()),
+                Err(e) => return Err(e),
+            },
+        };
+        let source = match connected {
+            Ok(source) => source,
+            Err(e) => {
+                tracing::error!(source = vendor, tenant = %tenant, error = %e, "Authentication failed.");
+                summary.auth_error = Some(e);
+                break;
+            }
+        };
         let mut jobs = source_plan
             .dates
             .iter()
@@ -343,17 +377,20 @@ async fn run_slice(job: SliceJob) -> SliceResult {
         tenant: job.tenant.clone(),
         date: job.date,
     };
-    let (query_name, query_fingerprint) = match job.dataset {
-        Dataset::QueueIntervals => {
-            let q = job.source.queue_intervals_query();
+    let (query_name, query_fingerprint) = match (&job.source, job.dataset) {
+        (Connected::Genesys(source), Dataset::QueueIntervals) => {
+            let q = source.queue_intervals_query();
             (q.name().to_string(), q.fingerprint().to_string())
         }
-        Dataset::Contacts => {
-            let q = job.source.contacts_query();
+        (Connected::Genesys(source), Dataset::Contacts) => {
+            let q = source.contacts_query();
             (q.name().to_string(), q.fingerprint().to_string())
         }
-        Dataset::Metrics => combined(job.source.metrics_queries().iter()),
-        Dataset::AgentIntervals => combined(job.source.agent_queries().into_iter()),
+        (Connected::Genesys(source), Dataset::Metrics) => combined(source.metrics_queries().iter()),
+        (Connected::Genesys(source), Dataset::AgentIntervals) => {
+            combined(source.agent_queries().into_iter())
+        }
+        (Connected::Cxone(source), dataset) => source.request_fingerprint(dataset),
     };
     if job.write_mode == WriteMode::Resume
         && let Some(manifest) = job.writer.manifest(&key)
@@ -374,53 +411,72 @@ async fn run_slice(job: SliceJob) -> SliceResult {
         extracted_at: Utc::now(),
         details: Default::default(),
     };
-    let manifest = match job.dataset {
-        Dataset::QueueIntervals => {
-            let response = job
-                .source
-                .queue_intervals(start, end, job.time_zone.name())
-                .await
-                .map_err(api_failure)?;
-            info.extracted_at = Utc::now();
-            let batch =
-                transform::queue_intervals::from_genesys(&response).map_err(transform_failure)?;
-            write_partition(&job.writer, &key, batch, info).await?
-        }
-        Dataset::Contacts => contacts_slice(&job, &key, start, end, info).await?,
-        Dataset::AgentIntervals => {
-            let [presence_query, conversations_query] = job.source.agent_queries();
-            let zone = job.time_zone.name();
-            let presence = job
-                .source
-                .aggregate(presence_query, start, end, zone)
-                .await
-                .map_err(|e| api_failure_in(e, presence_query.name()))?;
-            let conversations = job
-                .source
-                .aggregate(conversations_query, start, end, zone)
-                .await
-                .map_err(|e| api_failure_in(e, conversations_query.name()))?;
-            info.extracted_at = Utc::now();
-            let batch = transform::agent_intervals::from_genesys(&presence, &conversations)
-                .map_err(transform_failure)?;
-            write_partition(&job.writer, &key, batch, info).await?
-        }
-        Dataset::Metrics => {
-            let mut builder = MetricsBuilder::new();
-            for query in job.source.metrics_queries() {
-                let response = job
-                    .source
-                    .aggregate(query, start, end, job.time_zone.name())
+    let manifest = match job.source.clone() {
+        Connected::Cxone(source) => cxone_slice(&job, &source, &key, start, end, info).await?,
+        Connected::Genesys(source) => match job.dataset {
+            Dataset::QueueIntervals => {
+                let response = source
+                    .queue_intervals(start, end, job.time_zone.name())
                     .await
-                    .map_err(|e| api_failure_in(e, query.name()))?;
-                builder
-                    .push(query.name(), &response)
+                    .map_err(api_failure)?;
+                info.extracted_at = Utc::now();
+                let batch = transform::queue_intervals::from_genesys(&response)
                     .map_err(transform_failure)?;
+                write_partition(&job.writer, &key, batch, info).await?
             }
-            info.extracted_at = Utc::now();
-            let batch = builder.take_batch().map_err(transform_failure)?;
-            write_partition(&job.writer, &key, batch, info).await?
-        }
+            Dataset::Contacts => {
+                let use_jobs = (job.today - job.date).num_days()
+                    >= i64::from(source.details_settings().jobs_after_days);
+                contacts_slice(
+                    &job,
+                    &key,
+                    (start, end),
+                    info,
+                    |tx| async move {
+                        source
+                            .conversation_details(start, end, use_jobs, tx)
+                            .await
+                            .map(|r| r.details())
+                    },
+                    ContactReader {
+                        id_of: |c: &DetailConversation| c.conversation_id.clone(),
+                        push: ContactsBuilder::push,
+                    },
+                )
+                .await?
+            }
+            Dataset::AgentIntervals => {
+                let [presence_query, conversations_query] = source.agent_queries();
+                let zone = job.time_zone.name();
+                let presence = source
+                    .aggregate(presence_query, start, end, zone)
+                    .await
+                    .map_err(|e| api_failure_in(e, presence_query.name()))?;
+                let conversations = source
+                    .aggregate(conversations_query, start, end, zone)
+                    .await
+                    .map_err(|e| api_failure_in(e, conversations_query.name()))?;
+                info.extracted_at = Utc::now();
+                let batch = transform::agent_intervals::from_genesys(&presence, &conversations)
+                    .map_err(transform_failure)?;
+                write_partition(&job.writer, &key, batch, info).await?
+            }
+            Dataset::Metrics => {
+                let mut builder = MetricsBuilder::new();
+                for query in source.metrics_queries() {
+                    let response = source
+                        .aggregate(query, start, end, job.time_zone.name())
+                        .await
+                        .map_err(|e| api_failure_in(e, query.name()))?;
+                    builder
+                        .push(query.name(), &response)
+                        .map_err(transform_failure)?;
+                }
+                info.extracted_at = Utc::now();
+                let batch = builder.take_batch().map_err(transform_failure)?;
+                write_partition(&job.writer, &key, batch, info).await?
+            }
+        },
     };
     tracing::info!(
         source = job.source_name,
@@ -443,17 +499,27 @@ const CONTACTS_BATCH_ROWS: usize = 5000;
 /// `contacts` for one slice: details pages stream from the source through a bounded channel into
 /// the transform and the partition file; conversations are de-duplicated on their id and kept
 /// only if they started in the slice and have ended.
-async fn contacts_slice(
+/// How a vendor's contact records become rows: their id (for de-duplication) and the push.
+struct ContactReader<T> {
+    id_of: fn(&T) -> String,
+    push: fn(&mut ContactsBuilder, &T) -> Result<Option<Skip>, crate::transform::TransformError>,
+}
+
+async fn contacts_slice<T, P, Fut>(
     job: &SliceJob,
     key: &PartitionKey,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
     mut info: PartitionInfo,
-) -> Result<Manifest, (FailureKind, String)> {
-    let use_jobs = (job.today - job.date).num_days()
-        >= i64::from(job.source.details_settings().jobs_after_days);
-    let (tx, mut rx) = mpsc::channel::<Vec<DetailConversation>>(4);
-    let producer = job.source.conversation_details(start, end, use_jobs, tx);
+    produce: P,
+    reader: ContactReader<T>,
+) -> Result<Manifest, (FailureKind, String)>
+where
+    T: Send + 'static,
+    P: FnOnce(mpsc::Sender<Vec<T>>) -> Fut,
+    Fut: std::future::Future<Output = Result<BTreeMap<String, serde_json::Value>, ApiError>>,
+{
+    let (tx, mut rx) = mpsc::channel::<Vec<T>>(4);
+    let producer = produce(tx);
     let writer = job.writer.clone();
     let file_key = key.clone();
     let run_id = job.run_id.clone();
@@ -469,12 +535,12 @@ async fn contacts_slice(
         let mut seen: HashSet<String> = HashSet::new();
         let (mut duplicates, mut ongoing, mut outside) = (0u64, 0u64, 0u64);
         while let Some(page) = rx.recv().await {
-            for conversation in &page {
-                if !seen.insert(conversation.conversation_id.clone()) {
+            for item in &page {
+                if !seen.insert((reader.id_of)(item)) {
                     duplicates += 1;
                     continue;
                 }
-                match builder.push(conversation).map_err(transform_failure)? {
+                match (reader.push)(&mut builder, item).map_err(transform_failure)? {
                     None => {}
                     Some(Skip::Ongoing) => ongoing += 1,
                     Some(Skip::OutsideSlice) => outside += 1,
@@ -498,16 +564,13 @@ async fn contacts_slice(
     if ongoing > 0 {
         tracing::info!(source = job.source_name, tenant = %job.tenant, date = %job.date, ongoing, "Ongoing conversations left for a later run (look-back).");
     }
-    let details = &mut info.details;
-    details.insert("method".into(), report.method.into());
-    details.insert("window_splits".into(), report.splits.into());
-    details.insert("job_resubmits".into(), report.resubmits.into());
-    details.insert("duplicates_dropped".into(), duplicates.into());
-    details.insert("ongoing_skipped".into(), ongoing.into());
-    details.insert("outside_slice_skipped".into(), outside.into());
-    if let Some(reason) = report.fallback {
-        details.insert("jobs_fallback".into(), reason.into());
-    }
+    info.details.extend(report);
+    info.details
+        .insert("duplicates_dropped".into(), duplicates.into());
+    info.details
+        .insert("ongoing_skipped".into(), ongoing.into());
+    info.details
+        .insert("outside_slice_skipped".into(), outside.into());
     let batch = builder.take_batch().map_err(transform_failure)?;
     tokio::task::spawn_blocking(move || {
         file.write(&batch)?;
@@ -516,4 +579,67 @@ async fn contacts_slice(
     .await
     .map_err(sink_failure)?
     .map_err(sink_failure)
+}
+
+/// A CXone slice: the interval reports asked window by window, or completed contacts paged.
+async fn cxone_slice(
+    job: &SliceJob,
+    source: &Arc<CxoneSource>,
+    key: &PartitionKey,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    mut info: PartitionInfo,
+) -> Result<Manifest, (FailureKind, String)> {
+    match job.dataset {
+        Dataset::QueueIntervals | Dataset::AgentIntervals => {
+            let step = chrono::Duration::from_std(source.interval())
+                .map_err(|e| (FailureKind::Api, e.to_string()))?;
+            let mut windows = Vec::new();
+            let mut a = start;
+            while a < end {
+                let b = (a + step).min(end);
+                let rows = match job.dataset {
+                    Dataset::QueueIntervals => source.skills_summary(a, b).await,
+                    _ => source.agent_performance(a, b).await,
+                }
+                .map_err(api_failure)?;
+                windows.push((a, b, rows));
+                a = b;
+            }
+            info.extracted_at = Utc::now();
+            let batch = match job.dataset {
+                Dataset::QueueIntervals => transform::queue_intervals::from_cxone(&windows),
+                _ => transform::agent_intervals::from_cxone(&windows),
+            }
+            .map_err(transform_failure)?;
+            write_partition(&job.writer, key, batch, info).await
+        }
+        Dataset::Contacts => {
+            let id_of = |c: &serde_json::Map<String, serde_json::Value>| {
+                crate::sources::cxone::lenient::Record::new(c)
+                    .string(&["contactId"])
+                    .unwrap_or_default()
+            };
+            let src = source.clone();
+            contacts_slice(
+                job,
+                key,
+                (start, end),
+                info,
+                |tx| async move {
+                    let rows = src.completed_contacts(start, end, tx).await?;
+                    Ok(BTreeMap::from([
+                        ("method".to_string(), "contacts/completed".into()),
+                        ("rows_received".to_string(), rows.into()),
+                    ]))
+                },
+                ContactReader {
+                    id_of,
+                    push: ContactsBuilder::push_cxone,
+                },
+            )
+            .await
+        }
+        Dataset::Metrics => Err((FailureKind::Api, "CXone has no metrics dataset".into())),
+    }
 }

@@ -13,8 +13,11 @@ use reqwest::Url;
 use crate::auth::connection::{Connection, Grant};
 use crate::auth::providers::{self, Placeholders};
 use crate::auth::store::TokenStore;
-use crate::config::{ConfigError, ConfigFile, GenesysSection, resolve_secret, resolve_value};
+use crate::config::{
+    ConfigError, ConfigFile, CxoneSection, GenesysSection, resolve_secret, resolve_value,
+};
 use crate::http::ApiClientSettings;
+use crate::sources::cxone::CxoneSettings;
 use crate::sources::genesys::details::DetailsSettings;
 use crate::sources::genesys::queries::GenesysQueries;
 use crate::sources::genesys::regions::Region;
@@ -55,9 +58,13 @@ pub enum WriteMode {
 }
 
 /// A vendor connection, resolved.
+// Built once per run and never moved around in bulk: boxing a variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum SourceKind {
     /// A Genesys Cloud org.
     Genesys(GenesysSettings),
+    /// A NICE CXone tenant.
+    Cxone(CxoneSettings),
 }
 
 /// One source of the plan.
@@ -81,6 +88,7 @@ impl SourcePlan {
     pub fn vendor(&self) -> &'static str {
         match self.kind {
             SourceKind::Genesys(_) => "genesys",
+            SourceKind::Cxone(_) => "cxone",
         }
     }
 }
@@ -409,6 +417,101 @@ fn plan_genesys(
     ))
 }
 
+/// Datasets a CXone tenant can fill.
+pub const CXONE_DATASETS: &[Dataset] = &[
+    Dataset::QueueIntervals,
+    Dataset::AgentIntervals,
+    Dataset::Contacts,
+];
+
+fn plan_cxone(
+    tenant: &str,
+    section: &CxoneSection,
+) -> Result<(CxoneSettings, Tz, Vec<Dataset>), ConfigError> {
+    let key = |k: &str| format!("cxone.{tenant}.{k}");
+    let discovery_base = parse_base_url(
+        &key("discovery_url"),
+        section
+            .discovery_url
+            .as_deref()
+            .unwrap_or("https://cxone.niceincontact.com"),
+    )?;
+    let api_base = section
+        .api_url
+        .as_deref()
+        .map(|u| parse_base_url(&key("api_url"), u))
+        .transpose()?;
+    let time_zone: Tz = section.time_zone.parse().map_err(|_| ConfigError::Value {
+        key: key("time_zone"),
+        message: format!(
+            "{:?} is not an IANA time zone (e.g. \"UTC\", \"America/New_York\")",
+            section.time_zone
+        ),
+    })?;
+    let datasets = match &section.datasets {
+        None => CXONE_DATASETS.to_vec(),
+        Some(names) => names
+            .iter()
+            .map(|n| {
+                Dataset::parse(n)
+                    .filter(|d| CXONE_DATASETS.contains(d))
+                    .ok_or_else(|| ConfigError::Value {
+                        key: key("datasets"),
+                        message: format!(
+                            "{n:?}: CXone supports {}",
+                            CXONE_DATASETS
+                                .iter()
+                                .map(|d| d.name())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    let version_ok = section
+        .api_version
+        .strip_prefix('v')
+        .is_some_and(|v| v.parse::<f64>().is_ok());
+    if !version_ok {
+        return Err(ConfigError::Value {
+            key: key("api_version"),
+            message: format!(
+                "{:?} is not an API version like \"v31.0\"",
+                section.api_version
+            ),
+        });
+    }
+    if section.interval_minutes == 0 || 1440 % section.interval_minutes != 0 {
+        return Err(ConfigError::Value {
+            key: key("interval_minutes"),
+            message: "must divide a day evenly (15, 30, 60, …)".into(),
+        });
+    }
+    let http = ApiClientSettings {
+        requests_per_minute: nonzero(&key("requests_per_minute"), section.requests_per_minute)?,
+        burst: nonzero(&key("burst"), section.burst)?,
+        max_retries: section.max_retries,
+        max_retry_elapsed: Duration::from_secs(section.max_retry_elapsed_secs),
+        max_retry_after: Duration::from_secs(section.max_retry_after_secs),
+        request_timeout: Duration::from_secs(section.request_timeout_secs.max(1)),
+        ..ApiClientSettings::default()
+    };
+    let settings = CxoneSettings {
+        discovery_base,
+        api_base,
+        client_id: resolve_value(&key("client_id"), &section.client_id)?,
+        client_secret: resolve_secret(&key("client_secret"), &section.client_secret)?,
+        access_key_id: resolve_value(&key("access_key_id"), &section.access_key_id)?,
+        access_key_secret: resolve_secret(&key("access_key_secret"), &section.access_key_secret)?,
+        api_version: section.api_version.clone(),
+        interval: Duration::from_secs(u64::from(section.interval_minutes) * 60),
+        contacts_page_size: section.contacts_page_size.clamp(1, 10_000),
+        http,
+    };
+    Ok((settings, time_zone, datasets))
+}
+
 /// The token store of `[auth] token_dir` (relative paths from the working directory).
 pub fn token_store(config: &ConfigFile) -> TokenStore {
     TokenStore::new(
@@ -616,22 +719,21 @@ pub fn build(
     options: &PlanOptions,
 ) -> Result<Plan, crate::Error> {
     let now = options.now.unwrap_or_else(Utc::now);
-    if config.genesys.is_empty() {
+    if config.genesys.is_empty() && config.cxone.is_empty() {
         return Err(ConfigError::Value {
             key: "genesys".into(),
-            message:
-                "no source is configured; add a [genesys.<tenant>] section (see ccetl.example.toml)"
-                    .into(),
+            message: "no source is configured; add a [genesys.<tenant>] or [cxone.<tenant>] section (see ccetl.example.toml)".into(),
         }
         .into());
     }
     for t in &options.tenants {
-        if !config.genesys.contains_key(t) {
+        if !config.genesys.contains_key(t) && !config.cxone.contains_key(t) {
             return Err(usage(format!(
                 "--tenant {t}: no such source; configured: {}",
                 config
                     .genesys
                     .keys()
+                    .chain(config.cxone.keys())
                     .cloned()
                     .collect::<Vec<_>>()
                     .join(", ")
@@ -680,6 +782,41 @@ pub fn build(
         sources.push(SourcePlan {
             tenant: tenant.clone(),
             kind: SourceKind::Genesys(settings),
+            time_zone,
+            datasets,
+            dates,
+            pseudonymizer,
+        });
+    }
+    for (tenant, section) in &config.cxone {
+        if !options.tenants.is_empty() && !options.tenants.contains(tenant) {
+            continue;
+        }
+        if !valid_tenant(tenant) {
+            return Err(ConfigError::Value {
+                key: format!("cxone.{tenant}"),
+                message: "tenant names may use letters, digits, '-' and '_' only (they become directory names)".into(),
+            }
+            .into());
+        }
+        let (settings, time_zone, mut datasets) = plan_cxone(tenant, section)?;
+        if !wanted_datasets.is_empty() {
+            datasets.retain(|d| wanted_datasets.contains(d));
+        }
+        let dates = plan_dates(
+            &options.dates,
+            config.pipeline.lookback_days,
+            time_zone,
+            now,
+        )?;
+        let pseudonymizer = if datasets.contains(&Dataset::Contacts) {
+            privacy(config)?
+        } else {
+            Pseudonymizer::new(PersonalData::Drop, None).map_err(crate::Error::Runtime)?
+        };
+        sources.push(SourcePlan {
+            tenant: tenant.clone(),
+            kind: SourceKind::Cxone(settings),
             time_zone,
             datasets,
             dates,

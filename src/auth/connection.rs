@@ -15,7 +15,7 @@ use reqwest::Url;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::client_credentials::{GrantError, OAuthHttp};
+use super::service_grant::{GrantError, OAuthHttp};
 use super::store::{StoreError, StoredToken, TokenStore};
 use super::{AuthError, FetchFuture, FetchedToken, TokenFetcher, renewal_margin};
 

@@ -8,13 +8,13 @@
 //! hitting the same 401 cause one renewal. Tokens live in [`secrecy::SecretString`] and no type
 //! here derives `Debug` over a raw token.
 
-mod client_credentials;
 pub mod connection;
 pub mod providers;
+mod service_grant;
 pub mod store;
 
-pub use client_credentials::ClientCredentials;
-pub(crate) use client_credentials::describe_reqwest_error;
+pub use service_grant::ServiceGrant;
+pub(crate) use service_grant::describe_reqwest_error;
 
 use std::future::Future;
 use std::pin::Pin;

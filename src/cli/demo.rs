@@ -12,8 +12,9 @@ use super::{DemoArgs, LogFormat, report, telemetry::Telemetry};
 use crate::error::{Error, ExitStatus};
 use crate::http::ApiClientSettings;
 use crate::pipeline;
-use crate::plan::{Plan, SourceKind, SourcePlan, WriteMode, parse_base_url};
+use crate::plan::{CXONE_DATASETS, Plan, SourceKind, SourcePlan, WriteMode, parse_base_url};
 use crate::sim::{SimConfig, Simulator};
+use crate::sources::cxone::CxoneSettings;
 use crate::sources::genesys::details::DetailsSettings;
 use crate::sources::genesys::queries::GenesysQueries;
 use crate::sources::genesys::{GenesysAuth, GenesysSettings};
@@ -65,20 +66,44 @@ pub async fn run(
             ..DetailsSettings::default()
         },
     };
+    // Synthetic data: a fixed demo key, so the hashes are stable between demo runs.
+    let pseudonymizer = Pseudonymizer::new(
+        PersonalData::Pseudonymize,
+        Some("ccetl-demo-pseudonymisation-key".to_string().into()),
+    )
+    .map_err(Error::Runtime)?;
+    let dates: Vec<_> = first.iter_days().take(args.days as usize).collect();
+    let cxone = CxoneSettings {
+        discovery_base: parse_base_url("simulator", &sim.base_url())?,
+        api_base: None,
+        client_id: sim.config().client_id.clone(),
+        client_secret: sim.config().client_secret.clone().into(),
+        access_key_id: sim.config().cxone_access_key_id.clone(),
+        access_key_secret: sim.config().cxone_access_key_secret.clone().into(),
+        api_version: "v31.0".into(),
+        interval: Duration::from_secs(1800),
+        contacts_page_size: 1000,
+        http: settings.http.clone(),
+    };
     let plan = Plan {
-        sources: vec![SourcePlan {
-            tenant: "demo".into(),
-            kind: SourceKind::Genesys(settings),
-            time_zone: Tz::UTC,
-            datasets: Dataset::ALL.to_vec(),
-            dates: first.iter_days().take(args.days as usize).collect(),
-            // Synthetic data: a fixed demo key, so the hashes are stable between demo runs.
-            pseudonymizer: Pseudonymizer::new(
-                PersonalData::Pseudonymize,
-                Some("ccetl-demo-pseudonymisation-key".to_string().into()),
-            )
-            .map_err(Error::Runtime)?,
-        }],
+        sources: vec![
+            SourcePlan {
+                tenant: "demo".into(),
+                kind: SourceKind::Genesys(settings),
+                time_zone: Tz::UTC,
+                datasets: Dataset::ALL.to_vec(),
+                dates: dates.clone(),
+                pseudonymizer: pseudonymizer.clone(),
+            },
+            SourcePlan {
+                tenant: "demo".into(),
+                kind: SourceKind::Cxone(cxone),
+                time_zone: Tz::UTC,
+                datasets: CXONE_DATASETS.to_vec(),
+                dates,
+                pseudonymizer,
+            },
+        ],
         output_dir: args.output.clone(),
         concurrency: 4,
         write_mode: WriteMode::Replace,

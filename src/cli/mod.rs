@@ -163,7 +163,7 @@ pub struct DemoArgs {
     pub seed: u64,
     /// Request budget per minute, of the simulator and of ccetl alike (Genesys's default is
     /// 300; the local simulator can take more, so the demo is quick).
-    #[arg(long, default_value_t = 1200)]
+    #[arg(long, default_value_t = 6000)]
     pub requests_per_minute: u32,
 }
 
@@ -337,14 +337,24 @@ async fn check(config_path: &Path) -> Result<ExitStatus, Error> {
     let plan = plan::build(&config, &base, &options)?;
     let mut status = ExitStatus::Success;
     for source in &plan.sources {
-        let SourceKind::Genesys(settings) = &source.kind;
-        let connected = GenesysSource::connect(settings)?;
-        match connected.check_credentials().await {
-            Ok(()) => println!(
-                "{}.{}: configuration valid; token obtained from {}",
+        let checked = match &source.kind {
+            SourceKind::Genesys(settings) => GenesysSource::connect(settings)?
+                .check_credentials()
+                .await
+                .map(|_| settings.token_url()),
+            SourceKind::Cxone(settings) => {
+                match crate::sources::cxone::CxoneSource::connect(settings).await {
+                    Ok(_) => Ok(settings.discovery_base.to_string()),
+                    Err(Error::Auth(e)) => Err(e),
+                    Err(e) => return Err(e),
+                }
+            }
+        };
+        match checked {
+            Ok(url) => println!(
+                "{}.{}: configuration valid; token obtained from {url}",
                 source.vendor(),
-                source.tenant,
-                settings.token_url()
+                source.tenant
             ),
             Err(e) => {
                 println!("{}.{}: {e}", source.vendor(), source.tenant);

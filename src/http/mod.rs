@@ -494,8 +494,9 @@ impl ApiClient {
                     });
                 }
                 Disposition::Transient => {
+                    let header = status_description(&response);
                     let text = response.text().await.unwrap_or_default();
-                    let body = ErrorBody::parse(&text);
+                    let body = ErrorBody::parse(&text).or_header(header);
                     return Err(ApiError::ServerError {
                         method: method.to_string(),
                         path: path.into(),
@@ -504,8 +505,9 @@ impl ApiClient {
                     });
                 }
                 Disposition::Permanent => {
+                    let header = status_description(&response);
                     let text = response.text().await.unwrap_or_default();
-                    let body = ErrorBody::parse(&text);
+                    let body = ErrorBody::parse(&text).or_header(header);
                     let context = match (body.context_id, correlation.is_empty()) {
                         (Some(c), _) => format!(" [contextId {c}]"),
                         (None, false) => format!(" [correlation id {correlation}]"),
@@ -525,6 +527,8 @@ impl ApiClient {
     }
 }
 
+const NO_MESSAGE: &str = "(no message)";
+
 /// The useful parts of an error answer: Genesys's `ErrorBody {message, code, contextId}`, or the
 /// start of whatever text came back.
 struct ErrorBody {
@@ -533,7 +537,27 @@ struct ErrorBody {
     context_id: Option<String>,
 }
 
+/// CXone may put the error text only in the `icStatusDescription` header.
+fn status_description(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get("icStatusDescription")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .filter(|s| !s.is_empty())
+}
+
 impl ErrorBody {
+    /// Uses the header's text when the body had none.
+    fn or_header(mut self, header: Option<String>) -> Self {
+        if let Some(h) = header
+            && self.message == NO_MESSAGE
+        {
+            self.message = h;
+        }
+        self
+    }
+
     fn parse(text: &str) -> Self {
         let json: Option<serde_json::Value> = serde_json::from_str(text).ok();
         let field = |name: &str| {
@@ -548,7 +572,7 @@ impl ErrorBody {
             .unwrap_or_else(|| {
                 let trimmed = text.trim();
                 if trimmed.is_empty() {
-                    "(no message)".to_string()
+                    NO_MESSAGE.to_string()
                 } else {
                     trimmed.chars().take(300).collect()
                 }

@@ -525,15 +525,39 @@ fn router(state: Arc<SimState>) -> Router {
             &format!("{}/{{job_id}}/results", details::JOBS_PATH),
             get(details::job_results),
         )
-        .route("/.well-known/openid-configuration", get(cxone::openid_configuration))
-        .route("/.well-known/cxone-configuration", get(cxone::cxone_configuration))
+        .route(
+            "/.well-known/openid-configuration",
+            get(cxone::openid_configuration),
+        )
+        .route(
+            "/.well-known/cxone-configuration",
+            get(cxone::cxone_configuration),
+        )
         .route("/auth/token", post(cxone::token))
-        .route("/inContactAPI/services/{version}/skills/summary", get(cxone::skills_summary))
-        .route("/inContactAPI/services/{version}/agents/performance", get(cxone::agents_performance))
-        .route("/inContactAPI/services/{version}/contacts/completed", get(cxone::contacts_completed))
-        .route("/incontactapi/services/{version}/skills/summary", get(cxone::skills_summary))
-        .route("/incontactapi/services/{version}/agents/performance", get(cxone::agents_performance))
-        .route("/incontactapi/services/{version}/contacts/completed", get(cxone::contacts_completed))
+        .route(
+            "/inContactAPI/services/{version}/skills/summary",
+            get(cxone::skills_summary),
+        )
+        .route(
+            "/inContactAPI/services/{version}/agents/performance",
+            get(cxone::agents_performance),
+        )
+        .route(
+            "/inContactAPI/services/{version}/contacts/completed",
+            get(cxone::contacts_completed),
+        )
+        .route(
+            "/incontactapi/services/{version}/skills/summary",
+            get(cxone::skills_summary),
+        )
+        .route(
+            "/incontactapi/services/{version}/agents/performance",
+            get(cxone::agents_performance),
+        )
+        .route(
+            "/incontactapi/services/{version}/contacts/completed",
+            get(cxone::contacts_completed),
+        )
         .route("/__sim/faults", post(add_fault))
         .route("/__sim/job-faults", post(add_job_fault))
         .route("/__sim/stats", get(stats))

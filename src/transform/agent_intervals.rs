@@ -55,6 +55,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: false,
         doc: "Start of the interval (UTC).",
         genesys: "`data[].interval` (start)",
+        cxone: "requested `startDate`",
     },
     ColumnSpec {
         name: "interval_end",
@@ -62,6 +63,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: false,
         doc: "End of the interval (UTC), exclusive.",
         genesys: "`data[].interval` (end)",
+        cxone: "requested `endDate`",
     },
     ColumnSpec {
         name: "user_id",
@@ -69,146 +71,167 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: false,
         doc: "The agent's user id.",
         genesys: "`group.userId`",
+        cxone: "`agentId`",
     },
     ColumnSpec {
         name: "login_seconds",
         kind: ColumnType::Float64,
-        nullable: false,
-        doc: "Time logged in (any system presence but OFFLINE), seconds.",
+        nullable: true,
+        doc: "Time logged in (any system presence but OFFLINE), seconds. Null: the vendor does not report it (as for every column below).",
         genesys: "`tSystemPresence` sum over qualifiers ≠ OFFLINE / 1000",
+        cxone: "`loginTime`",
     },
     ColumnSpec {
         name: "on_queue_seconds",
         kind: ColumnType::Float64,
-        nullable: false,
+        nullable: true,
         doc: "Time on queue, seconds.",
         genesys: "`tSystemPresence` ON_QUEUE / 1000",
+        cxone: "null (not reported)",
     },
     ColumnSpec {
         name: "available_seconds",
         kind: ColumnType::Float64,
-        nullable: false,
+        nullable: true,
         doc: "Time Available (off queue), seconds.",
         genesys: "`tSystemPresence` AVAILABLE / 1000",
+        cxone: "null (not reported)",
     },
     ColumnSpec {
         name: "away_seconds",
         kind: ColumnType::Float64,
-        nullable: false,
+        nullable: true,
         doc: "Time Away, seconds.",
         genesys: "`tSystemPresence` AWAY / 1000",
+        cxone: "null (not reported)",
     },
     ColumnSpec {
         name: "busy_seconds",
         kind: ColumnType::Float64,
-        nullable: false,
+        nullable: true,
         doc: "Time Busy, seconds.",
         genesys: "`tSystemPresence` BUSY / 1000",
+        cxone: "null (not reported)",
     },
     ColumnSpec {
         name: "break_seconds",
         kind: ColumnType::Float64,
-        nullable: false,
+        nullable: true,
         doc: "Time on Break, seconds.",
         genesys: "`tSystemPresence` BREAK / 1000",
+        cxone: "null (not reported)",
     },
     ColumnSpec {
         name: "meal_seconds",
         kind: ColumnType::Float64,
-        nullable: false,
+        nullable: true,
         doc: "Time at Meal, seconds.",
         genesys: "`tSystemPresence` MEAL / 1000",
+        cxone: "null (not reported)",
     },
     ColumnSpec {
         name: "meeting_seconds",
         kind: ColumnType::Float64,
-        nullable: false,
+        nullable: true,
         doc: "Time in Meeting, seconds.",
         genesys: "`tSystemPresence` MEETING / 1000",
+        cxone: "null (not reported)",
     },
     ColumnSpec {
         name: "training_seconds",
         kind: ColumnType::Float64,
-        nullable: false,
+        nullable: true,
         doc: "Time in Training, seconds.",
         genesys: "`tSystemPresence` TRAINING / 1000",
+        cxone: "null (not reported)",
     },
     ColumnSpec {
         name: "idle_seconds",
         kind: ColumnType::Float64,
-        nullable: false,
+        nullable: true,
         doc: "On queue and waiting for a conversation, seconds.",
         genesys: "`tAgentRoutingStatus` IDLE / 1000",
+        cxone: "`availableTime`",
     },
     ColumnSpec {
         name: "interacting_seconds",
         kind: ColumnType::Float64,
-        nullable: false,
+        nullable: true,
         doc: "On queue and handling conversations, seconds.",
         genesys: "`tAgentRoutingStatus` INTERACTING / 1000",
+        cxone: "`inboundTime` + `outboundTime`",
     },
     ColumnSpec {
         name: "not_responding_seconds",
         kind: ColumnType::Float64,
-        nullable: false,
+        nullable: true,
         doc: "Alerted but not answering, seconds.",
         genesys: "`tAgentRoutingStatus` NOT_RESPONDING / 1000",
+        cxone: "null (not reported)",
     },
     ColumnSpec {
         name: "communicating_seconds",
         kind: ColumnType::Float64,
-        nullable: false,
+        nullable: true,
         doc: "On a non-ACD conversation while on queue, seconds.",
         genesys: "`tAgentRoutingStatus` COMMUNICATING / 1000",
+        cxone: "null (not reported)",
     },
     ColumnSpec {
         name: "off_queue_seconds",
         kind: ColumnType::Float64,
-        nullable: false,
+        nullable: true,
         doc: "Logged in but off queue, seconds.",
         genesys: "`tAgentRoutingStatus` OFF_QUEUE / 1000",
+        cxone: "`unavailableTime`",
     },
     ColumnSpec {
         name: "handled",
         kind: ColumnType::Int64,
-        nullable: false,
+        nullable: true,
         doc: "Conversations handled (started in the interval).",
         genesys: "`tHandle` count (grouped by userId)",
+        cxone: "`totalHandled`",
     },
     ColumnSpec {
         name: "handle_seconds",
         kind: ColumnType::Float64,
-        nullable: false,
+        nullable: true,
         doc: "Handle time, seconds.",
         genesys: "`tHandle` sum / 1000",
+        cxone: "`totalAvgHandleTime` × `totalHandled`",
     },
     ColumnSpec {
         name: "talk_seconds",
         kind: ColumnType::Float64,
-        nullable: false,
+        nullable: true,
         doc: "Talk time, seconds.",
         genesys: "`tTalk` sum / 1000",
+        cxone: "`totalTalkTime`",
     },
     ColumnSpec {
         name: "hold_seconds",
         kind: ColumnType::Float64,
-        nullable: false,
+        nullable: true,
         doc: "Hold time, seconds.",
         genesys: "`tHeld` sum / 1000",
+        cxone: "null (not reported)",
     },
     ColumnSpec {
         name: "acw_seconds",
         kind: ColumnType::Float64,
-        nullable: false,
+        nullable: true,
         doc: "After-call work, seconds.",
         genesys: "`tAcw` sum / 1000",
+        cxone: "`acwTime`",
     },
     ColumnSpec {
         name: "transferred",
         kind: ColumnType::Int64,
-        nullable: false,
+        nullable: true,
         doc: "Conversations the agent transferred.",
         genesys: "`nTransferred` count",
+        cxone: "null (not reported)",
     },
     ColumnSpec {
         name: "extra",
@@ -216,6 +239,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "JSON: other presences and statuses (by qualifier, seconds), organization presences by id, other metrics.",
         genesys: "everything else",
+        cxone: "every other field (agentOffered, refused, occupancy, workingRate, teamId, …)",
     },
 ];
 
@@ -384,6 +408,106 @@ pub fn from_genesys(
         })
         .collect();
     columns.push(Arc::new(StringArray::from(extras)));
+    Ok(RecordBatch::try_new(
+        Dataset::AgentIntervals.schema(),
+        columns,
+    )?)
+}
+
+/// Turns CXone agent performance (one answer per interval) into `agent_intervals` rows. CXone has
+/// no presence breakdown, so those columns are null; `availableTime` is time ready for contacts
+/// (idle), `unavailableTime` time logged in but not ready (off queue), and handle time is the
+/// average handle time × contacts handled. Every field without a column goes to `extra`.
+pub fn from_cxone(
+    windows: &[crate::sources::cxone::ReportWindow],
+) -> Result<RecordBatch, TransformError> {
+    use crate::sources::cxone::lenient::Record;
+    let field = |e: crate::sources::cxone::lenient::FieldError| TransformError::Malformed {
+        field: "agentPerformance",
+        value: e.value.clone(),
+        reason: e.to_string(),
+    };
+    struct CxRow {
+        key: RowKey,
+        values: Vec<Option<f64>>,
+        handled: Option<i64>,
+        extra: Option<String>,
+    }
+    let mut rows = Vec::new();
+    for (start, end, records) in windows {
+        for fields in records {
+            let r = Record::new(fields);
+            let Some(user) = r.string(&["agentId"]) else {
+                return Err(TransformError::Malformed {
+                    field: "agentPerformance",
+                    value: Value::Object(fields.clone()).to_string(),
+                    reason: "a row without agentId".into(),
+                });
+            };
+            let d = |names: &[&str]| r.duration(names).map_err(field);
+            let login = d(&["loginTime"])?;
+            let idle = d(&["availableTime"])?;
+            let off_queue = d(&["unavailableTime"])?;
+            let inbound = d(&["inboundTime"])?;
+            let outbound = d(&["outboundTime"])?;
+            let interacting = match (inbound, outbound) {
+                (None, None) => None,
+                (a, b) => Some(a.unwrap_or(0.0) + b.unwrap_or(0.0)),
+            };
+            let handled = r.integer(&["totalHandled"]).map_err(field)?;
+            let aht = d(&["totalAvgHandleTime"])?;
+            let handle = match (aht, handled) {
+                (Some(a), Some(h)) => Some(((a * h as f64) * 1000.0).round() / 1000.0),
+                _ => None,
+            };
+            let talk = d(&["totalTalkTime"])?;
+            let acw = d(&["acwTime"])?;
+            // Column order: login, 8 presences, 5 routing statuses, handle, talk, hold, acw.
+            let mut values = vec![login];
+            values.extend([None; PRESENCE_COLUMNS.len()]);
+            values.extend([idle, interacting, None, None, off_queue]);
+            values.extend([handle, talk, None, acw]);
+            rows.push(CxRow {
+                key: (*start, *end, user),
+                values,
+                handled,
+                extra: r.unused_json(),
+            });
+        }
+    }
+    rows.sort_by(|a, b| a.key.cmp(&b.key));
+    let times = |f: &dyn Fn(&RowKey) -> i64| -> ArrayRef {
+        Arc::new(
+            TimestampMicrosecondArray::from(rows.iter().map(|r| f(&r.key)).collect::<Vec<_>>())
+                .with_timezone("UTC"),
+        )
+    };
+    let float = |i: usize| -> ArrayRef {
+        Arc::new(Float64Array::from(
+            rows.iter().map(|r| r.values[i]).collect::<Vec<_>>(),
+        ))
+    };
+    let mut columns: Vec<ArrayRef> = vec![
+        times(&|k| k.0.timestamp_micros()),
+        times(&|k| k.1.timestamp_micros()),
+        Arc::new(StringArray::from(
+            rows.iter().map(|r| r.key.2.as_str()).collect::<Vec<_>>(),
+        )),
+    ];
+    for i in 0..1 + PRESENCE_COLUMNS.len() + ROUTING_COLUMNS.len() {
+        columns.push(float(i));
+    }
+    let conversation_base = 1 + PRESENCE_COLUMNS.len() + ROUTING_COLUMNS.len();
+    columns.push(Arc::new(Int64Array::from(
+        rows.iter().map(|r| r.handled).collect::<Vec<_>>(),
+    )));
+    for i in 0..4 {
+        columns.push(float(conversation_base + i));
+    }
+    columns.push(Arc::new(Int64Array::from(vec![None::<i64>; rows.len()])));
+    columns.push(Arc::new(StringArray::from(
+        rows.iter().map(|r| r.extra.as_deref()).collect::<Vec<_>>(),
+    )));
     Ok(RecordBatch::try_new(
         Dataset::AgentIntervals.schema(),
         columns,

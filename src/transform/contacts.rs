@@ -30,6 +30,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: false,
         doc: "Conversation id; unique in the dataset.",
         genesys: "`conversationId`",
+        cxone: "`contactId`",
     },
     ColumnSpec {
         name: "conversation_start",
@@ -37,6 +38,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: false,
         doc: "When the conversation started (UTC); it belongs to the date of its start.",
         genesys: "`conversationStart`",
+        cxone: "`contactStartDate` (`contactStart` in old versions)",
     },
     ColumnSpec {
         name: "conversation_end",
@@ -44,6 +46,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "When it ended (UTC).",
         genesys: "`conversationEnd`",
+        cxone: "start + `totalDurationSeconds`",
     },
     ColumnSpec {
         name: "direction",
@@ -51,6 +54,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "inbound or outbound.",
         genesys: "`originatingDirection`",
+        cxone: "`isOutbound`",
     },
     ColumnSpec {
         name: "media_type",
@@ -58,6 +62,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "voice, chat, email, message, callback, ….",
         genesys: "customer session `mediaType`",
+        cxone: "`mediaTypeId` (`mediaType`)",
     },
     ColumnSpec {
         name: "first_queue_id",
@@ -65,6 +70,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "The first queue the conversation entered.",
         genesys: "earliest segment `queueId`",
+        cxone: "`skillId`",
     },
     ColumnSpec {
         name: "last_agent_id",
@@ -72,6 +78,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "User id of the last agent who handled it (null: never answered).",
         genesys: "last `purpose=agent` participant `userId`",
+        cxone: "`agentId` (null when 0)",
     },
     ColumnSpec {
         name: "wrap_up_code",
@@ -79,6 +86,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Wrap-up code id of the last wrap-up.",
         genesys: "last `wrapup` segment `wrapUpCode`",
+        cxone: "`primaryDispositionId` (null when 0)",
     },
     ColumnSpec {
         name: "abandoned",
@@ -86,6 +94,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: false,
         doc: "The customer left while queued.",
         genesys: "`tAbandon` metric present",
+        cxone: "`abandoned`",
     },
     ColumnSpec {
         name: "transferred",
@@ -93,6 +102,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: false,
         doc: "An agent transferred it.",
         genesys: "`nTransferred` metric > 0",
+        cxone: "`transferIndicatorId` ≠ 0",
     },
     ColumnSpec {
         name: "disconnect_type",
@@ -100,6 +110,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "How the customer's side ended (client, endpoint, peer, transfer, …).",
         genesys: "customer's last segment `disconnectType`",
+        cxone: "`endReason`",
     },
     ColumnSpec {
         name: "wait_seconds",
@@ -107,6 +118,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Time in queue, seconds (null: never queued).",
         genesys: "sum of `tAcd` / 1000",
+        cxone: "`inQueueSeconds`",
     },
     ColumnSpec {
         name: "talk_seconds",
@@ -114,6 +126,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Agent talk time, seconds (null: no agent).",
         genesys: "sum of agent `tTalk` / 1000",
+        cxone: "`agentSeconds`",
     },
     ColumnSpec {
         name: "hold_seconds",
@@ -121,6 +134,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Agent hold time, seconds (null: no agent).",
         genesys: "sum of agent `tHeld` / 1000",
+        cxone: "`holdSeconds`",
     },
     ColumnSpec {
         name: "acw_seconds",
@@ -128,6 +142,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "After-call work, seconds (null: no agent).",
         genesys: "sum of agent `tAcw` / 1000",
+        cxone: "`acwSeconds` (`ACWSeconds`)",
     },
     ColumnSpec {
         name: "handle_seconds",
@@ -135,6 +150,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Handle time (talk + hold + after-call work), seconds (null: no agent).",
         genesys: "sum of agent `tHandle` / 1000",
+        cxone: "`agentSeconds` + `holdSeconds` + `acwSeconds`",
     },
     ColumnSpec {
         name: "ani",
@@ -142,6 +158,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Caller address, pseudonymised by default (`h:` + keyed hash).",
         genesys: "customer session `ani`",
+        cxone: "`fromAddress` (`fromAddr`), pseudonymised",
     },
     ColumnSpec {
         name: "dnis",
@@ -149,6 +166,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Dialled address, pseudonymised by default.",
         genesys: "customer session `dnis`",
+        cxone: "`toAddress` (`toAddr`), pseudonymised",
     },
     ColumnSpec {
         name: "extra",
@@ -156,6 +174,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "JSON: other conversation members (divisionIds, …) and participant attributes (async jobs only).",
         genesys: "everything else",
+        cxone: "every other field of the completed contact",
     },
 ];
 
@@ -408,6 +427,94 @@ impl ContactsBuilder {
                 .pseudonymizer
                 .apply(customer.iter().find_map(|s| s.dnis.as_deref())),
             extra: (!extra.is_empty()).then(|| Value::Object(extra).to_string()),
+        });
+        Ok(None)
+    }
+
+    /// Adds a CXone completed contact (any API version's field names), or says why it does not
+    /// belong here. Handle time is agent (talk) + hold + after-call work seconds.
+    pub fn push_cxone(
+        &mut self,
+        fields: &Map<String, Value>,
+    ) -> Result<Option<Skip>, TransformError> {
+        use crate::sources::cxone::lenient::Record;
+        let field = |e: crate::sources::cxone::lenient::FieldError| TransformError::Malformed {
+            field: "completedContacts",
+            value: e.value.clone(),
+            reason: e.to_string(),
+        };
+        let r = Record::new(fields);
+        let id = r
+            .string(&["contactId"])
+            .ok_or_else(|| TransformError::Malformed {
+                field: "contactId",
+                value: String::new(),
+                reason: "a completed contact without contactId".into(),
+            })?;
+        let start = r
+            .timestamp(&["contactStartDate", "contactStart"])
+            .map_err(field)?
+            .ok_or_else(|| TransformError::Malformed {
+                field: "contactStartDate",
+                value: String::new(),
+                reason: format!("missing on contact {id}"),
+            })?;
+        if start < self.start || start >= self.end {
+            return Ok(Some(Skip::OutsideSlice));
+        }
+        let total = r.duration(&["totalDurationSeconds"]).map_err(field)?;
+        let agent = r.string(&["agentId"]).filter(|a| a != "0");
+        let secs = |names: &[&str]| r.duration(names).map_err(field);
+        let talk = secs(&["agentSeconds"])?;
+        let hold = secs(&["holdSeconds"])?;
+        let acw = secs(&["acwSeconds", "ACWSeconds"])?;
+        let with_agent = |v: Option<f64>| {
+            if agent.is_some() {
+                Some(v.unwrap_or(0.0))
+            } else {
+                None
+            }
+        };
+        let handle = agent
+            .as_ref()
+            .map(|_| talk.unwrap_or(0.0) + hold.unwrap_or(0.0) + acw.unwrap_or(0.0));
+        let media_id = r.integer(&["mediaTypeId", "mediaType"]).map_err(field)?;
+        let media_name = r.string(&["mediaTypeName"]);
+        let outbound = r.boolean(&["isOutbound"]).map_err(field)?;
+        let transferred = r
+            .integer(&["transferIndicatorId"])
+            .map_err(field)?
+            .is_some_and(|t| t != 0);
+        let row = Row {
+            id,
+            start,
+            end: total
+                .and_then(|t| chrono::Duration::try_milliseconds((t * 1000.0).round() as i64))
+                .map(|d| start + d),
+            direction: outbound.map(|o| if o { "outbound" } else { "inbound" }.to_string()),
+            media_type: crate::sources::cxone::media_type(media_id, media_name.as_deref()),
+            first_queue_id: r.string(&["skillId"]).filter(|s| s != "0"),
+            last_agent_id: agent.clone(),
+            wrap_up_code: r.string(&["primaryDispositionId"]).filter(|s| s != "0"),
+            abandoned: r.boolean(&["abandoned"]).map_err(field)?.unwrap_or(false),
+            transferred,
+            disconnect_type: r.string(&["endReason"]),
+            wait: secs(&["inQueueSeconds"])?,
+            talk: with_agent(talk),
+            hold: with_agent(hold),
+            acw: with_agent(acw),
+            handle,
+            ani: self
+                .pseudonymizer
+                .apply(r.string(&["fromAddress", "fromAddr"]).as_deref()),
+            dnis: self
+                .pseudonymizer
+                .apply(r.string(&["toAddress", "toAddr"]).as_deref()),
+            extra: None,
+        };
+        self.rows.push(Row {
+            extra: r.unused_json(),
+            ..row
         });
         Ok(None)
     }

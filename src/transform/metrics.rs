@@ -26,6 +26,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: false,
         doc: "Query file name (without `.json`).",
         genesys: "file name",
+        cxone: "—",
     },
     ColumnSpec {
         name: "interval_start",
@@ -33,6 +34,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: false,
         doc: "Start of the interval (UTC).",
         genesys: "`data[].interval` (start)",
+        cxone: "—",
     },
     ColumnSpec {
         name: "interval_end",
@@ -40,6 +42,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: false,
         doc: "End of the interval (UTC), exclusive.",
         genesys: "`data[].interval` (end)",
+        cxone: "—",
     },
     ColumnSpec {
         name: "group_keys",
@@ -47,6 +50,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: false,
         doc: "JSON object of the `groupBy` dimensions and values (`{}` when ungrouped).",
         genesys: "`results[].group`",
+        cxone: "—",
     },
     ColumnSpec {
         name: "queue_id",
@@ -54,6 +58,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "The queueId group value, when grouped by it.",
         genesys: "`group.queueId`",
+        cxone: "—",
     },
     ColumnSpec {
         name: "media_type",
@@ -61,6 +66,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "The mediaType group value, when grouped by it.",
         genesys: "`group.mediaType`",
+        cxone: "—",
     },
     ColumnSpec {
         name: "user_id",
@@ -68,6 +74,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "The userId group value, when grouped by it.",
         genesys: "`group.userId`",
+        cxone: "—",
     },
     ColumnSpec {
         name: "metric",
@@ -75,6 +82,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: false,
         doc: "Metric name as the API spells it (tHandle, nOffered, …).",
         genesys: "`metrics[].metric`",
+        cxone: "—",
     },
     ColumnSpec {
         name: "qualifier",
@@ -82,6 +90,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Presence or routing status of users metrics.",
         genesys: "`metrics[].qualifier`",
+        cxone: "—",
     },
     ColumnSpec {
         name: "unit",
@@ -89,6 +98,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: false,
         doc: "`seconds` for durations (t*), `count` for counts (n*), `value` otherwise.",
         genesys: "from the metric name",
+        cxone: "—",
     },
     ColumnSpec {
         name: "count",
@@ -96,6 +106,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Number of observations.",
         genesys: "`stats.count`",
+        cxone: "—",
     },
     ColumnSpec {
         name: "sum",
@@ -103,6 +114,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Sum (seconds for durations).",
         genesys: "`stats.sum`",
+        cxone: "—",
     },
     ColumnSpec {
         name: "min",
@@ -110,6 +122,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Minimum (seconds for durations).",
         genesys: "`stats.min`",
+        cxone: "—",
     },
     ColumnSpec {
         name: "max",
@@ -117,6 +130,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Maximum (seconds for durations).",
         genesys: "`stats.max`",
+        cxone: "—",
     },
     ColumnSpec {
         name: "current",
@@ -124,6 +138,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Current value (seconds for durations).",
         genesys: "`stats.current`",
+        cxone: "—",
     },
     ColumnSpec {
         name: "ratio",
@@ -131,6 +146,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Ratio (service level, …).",
         genesys: "`stats.ratio`",
+        cxone: "—",
     },
     ColumnSpec {
         name: "numerator",
@@ -138,6 +154,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Numerator of the ratio.",
         genesys: "`stats.numerator`",
+        cxone: "—",
     },
     ColumnSpec {
         name: "denominator",
@@ -145,6 +162,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Denominator of the ratio.",
         genesys: "`stats.denominator`",
+        cxone: "—",
     },
     ColumnSpec {
         name: "target",
@@ -152,6 +170,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Target of the ratio.",
         genesys: "`stats.target`",
+        cxone: "—",
     },
     ColumnSpec {
         name: "p95",
@@ -159,6 +178,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "95th percentile (seconds for durations).",
         genesys: "`stats.p95`",
+        cxone: "—",
     },
     ColumnSpec {
         name: "p99",
@@ -166,6 +186,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "99th percentile (seconds for durations).",
         genesys: "`stats.p99`",
+        cxone: "—",
     },
     ColumnSpec {
         name: "extra",
@@ -173,6 +194,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "JSON: other statistics of the metric, and the interval's views.",
         genesys: "everything else",
+        cxone: "—",
     },
 ];
 

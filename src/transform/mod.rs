@@ -122,6 +122,8 @@ pub struct ColumnSpec {
     pub doc: &'static str,
     /// The Genesys field it comes from.
     pub genesys: &'static str,
+    /// The CXone field it comes from (`null (not reported)` when CXone has none).
+    pub cxone: &'static str,
 }
 
 fn schema_of(columns: &[ColumnSpec]) -> SchemaRef {
@@ -153,15 +155,18 @@ pub fn schema_fingerprint(schema: &Schema) -> String {
 
 /// A markdown table of a dataset's columns (for README and `ccetl schema --markdown`).
 pub fn markdown_table(dataset: Dataset) -> String {
-    let mut out = String::from("| column | type | meaning | Genesys source |\n|---|---|---|---|\n");
+    let mut out = String::from(
+        "| column | type | meaning | Genesys source | CXone source |\n|---|---|---|---|---|\n",
+    );
     for c in dataset.columns() {
         out.push_str(&format!(
-            "| `{}` | {}{} | {} | {} |\n",
+            "| `{}` | {}{} | {} | {} | {} |\n",
             c.name,
             c.kind.sql_name(),
             if c.nullable { "" } else { " NOT NULL" },
             c.doc,
-            c.genesys
+            c.genesys,
+            c.cxone
         ));
     }
     out

@@ -40,6 +40,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: false,
         doc: "Start of the interval (UTC).",
         genesys: "`data[].interval` (start)",
+        cxone: "requested `startDate` of the interval",
     },
     ColumnSpec {
         name: "interval_end",
@@ -47,6 +48,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: false,
         doc: "End of the interval (UTC), exclusive.",
         genesys: "`data[].interval` (end)",
+        cxone: "requested `endDate`",
     },
     ColumnSpec {
         name: "queue_id",
@@ -54,6 +56,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Queue id (null: not routed through a queue).",
         genesys: "`group.queueId`",
+        cxone: "`skillId`",
     },
     ColumnSpec {
         name: "media_type",
@@ -61,6 +64,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Media type: voice, chat, email, message, callback, ….",
         genesys: "`group.mediaType`",
+        cxone: "`mediaTypeId` (4 voice, 3 chat, 1 email, 9 message, …)",
     },
     ColumnSpec {
         name: "offered",
@@ -68,6 +72,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Conversations offered to the queue.",
         genesys: "`nOffered` count",
+        cxone: "`contactsOffered`",
     },
     ColumnSpec {
         name: "transferred",
@@ -75,6 +80,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Conversations transferred out.",
         genesys: "`nTransferred` count",
+        cxone: "null (not reported)",
     },
     ColumnSpec {
         name: "answer_count",
@@ -82,6 +88,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Conversations answered.",
         genesys: "`tAnswered` count",
+        cxone: "`contactsHandled`",
     },
     ColumnSpec {
         name: "answer_seconds_sum",
@@ -89,6 +96,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Total time from entering the queue to being answered, seconds.",
         genesys: "`tAnswered` sum / 1000",
+        cxone: "`averageSpeedToAnswer` × `contactsHandled`",
     },
     ColumnSpec {
         name: "answer_seconds_min",
@@ -96,6 +104,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Shortest time from entering the queue to being answered, seconds (null when count is 0).",
         genesys: "`tAnswered` min / 1000",
+        cxone: "null (not reported)",
     },
     ColumnSpec {
         name: "answer_seconds_max",
@@ -103,6 +112,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Longest time from entering the queue to being answered, seconds (null when count is 0).",
         genesys: "`tAnswered` max / 1000",
+        cxone: "null (not reported)",
     },
     ColumnSpec {
         name: "abandon_count",
@@ -110,6 +120,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Conversations abandoned in queue.",
         genesys: "`tAbandon` count",
+        cxone: "`abandonCount`",
     },
     ColumnSpec {
         name: "abandon_seconds_sum",
@@ -117,6 +128,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Total time before the customer hung up, seconds.",
         genesys: "`tAbandon` sum / 1000",
+        cxone: "null (not reported)",
     },
     ColumnSpec {
         name: "abandon_seconds_min",
@@ -124,6 +136,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Shortest time before the customer hung up, seconds (null when count is 0).",
         genesys: "`tAbandon` min / 1000",
+        cxone: "null (not reported)",
     },
     ColumnSpec {
         name: "abandon_seconds_max",
@@ -131,6 +144,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Longest time before the customer hung up, seconds (null when count is 0).",
         genesys: "`tAbandon` max / 1000",
+        cxone: "null (not reported)",
     },
     ColumnSpec {
         name: "wait_count",
@@ -138,6 +152,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Conversations waited in queue (answered, abandoned or flowed out).",
         genesys: "`tWait` count",
+        cxone: "`contactsOffered`",
     },
     ColumnSpec {
         name: "wait_seconds_sum",
@@ -145,6 +160,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Total time waiting, seconds.",
         genesys: "`tWait` sum / 1000",
+        cxone: "`averageInqueueTime` × `contactsOffered`",
     },
     ColumnSpec {
         name: "wait_seconds_min",
@@ -152,6 +168,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Shortest time waiting, seconds (null when count is 0).",
         genesys: "`tWait` min / 1000",
+        cxone: "null (not reported)",
     },
     ColumnSpec {
         name: "wait_seconds_max",
@@ -159,6 +176,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Longest time waiting, seconds (null when count is 0).",
         genesys: "`tWait` max / 1000",
+        cxone: "null (not reported)",
     },
     ColumnSpec {
         name: "talk_count",
@@ -166,6 +184,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Conversations talk segments.",
         genesys: "`tTalk` count",
+        cxone: "`contactsHandled`",
     },
     ColumnSpec {
         name: "talk_seconds_sum",
@@ -173,6 +192,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Total time talking, seconds.",
         genesys: "`tTalk` sum / 1000",
+        cxone: "`averageTalkTime` × `contactsHandled`",
     },
     ColumnSpec {
         name: "talk_seconds_min",
@@ -180,6 +200,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Shortest time talking, seconds (null when count is 0).",
         genesys: "`tTalk` min / 1000",
+        cxone: "null (not reported)",
     },
     ColumnSpec {
         name: "talk_seconds_max",
@@ -187,6 +208,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Longest time talking, seconds (null when count is 0).",
         genesys: "`tTalk` max / 1000",
+        cxone: "null (not reported)",
     },
     ColumnSpec {
         name: "hold_count",
@@ -194,6 +216,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Conversations put on hold.",
         genesys: "`tHeld` count",
+        cxone: "null (not reported)",
     },
     ColumnSpec {
         name: "hold_seconds_sum",
@@ -201,6 +224,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Total time on hold, seconds.",
         genesys: "`tHeld` sum / 1000",
+        cxone: "`holdTime`",
     },
     ColumnSpec {
         name: "hold_seconds_min",
@@ -208,6 +232,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Shortest time on hold, seconds (null when count is 0).",
         genesys: "`tHeld` min / 1000",
+        cxone: "null (not reported)",
     },
     ColumnSpec {
         name: "hold_seconds_max",
@@ -215,6 +240,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Longest time on hold, seconds (null when count is 0).",
         genesys: "`tHeld` max / 1000",
+        cxone: "null (not reported)",
     },
     ColumnSpec {
         name: "acw_count",
@@ -222,6 +248,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Conversations after-call work.",
         genesys: "`tAcw` count",
+        cxone: "`contactsHandled`",
     },
     ColumnSpec {
         name: "acw_seconds_sum",
@@ -229,6 +256,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Total time in wrap-up, seconds.",
         genesys: "`tAcw` sum / 1000",
+        cxone: "`averageWrapTime` × `contactsHandled`",
     },
     ColumnSpec {
         name: "acw_seconds_min",
@@ -236,6 +264,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Shortest time in wrap-up, seconds (null when count is 0).",
         genesys: "`tAcw` min / 1000",
+        cxone: "null (not reported)",
     },
     ColumnSpec {
         name: "acw_seconds_max",
@@ -243,6 +272,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Longest time in wrap-up, seconds (null when count is 0).",
         genesys: "`tAcw` max / 1000",
+        cxone: "null (not reported)",
     },
     ColumnSpec {
         name: "handle_count",
@@ -250,6 +280,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Conversations handled.",
         genesys: "`tHandle` count",
+        cxone: "`contactsHandled`",
     },
     ColumnSpec {
         name: "handle_seconds_sum",
@@ -257,6 +288,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Total talk + hold + after-call work, seconds.",
         genesys: "`tHandle` sum / 1000",
+        cxone: "`averageHandleTime` × `contactsHandled` (averages are whole seconds)",
     },
     ColumnSpec {
         name: "handle_seconds_min",
@@ -264,6 +296,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Shortest talk + hold + after-call work, seconds (null when count is 0).",
         genesys: "`tHandle` min / 1000",
+        cxone: "null (not reported)",
     },
     ColumnSpec {
         name: "handle_seconds_max",
@@ -271,6 +304,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "Longest talk + hold + after-call work, seconds (null when count is 0).",
         genesys: "`tHandle` max / 1000",
+        cxone: "null (not reported)",
     },
     ColumnSpec {
         name: "extra",
@@ -278,15 +312,26 @@ pub const COLUMNS: &[ColumnSpec] = &[
         nullable: true,
         doc: "JSON object with what the response had beyond these columns: other group dimensions, other metrics, other statistics, views. Null when nothing.",
         genesys: "everything else",
+        cxone: "every other field of the skill summary (SLA counts, agent counts, dialer stats, …)",
     },
 ];
 
-#[derive(Default, Clone, Copy)]
+#[derive(Clone, Copy)]
 struct DurationStats {
-    count: i64,
-    sum_seconds: f64,
+    count: Option<i64>,
+    sum_seconds: Option<f64>,
     min_seconds: Option<f64>,
     max_seconds: Option<f64>,
+}
+
+impl DurationStats {
+    /// Nothing occurred (Genesys omits such metrics).
+    const ZERO: DurationStats = DurationStats {
+        count: Some(0),
+        sum_seconds: Some(0.0),
+        min_seconds: None,
+        max_seconds: None,
+    };
 }
 
 struct Row {
@@ -294,7 +339,7 @@ struct Row {
     end: DateTime<Utc>,
     queue_id: Option<String>,
     media_type: Option<String>,
-    counts: [i64; COUNT_METRICS.len()],
+    counts: [Option<i64>; COUNT_METRICS.len()],
     durations: [DurationStats; DURATION_METRICS.len()],
     extra: Option<String>,
 }
@@ -355,8 +400,8 @@ pub fn from_genesys(response: &AggregateQueryResponse) -> Result<RecordBatch, Tr
         let media_type = group.remove("mediaType").map(|v| group_value(&v));
         for point in &result.data {
             let (start, end) = parse_interval(&point.interval)?;
-            let mut counts = [0i64; COUNT_METRICS.len()];
-            let mut durations = [DurationStats::default(); DURATION_METRICS.len()];
+            let mut counts = [Some(0i64); COUNT_METRICS.len()];
+            let mut durations = [DurationStats::ZERO; DURATION_METRICS.len()];
             let mut other_metrics = Map::new();
             let mut other_stats = Map::new();
             for metric in &point.metrics {
@@ -368,7 +413,7 @@ pub fn from_genesys(response: &AggregateQueryResponse) -> Result<RecordBatch, Tr
                     .position(|(m, _)| *m == name)
                     .filter(|_| mapped)
                 {
-                    counts[i] = stats.count.unwrap_or(0);
+                    counts[i] = Some(stats.count.unwrap_or(0));
                     if stats.sum.is_some()
                         || stats.min.is_some()
                         || stats.max.is_some()
@@ -382,8 +427,8 @@ pub fn from_genesys(response: &AggregateQueryResponse) -> Result<RecordBatch, Tr
                     .filter(|_| mapped)
                 {
                     durations[i] = DurationStats {
-                        count: stats.count.unwrap_or(0),
-                        sum_seconds: stats.sum.unwrap_or(0.0) / 1000.0,
+                        count: Some(stats.count.unwrap_or(0)),
+                        sum_seconds: Some(stats.sum.unwrap_or(0.0) / 1000.0),
                         min_seconds: stats.min.map(|v| v / 1000.0),
                         max_seconds: stats.max.map(|v| v / 1000.0),
                     };
@@ -442,6 +487,69 @@ pub fn from_genesys(response: &AggregateQueryResponse) -> Result<RecordBatch, Tr
             &b.media_type,
             b.end,
         ))
+    });
+    to_batch(&rows)
+}
+
+/// Turns CXone skills summaries (one answer per interval) into `queue_intervals` rows. CXone
+/// reports averages, so sums are average × count (averages come in whole seconds: a sum is exact
+/// to half a second per conversation); statistics CXone does not report are null, and every field
+/// without a column goes to `extra`.
+pub fn from_cxone(
+    windows: &[crate::sources::cxone::ReportWindow],
+) -> Result<RecordBatch, TransformError> {
+    use crate::sources::cxone::lenient::Record;
+    let field = |e: crate::sources::cxone::lenient::FieldError| TransformError::Malformed {
+        field: "skillSummaries",
+        value: e.value.clone(),
+        reason: e.to_string(),
+    };
+    let mut rows = Vec::new();
+    for (start, end, records) in windows {
+        for fields in records {
+            let r = Record::new(fields);
+            let offered = r.integer(&["contactsOffered"]).map_err(field)?;
+            let handled = r.integer(&["contactsHandled"]).map_err(field)?;
+            let times = |avg: Option<f64>, count: Option<i64>| match (avg, count) {
+                (Some(a), Some(c)) => Some(a * c as f64),
+                _ => None,
+            };
+            let stats = |count: Option<i64>, sum: Option<f64>| DurationStats {
+                count,
+                sum_seconds: sum,
+                min_seconds: None,
+                max_seconds: None,
+            };
+            let asa = r.duration(&["averageSpeedToAnswer"]).map_err(field)?;
+            let in_queue = r.duration(&["averageInqueueTime"]).map_err(field)?;
+            let talk = r.duration(&["averageTalkTime"]).map_err(field)?;
+            let wrap = r.duration(&["averageWrapTime"]).map_err(field)?;
+            let aht = r.duration(&["averageHandleTime"]).map_err(field)?;
+            let hold = r.duration(&["holdTime"]).map_err(field)?;
+            let abandoned = r.integer(&["abandonCount"]).map_err(field)?;
+            let media_id = r.integer(&["mediaTypeId", "mediaType"]).map_err(field)?;
+            let media_name = r.string(&["mediaTypeName"]);
+            rows.push(Row {
+                start: *start,
+                end: *end,
+                queue_id: r.string(&["skillId"]),
+                media_type: crate::sources::cxone::media_type(media_id, media_name.as_deref()),
+                counts: [offered, None],
+                durations: [
+                    stats(handled, times(asa, handled)),
+                    stats(abandoned, None),
+                    stats(offered, times(in_queue, offered)),
+                    stats(handled, times(talk, handled)),
+                    stats(None, hold),
+                    stats(handled, times(wrap, handled)),
+                    stats(handled, times(aht, handled)),
+                ],
+                extra: r.unused_json(),
+            });
+        }
+    }
+    rows.sort_by(|a, b| {
+        (a.start, &a.queue_id, &a.media_type).cmp(&(b.start, &b.queue_id, &b.media_type))
     });
     to_batch(&rows)
 }

@@ -86,3 +86,76 @@ print(json.dumps([list(map(lambda v: v if isinstance(v, (str, int, float)) else 
         assert_eq!(row[6], "TIMESTAMP WITH TIME ZONE");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_duckdb_query_reads_both_vendors_with_the_same_columns() {
+    if !duckdb_available() {
+        eprintln!("skipped: python3 -c 'import duckdb' failed (pip install duckdb)");
+        return;
+    }
+    let sim = sim(SimConfig {
+        seed: 61,
+        rate_limit: 1_000_000,
+        ..SimConfig::default()
+    })
+    .await;
+    let out = tempfile::tempdir().unwrap();
+    let days = dates("2026-11-12", "2026-11-12");
+    let genesys = run(plan(
+        &sim,
+        out.path(),
+        days.clone(),
+        Tz::UTC,
+        fast_http(),
+        2,
+        WriteMode::Replace,
+    ))
+    .await;
+    let cxone = run(plan_cxone(
+        cxone_settings(&sim, "v31.0"),
+        out.path(),
+        days.clone(),
+        vec![ccetl::transform::Dataset::QueueIntervals],
+    ))
+    .await;
+    assert_eq!((genesys.written, cxone.written), (1, 1));
+    let script = format!(
+        r#"
+import duckdb, json
+path = '{root}/queue_intervals/**/*.parquet'
+files = duckdb.sql(f"SELECT DISTINCT file FROM glob('{{path}}')").fetchall()
+schemas = set()
+for (f,) in files:
+    schemas.add(str(duckdb.sql(f"DESCRIBE SELECT * FROM read_parquet('{{f}}')").fetchall()))
+rows = duckdb.sql(f"SELECT source, sum(offered), sum(answer_count), round(sum(handle_seconds_sum) / sum(handle_count)) FROM read_parquet('{{path}}', hive_partitioning = true) GROUP BY source ORDER BY source").fetchall()
+print(json.dumps({{"schemas": len(schemas), "files": len(files), "rows": [[r[0], int(r[1]), int(r[2]), float(r[3])] for r in rows]}}))
+"#,
+        root = out.path().display()
+    );
+    let output = Command::new("python3")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(result["files"], 2);
+    assert_eq!(
+        result["schemas"], 1,
+        "both vendors' files have the same columns and types"
+    );
+    let rows = result["rows"].as_array().unwrap();
+    assert_eq!(rows[0][0], "cxone");
+    assert_eq!(rows[1][0], "genesys");
+    let offered = |g: &ccetl::sim::generator::Generator| g.conversations_on(days[0]).len() as i64;
+    assert_eq!(rows[0][1].as_i64().unwrap(), offered(sim.cxone_generator()));
+    assert_eq!(rows[1][1].as_i64().unwrap(), offered(sim.generator()));
+    // Same units: average handle time in seconds, in the same range for both simulated centers.
+    for r in rows {
+        let aht = r[3].as_f64().unwrap();
+        assert!((200.0..600.0).contains(&aht), "AHT in seconds: {aht}");
+    }
+}

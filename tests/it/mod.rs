@@ -2,6 +2,7 @@ mod agents;
 mod auth;
 mod cli;
 mod contacts;
+mod cxone;
 mod duckdb;
 mod metrics;
 mod resilience;

@@ -66,6 +66,42 @@ pub fn settings(sim: &Simulator, http: ApiClientSettings) -> GenesysSettings {
     }
 }
 
+pub fn cxone_settings(sim: &Simulator, version: &str) -> ccetl::sources::cxone::CxoneSettings {
+    ccetl::sources::cxone::CxoneSettings {
+        discovery_base: parse_base_url("sim", &sim.base_url()).expect("url"),
+        api_base: None,
+        client_id: sim.config().client_id.clone(),
+        client_secret: sim.config().client_secret.clone().into(),
+        access_key_id: sim.config().cxone_access_key_id.clone(),
+        access_key_secret: sim.config().cxone_access_key_secret.clone().into(),
+        api_version: version.into(),
+        interval: Duration::from_secs(1800),
+        contacts_page_size: 250,
+        http: fast_http(),
+    }
+}
+
+pub fn plan_cxone(
+    settings: ccetl::sources::cxone::CxoneSettings,
+    out: &Path,
+    days: Vec<NaiveDate>,
+    datasets: Vec<Dataset>,
+) -> Plan {
+    Plan {
+        sources: vec![SourcePlan {
+            tenant: "test".into(),
+            kind: SourceKind::Cxone(settings),
+            time_zone: Tz::UTC,
+            datasets,
+            dates: days,
+            pseudonymizer: pseudonymizer(),
+        }],
+        output_dir: out.to_path_buf(),
+        concurrency: 2,
+        write_mode: WriteMode::Replace,
+    }
+}
+
 pub const PSEUDONYMIZE_KEY: &str = "integration-test-pseudonymisation-key";
 
 pub fn pseudonymizer() -> Pseudonymizer {

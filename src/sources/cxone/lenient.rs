@@ -27,7 +27,9 @@ pub struct FieldError {
 /// seconds. Years and months are refused: their length is not fixed.
 pub fn parse_iso_duration(text: &str) -> Result<f64, String> {
     let t = text.trim();
-    let rest = t.strip_prefix('P').ok_or_else(|| format!("{text:?} does not start with P"))?;
+    let rest = t
+        .strip_prefix('P')
+        .ok_or_else(|| format!("{text:?} does not start with P"))?;
     if rest.is_empty() {
         return Err(format!("{text:?} has no components"));
     }
@@ -45,20 +47,29 @@ pub fn parse_iso_duration(text: &str) -> Result<f64, String> {
                 number.push(if ch == ',' { '.' } else { ch });
                 continue;
             }
-            let index = units.iter().position(|(u, _)| *u == ch).ok_or_else(|| format!("{text:?}: unexpected {ch:?}"))?;
+            let index = units
+                .iter()
+                .position(|(u, _)| *u == ch)
+                .ok_or_else(|| format!("{text:?}: unexpected {ch:?}"))?;
             if last_unit != usize::MAX && index <= last_unit {
                 return Err(format!("{text:?}: components out of order"));
             }
             if number.is_empty() || (number.contains('.') && ch != fraction_ok) {
                 return Err(format!("{text:?}: bad number before {ch:?}"));
             }
-            let value: f64 = number.parse().map_err(|_| format!("{text:?}: bad number {number:?}"))?;
+            let value: f64 = number
+                .parse()
+                .map_err(|_| format!("{text:?}: bad number {number:?}"))?;
             total += value * units[index].1;
             parts += 1;
             last_unit = index;
             number.clear();
         }
-        if number.is_empty() { Ok(()) } else { Err(format!("{text:?}: number without a unit")) }
+        if number.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("{text:?}: number without a unit"))
+        }
     };
     parse(date, &[('W', 604_800.0), ('D', 86_400.0)], '\0')?;
     if let Some(time) = time {
@@ -114,13 +125,20 @@ pub struct Record<'a> {
 impl<'a> Record<'a> {
     /// Wraps a JSON object.
     pub fn new(fields: &'a Map<String, Value>) -> Self {
-        Self { fields, used: RefCell::new(BTreeSet::new()) }
+        Self {
+            fields,
+            used: RefCell::new(BTreeSet::new()),
+        }
     }
 
     /// The raw value under any of `names` (case-insensitive); JSON null and "" count as absent.
     pub fn raw(&self, names: &[&str]) -> Option<&'a Value> {
         for name in names {
-            if let Some((key, value)) = self.fields.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
+            if let Some((key, value)) = self
+                .fields
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            {
                 self.used.borrow_mut().insert(key.clone());
                 if value.is_null() || value.as_str().is_some_and(|s| s.is_empty()) {
                     return None;
@@ -131,7 +149,12 @@ impl<'a> Record<'a> {
         None
     }
 
-    fn typed<T>(&self, names: &[&str], expected: &'static str, convert: impl Fn(&Value) -> Option<T>) -> Result<Option<T>, FieldError> {
+    fn typed<T>(
+        &self,
+        names: &[&str],
+        expected: &'static str,
+        convert: impl Fn(&Value) -> Option<T>,
+    ) -> Result<Option<T>, FieldError> {
         match self.raw(names) {
             None => Ok(None),
             Some(v) => convert(v).map(Some).ok_or_else(|| FieldError {
@@ -149,7 +172,9 @@ impl<'a> Record<'a> {
 
     /// An integer.
     pub fn integer(&self, names: &[&str]) -> Result<Option<i64>, FieldError> {
-        self.typed(names, "an integer", |v| number(v).filter(|f| f.fract() == 0.0).map(|f| f as i64))
+        self.typed(names, "an integer", |v| {
+            number(v).filter(|f| f.fract() == 0.0).map(|f| f as i64)
+        })
     }
 
     /// A boolean.
@@ -173,14 +198,21 @@ impl<'a> Record<'a> {
     /// An ISO-8601 timestamp.
     pub fn timestamp(&self, names: &[&str]) -> Result<Option<DateTime<Utc>>, FieldError> {
         self.typed(names, "an ISO-8601 timestamp", |v| {
-            v.as_str().and_then(|s| DateTime::parse_from_rfc3339(s.trim()).ok()).map(|t| t.with_timezone(&Utc))
+            v.as_str()
+                .and_then(|s| DateTime::parse_from_rfc3339(s.trim()).ok())
+                .map(|t| t.with_timezone(&Utc))
         })
     }
 
     /// Every field no lookup used, as a JSON object string (`None` when there are none).
     pub fn unused_json(&self) -> Option<String> {
         let used = self.used.borrow();
-        let rest: Map<String, Value> = self.fields.iter().filter(|(k, _)| !used.contains(*k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+        let rest: Map<String, Value> = self
+            .fields
+            .iter()
+            .filter(|(k, _)| !used.contains(*k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         (!rest.is_empty()).then(|| Value::Object(rest).to_string())
     }
 }
@@ -203,9 +235,14 @@ mod tests {
 
     #[test]
     fn malformed_durations_are_clear_errors() {
-        for bad in ["", "P", "PT", "5M", "PT5", "PT5X", "PT1.5H", "PT5S3M", "P1Y", "P1M", "PTS", "PT-3S"] {
+        for bad in [
+            "", "P", "PT", "5M", "PT5", "PT5X", "PT1.5H", "PT5S3M", "P1Y", "P1M", "PTS", "PT-3S",
+        ] {
             let err = parse_iso_duration(bad).unwrap_err();
-            assert!(err.contains(&format!("{bad:?}")) || bad.is_empty(), "{bad}: {err}");
+            assert!(
+                err.contains(&format!("{bad:?}")) || bad.is_empty(),
+                "{bad}: {err}"
+            );
         }
     }
 
@@ -230,7 +267,10 @@ mod tests {
             .cloned()
             .unwrap();
         let r = Record::new(&fields);
-        assert_eq!(r.number(&["acwSeconds", "ACWSeconds"]).unwrap(), Some(187.0));
+        assert_eq!(
+            r.number(&["acwSeconds", "ACWSeconds"]).unwrap(),
+            Some(187.0)
+        );
         assert_eq!(r.string(&["contactId"]), Some("2789879875".into()));
         assert_eq!(r.boolean(&["isLogged"]).unwrap(), Some(true));
         assert_eq!(r.string(&["refuseReason"]), None);

@@ -212,6 +212,20 @@ pub struct DetailsReport {
     pub fallback: Option<String>,
 }
 
+impl DetailsReport {
+    /// The facts a partition manifest records.
+    pub fn details(&self) -> std::collections::BTreeMap<String, Value> {
+        let mut d = std::collections::BTreeMap::new();
+        d.insert("method".into(), self.method.into());
+        d.insert("window_splits".into(), self.splits.into());
+        d.insert("job_resubmits".into(), self.resubmits.into());
+        if let Some(reason) = &self.fallback {
+            d.insert("jobs_fallback".into(), reason.clone().into());
+        }
+        d
+    }
+}
+
 enum WindowError {
     TooLarge,
     Api(ApiError),

@@ -18,7 +18,7 @@ use secrecy::SecretString;
 
 use crate::auth::connection::{Connection, StoredConnectionToken};
 use crate::auth::store::TokenStore;
-use crate::auth::{AuthError, ClientCredentials, TokenCache};
+use crate::auth::{AuthError, ServiceGrant, TokenCache};
 use crate::http::{ApiClient, ApiClientSettings, ApiError};
 use details::{DetailConversation, DetailsFetcher, DetailsReport, DetailsSettings};
 use model::AggregateQueryResponse;
@@ -87,7 +87,7 @@ impl GenesysSource {
             GenesysAuth::ClientCredentials {
                 client_id,
                 client_secret,
-            } => TokenCache::new(ClientCredentials::new(
+            } => TokenCache::new(ServiceGrant::client_credentials(
                 "Genesys",
                 settings.token_url(),
                 client_id.clone(),

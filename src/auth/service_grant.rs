@@ -1,7 +1,9 @@
-//! The OAuth client credentials grant, as Genesys Cloud expects it for unattended runs:
-//! `POST {login}/oauth/token` with HTTP Basic client authentication and the form body
-//! `grant_type=client_credentials`; the answer is `{access_token, token_type, expires_in}` and
-//! carries no refresh token (reference/genesys.md §1.2).
+//! The grants of unattended runs, with HTTP Basic client authentication and bounded retries:
+//! - Genesys Cloud: client credentials, `grant_type=client_credentials`; the answer is
+//!   `{access_token, token_type, expires_in}` with no refresh token (reference/genesys.md §1.2);
+//! - NICE CXone: the password grant with an access key, `grant_type=password&username=<access key
+//!   id>&password=<access key secret>`, both URL-encoded (secrets end in `==`); there is no client
+//!   credentials grant for CXone back-end apps (reference/cxone.md §1.1).
 
 use std::time::Duration;
 
@@ -14,12 +16,14 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::{AuthError, FetchFuture, FetchedToken, TokenFetcher};
 
-/// Client credentials for one OAuth client at one token endpoint.
-pub struct ClientCredentials {
+/// An unattended grant for one OAuth client at one token endpoint.
+pub struct ServiceGrant {
     vendor: &'static str,
     token_url: String,
     client_id: String,
     client_secret: SecretString,
+    /// `Some((access key id, access key secret))` for the password grant.
+    access_key: Option<(String, SecretString)>,
     http: reqwest::Client,
     hint: &'static str,
 }
@@ -59,10 +63,10 @@ impl<'c> oauth2::AsyncHttpClient<'c> for OAuthHttp {
     }
 }
 
-impl ClientCredentials {
-    /// A grant against `token_url`. `hint` tells the user what to check when the server refuses
+impl ServiceGrant {
+    /// The client credentials grant against `token_url`. `hint` tells the user what to check when the server refuses
     /// the credentials (which variables hold them, for instance).
-    pub fn new(
+    pub fn client_credentials(
         vendor: &'static str,
         token_url: String,
         client_id: String,
@@ -81,9 +85,20 @@ impl ClientCredentials {
             token_url,
             client_id,
             client_secret,
+            access_key: None,
             http,
             hint,
         })
+    }
+
+    /// The password grant with an access key (CXone) instead of client credentials.
+    pub fn with_access_key(
+        mut self,
+        access_key_id: String,
+        access_key_secret: SecretString,
+    ) -> Self {
+        self.access_key = Some((access_key_id, access_key_secret));
+        self
     }
 
     async fn fetch_once(&self) -> Result<FetchedToken, GrantError> {
@@ -94,10 +109,24 @@ impl ClientCredentials {
                 self.client_secret.expose_secret().to_string(),
             ))
             .set_token_uri(token_url);
-        let response = client
-            .exchange_client_credentials()
-            .request_async(&OAuthHttp(self.http.clone()))
-            .await?;
+        let http = OAuthHttp(self.http.clone());
+        let response = match &self.access_key {
+            None => {
+                client
+                    .exchange_client_credentials()
+                    .request_async(&http)
+                    .await?
+            }
+            Some((id, secret)) => {
+                let username = oauth2::ResourceOwnerUsername::new(id.clone());
+                let password =
+                    oauth2::ResourceOwnerPassword::new(secret.expose_secret().to_string());
+                client
+                    .exchange_password(&username, &password)
+                    .request_async(&http)
+                    .await?
+            }
+        };
         Ok(FetchedToken {
             access_token: SecretString::from(response.access_token().secret().to_string()),
             expires_in: response.expires_in(),
@@ -113,7 +142,7 @@ impl ClientCredentials {
                 let hint = match resp.error() {
                     BasicErrorResponseType::InvalidClient
                     | BasicErrorResponseType::UnauthorizedClient => self.hint.to_string(),
-                    BasicErrorResponseType::UnsupportedGrantType => {
+                    BasicErrorResponseType::UnsupportedGrantType if self.access_key.is_none() => {
                         "the OAuth client must use the Client Credentials grant type".to_string()
                     }
                     _ => self.hint.to_string(),
@@ -193,7 +222,7 @@ pub(crate) fn describe_reqwest_error(e: &reqwest::Error) -> String {
     text
 }
 
-impl TokenFetcher for ClientCredentials {
+impl TokenFetcher for ServiceGrant {
     fn fetch(&self) -> FetchFuture<'_> {
         Box::pin(async move {
             let attempt = || self.fetch_once();

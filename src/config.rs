@@ -499,6 +499,7 @@ mod tests {
         let acme = &config.genesys["acme"];
         assert!(matches!(acme.client_secret, Some(ValueRef::Env { .. })));
         assert!(config.connections.contains_key("sharepoint"));
+        assert_eq!(config.cxone["acme"].api_version, "v31.0");
     }
 
     #[test]

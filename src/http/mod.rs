@@ -602,6 +602,15 @@ mod tests {
     }
 
     #[test]
+    fn cxone_error_text_comes_from_the_header_when_the_body_is_empty() {
+        let body = ErrorBody::parse("").or_header(Some("startDate must be before endDate".into()));
+        assert_eq!(body.message, "startDate must be before endDate");
+        let body =
+            ErrorBody::parse(r#"{"message":"from the body"}"#).or_header(Some("header".into()));
+        assert_eq!(body.message, "from the body");
+    }
+
+    #[test]
     fn only_transient_errors_are_retryable() {
         let m = || "POST".to_string();
         let p = || "/x".to_string();

@@ -390,6 +390,11 @@ async fn serve_simulator(args: SimArgs) -> Result<ExitStatus, Error> {
         sim.config().client_id,
         sim.config().client_secret
     );
+    println!(
+        "CXone discovery: GET {url}/.well-known/openid-configuration; access key id {} / secret {} (password grant, same client id and secret)",
+        sim.config().cxone_access_key_id,
+        sim.config().cxone_access_key_secret
+    );
     println!("Use it from ccetl.toml:");
     println!(
         "  [genesys.sim]\n  login_url = \"{url}\"\n  api_url = \"{url}\"\n  client_id = {{ env = \"GENESYS_CLIENT_ID\" }}\n  client_secret = {{ env = \"GENESYS_CLIENT_SECRET\" }}"

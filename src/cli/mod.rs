@@ -400,6 +400,9 @@ async fn serve_simulator(args: SimArgs) -> Result<ExitStatus, Error> {
         "  [genesys.sim]\n  login_url = \"{url}\"\n  api_url = \"{url}\"\n  client_id = {{ env = \"GENESYS_CLIENT_ID\" }}\n  client_secret = {{ env = \"GENESYS_CLIENT_SECRET\" }}"
     );
     println!(
+        "  [cxone.sim]\n  discovery_url = \"{url}\"\n  client_id = {{ env = \"CXONE_CLIENT_ID\" }}\n  client_secret = {{ env = \"CXONE_CLIENT_SECRET\" }}\n  access_key_id = {{ env = \"CXONE_ACCESS_KEY_ID\" }}\n  access_key_secret = {{ env = \"CXONE_ACCESS_KEY_SECRET\" }}"
+    );
+    println!(
         "Inject faults: curl -X POST {url}/__sim/faults -H 'content-type: application/json' -d '{{\"path\":\"/api/v2/analytics\",\"kind\":\"status\",\"status\":429,\"retry_after\":\"2\",\"count\":3}}'"
     );
     println!("Press Ctrl-C to stop.");

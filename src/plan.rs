@@ -753,53 +753,39 @@ pub fn build(
         )));
     }
     let mut sources = Vec::new();
-    for (tenant, section) in &config.genesys {
-        if !options.tenants.is_empty() && !options.tenants.contains(tenant) {
-            continue;
-        }
-        if !valid_tenant(tenant) {
-            return Err(ConfigError::Value {
-                key: format!("genesys.{tenant}"),
-                message: "tenant names may use letters, digits, '-' and '_' only (they become directory names)".into(),
-            }
-            .into());
-        }
-        let (settings, time_zone, mut datasets) = plan_genesys(config, tenant, section, base_dir)?;
-        if !wanted_datasets.is_empty() {
-            datasets.retain(|d| wanted_datasets.contains(d));
-        }
-        let dates = plan_dates(
-            &options.dates,
-            config.pipeline.lookback_days,
-            time_zone,
-            now,
-        )?;
-        let pseudonymizer = if datasets.contains(&Dataset::Contacts) {
-            privacy(config)?
+    let selected = |tenant: &String| options.tenants.is_empty() || options.tenants.contains(tenant);
+    let check_name = |vendor: &str, tenant: &str| {
+        if valid_tenant(tenant) {
+            Ok(())
         } else {
-            Pseudonymizer::new(PersonalData::Drop, None).map_err(crate::Error::Runtime)?
-        };
-        sources.push(SourcePlan {
-            tenant: tenant.clone(),
-            kind: SourceKind::Genesys(settings),
+            Err(ConfigError::Value {
+                key: format!("{vendor}.{tenant}"),
+                message: "tenant names may use letters, digits, '-' and '_' only (they become directory names)".into(),
+            })
+        }
+    };
+    let mut planned = Vec::new();
+    for (tenant, section) in config.genesys.iter().filter(|(t, _)| selected(t)) {
+        check_name("genesys", tenant)?;
+        let (settings, time_zone, datasets) = plan_genesys(config, tenant, section, base_dir)?;
+        planned.push((
+            tenant.clone(),
+            SourceKind::Genesys(settings),
             time_zone,
             datasets,
-            dates,
-            pseudonymizer,
-        });
+        ));
     }
-    for (tenant, section) in &config.cxone {
-        if !options.tenants.is_empty() && !options.tenants.contains(tenant) {
-            continue;
-        }
-        if !valid_tenant(tenant) {
-            return Err(ConfigError::Value {
-                key: format!("cxone.{tenant}"),
-                message: "tenant names may use letters, digits, '-' and '_' only (they become directory names)".into(),
-            }
-            .into());
-        }
-        let (settings, time_zone, mut datasets) = plan_cxone(tenant, section)?;
+    for (tenant, section) in config.cxone.iter().filter(|(t, _)| selected(t)) {
+        check_name("cxone", tenant)?;
+        let (settings, time_zone, datasets) = plan_cxone(tenant, section)?;
+        planned.push((
+            tenant.clone(),
+            SourceKind::Cxone(settings),
+            time_zone,
+            datasets,
+        ));
+    }
+    for (tenant, kind, time_zone, mut datasets) in planned {
         if !wanted_datasets.is_empty() {
             datasets.retain(|d| wanted_datasets.contains(d));
         }
@@ -815,8 +801,8 @@ pub fn build(
             Pseudonymizer::new(PersonalData::Drop, None).map_err(crate::Error::Runtime)?
         };
         sources.push(SourcePlan {
-            tenant: tenant.clone(),
-            kind: SourceKind::Cxone(settings),
+            tenant,
+            kind,
             time_zone,
             datasets,
             dates,

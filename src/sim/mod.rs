@@ -301,6 +301,14 @@ impl SimState {
         }
     }
 
+    /// The gate of every API request: counts it, checks the bearer token, applies the client's
+    /// rate limit; the headers to add to the answer, or the answer to give instead.
+    pub(crate) fn admit(&self, headers: &HeaderMap) -> Result<HeaderMap, Response> {
+        self.lock().stats.api_requests += 1;
+        let client = self.authorize(headers)?;
+        self.rate_limit(&client)
+    }
+
     /// Counts a request against the client's window; the headers to add, or the 429 to answer.
     pub(crate) fn rate_limit(&self, client: &str) -> Result<HeaderMap, Response> {
         let mut inner = self.lock();

@@ -50,14 +50,6 @@ fn reply(result: Result<Value, QueryError>) -> Response {
     }
 }
 
-/// Authorizes and counts an API request against the rate limit; the headers to add.
-#[allow(clippy::result_large_err)]
-fn admit(state: &SimState, headers: &HeaderMap) -> Result<HeaderMap, Response> {
-    state.lock().stats.api_requests += 1;
-    let client = state.authorize(headers)?;
-    state.rate_limit(&client)
-}
-
 fn with_headers(mut response: Response, headers: HeaderMap) -> Response {
     response.headers_mut().extend(headers);
     response
@@ -372,7 +364,7 @@ pub(crate) async fn details_query(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let rate_headers = match admit(&state, &headers) {
+    let rate_headers = match state.admit(&headers) {
         Ok(h) => h,
         Err(r) => return r,
     };
@@ -439,7 +431,7 @@ pub(crate) async fn availability(
     State(state): State<Arc<SimState>>,
     headers: HeaderMap,
 ) -> Response {
-    let rate_headers = match admit(&state, &headers) {
+    let rate_headers = match state.admit(&headers) {
         Ok(h) => h,
         Err(r) => return r,
     };
@@ -455,7 +447,7 @@ pub(crate) async fn submit_job(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let rate_headers = match admit(&state, &headers) {
+    let rate_headers = match state.admit(&headers) {
         Ok(h) => h,
         Err(r) => return r,
     };
@@ -523,7 +515,7 @@ pub(crate) async fn job_status(
     headers: HeaderMap,
     Path(job_id): Path<String>,
 ) -> Response {
-    let rate_headers = match admit(&state, &headers) {
+    let rate_headers = match state.admit(&headers) {
         Ok(h) => h,
         Err(r) => return r,
     };
@@ -563,7 +555,7 @@ pub(crate) async fn delete_job(
     headers: HeaderMap,
     Path(job_id): Path<String>,
 ) -> Response {
-    let rate_headers = match admit(&state, &headers) {
+    let rate_headers = match state.admit(&headers) {
         Ok(h) => h,
         Err(r) => return r,
     };
@@ -593,7 +585,7 @@ pub(crate) async fn job_results(
     Path(job_id): Path<String>,
     Query(params): Query<ResultsParams>,
 ) -> Response {
-    let rate_headers = match admit(&state, &headers) {
+    let rate_headers = match state.admit(&headers) {
         Ok(h) => h,
         Err(r) => return r,
     };

@@ -33,12 +33,7 @@ pub(crate) async fn user_aggregates(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    state.lock().stats.api_requests += 1;
-    let client = match state.authorize(&headers) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let rate_headers = match state.rate_limit(&client) {
+    let rate_headers = match state.admit(&headers) {
         Ok(h) => h,
         Err(r) => return r,
     };

@@ -1,4 +1,4 @@
-//! ccetl pulls contact-center reporting data out of Genesys Cloud (and, later, NICE CXone) and lands
+//! ccetl pulls contact-center reporting data out of Genesys Cloud and NICE CXone and lands
 //! it as date-partitioned Parquet that a warehouse can read directly.
 //!
 //! The modules follow the data flow: [`auth`] gets tokens, [`http`] sends rate-limited and retried

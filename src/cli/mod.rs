@@ -18,7 +18,7 @@ use crate::sim::{SimConfig, Simulator};
 use crate::sources::genesys::GenesysSource;
 use crate::transform::{self, Dataset};
 
-/// ccetl: contact-center reporting data (Genesys Cloud) to date-partitioned Parquet.
+/// ccetl: contact-center reporting data (Genesys Cloud, NICE CXone) to date-partitioned Parquet.
 #[derive(Debug, Parser)]
 #[command(name = "ccetl", version, about, long_about = None)]
 pub struct Cli {
@@ -64,7 +64,7 @@ pub enum Command {
     Check,
     /// Serve the embedded API simulator on 127.0.0.1 until Ctrl-C.
     Sim(SimArgs),
-    /// Start the simulator and backfill 7 days of queue_intervals from it into ./output.
+    /// Start the simulator and backfill 7 days of every dataset, from both vendors, into ./output.
     Demo(DemoArgs),
     /// Print a dataset's columns (the warehouse contract).
     Schema(SchemaArgs),

@@ -95,13 +95,16 @@ pub struct CxoneSection {
     /// The API base, overriding discovery from the token's tenant id.
     pub api_url: Option<String>,
     /// The registered app's client id.
-    pub client_id: ValueRef,
+    pub client_id: Option<ValueRef>,
     /// The app's client secret (`{ env = … }` or `{ file = … }`).
-    pub client_secret: ValueRef,
+    pub client_secret: Option<ValueRef>,
     /// The API user's access key id.
-    pub access_key_id: ValueRef,
+    pub access_key_id: Option<ValueRef>,
     /// The API user's access key secret (`{ env = … }` or `{ file = … }`).
-    pub access_key_secret: ValueRef,
+    pub access_key_secret: Option<ValueRef>,
+    /// Run in a user's context with this `[connections.<name>]` (after `ccetl auth login`)
+    /// instead of the access key.
+    pub connection: Option<String>,
     /// The pinned API version, e.g. `v31.0`.
     #[serde(default = "default_cxone_version")]
     pub api_version: String,

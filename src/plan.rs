@@ -17,7 +17,7 @@ use crate::config::{
     ConfigError, ConfigFile, CxoneSection, GenesysSection, resolve_secret, resolve_value,
 };
 use crate::http::ApiClientSettings;
-use crate::sources::cxone::CxoneSettings;
+use crate::sources::cxone::{CxoneAuth, CxoneSettings};
 use crate::sources::genesys::details::DetailsSettings;
 use crate::sources::genesys::queries::GenesysQueries;
 use crate::sources::genesys::regions::Region;
@@ -425,10 +425,42 @@ pub const CXONE_DATASETS: &[Dataset] = &[
 ];
 
 fn plan_cxone(
+    config: &ConfigFile,
     tenant: &str,
     section: &CxoneSection,
 ) -> Result<(CxoneSettings, Tz, Vec<Dataset>), ConfigError> {
     let key = |k: &str| format!("cxone.{tenant}.{k}");
+    let keys = (
+        &section.client_id,
+        &section.client_secret,
+        &section.access_key_id,
+        &section.access_key_secret,
+    );
+    let auth = match (&section.connection, keys) {
+        (Some(name), (None, None, None, None)) => CxoneAuth::Connection {
+            connection: Box::new(connection(config, name)?),
+            store: token_store(config),
+        },
+        (None, (Some(id), Some(secret), Some(key_id), Some(key_secret))) => CxoneAuth::AccessKey {
+            client_id: resolve_value(&key("client_id"), id)?,
+            client_secret: resolve_secret(&key("client_secret"), secret)?,
+            access_key_id: resolve_value(&key("access_key_id"), key_id)?,
+            access_key_secret: resolve_secret(&key("access_key_secret"), key_secret)?,
+        },
+        (Some(_), _) => {
+            return Err(ConfigError::Value {
+                key: key("connection"),
+                message: "a source uses either a stored connection or the access key, not both"
+                    .into(),
+            });
+        }
+        (None, _) => {
+            return Err(ConfigError::Value {
+                key: key("access_key_secret"),
+                message: "set client_id, client_secret, access_key_id and access_key_secret (the app and an API user's access key), or connection = \"<name>\" for a user login".into(),
+            });
+        }
+    };
     let discovery_base = parse_base_url(
         &key("discovery_url"),
         section
@@ -500,10 +532,7 @@ fn plan_cxone(
     let settings = CxoneSettings {
         discovery_base,
         api_base,
-        client_id: resolve_value(&key("client_id"), &section.client_id)?,
-        client_secret: resolve_secret(&key("client_secret"), &section.client_secret)?,
-        access_key_id: resolve_value(&key("access_key_id"), &section.access_key_id)?,
-        access_key_secret: resolve_secret(&key("access_key_secret"), &section.access_key_secret)?,
+        auth,
         api_version: section.api_version.clone(),
         interval: Duration::from_secs(u64::from(section.interval_minutes) * 60),
         contacts_page_size: section.contacts_page_size.clamp(1, 10_000),
@@ -777,7 +806,7 @@ pub fn build(
     }
     for (tenant, section) in config.cxone.iter().filter(|(t, _)| selected(t)) {
         check_name("cxone", tenant)?;
-        let (settings, time_zone, datasets) = plan_cxone(tenant, section)?;
+        let (settings, time_zone, datasets) = plan_cxone(config, tenant, section)?;
         planned.push((
             tenant.clone(),
             SourceKind::Cxone(settings),

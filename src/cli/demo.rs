@@ -14,7 +14,7 @@ use crate::http::ApiClientSettings;
 use crate::pipeline;
 use crate::plan::{CXONE_DATASETS, Plan, SourceKind, SourcePlan, WriteMode, parse_base_url};
 use crate::sim::{SimConfig, Simulator};
-use crate::sources::cxone::CxoneSettings;
+use crate::sources::cxone::{CxoneAuth, CxoneSettings};
 use crate::sources::genesys::details::DetailsSettings;
 use crate::sources::genesys::queries::GenesysQueries;
 use crate::sources::genesys::{GenesysAuth, GenesysSettings};
@@ -76,10 +76,12 @@ pub async fn run(
     let cxone = CxoneSettings {
         discovery_base: parse_base_url("simulator", &sim.base_url())?,
         api_base: None,
-        client_id: sim.config().client_id.clone(),
-        client_secret: sim.config().client_secret.clone().into(),
-        access_key_id: sim.config().cxone_access_key_id.clone(),
-        access_key_secret: sim.config().cxone_access_key_secret.clone().into(),
+        auth: CxoneAuth::AccessKey {
+            client_id: sim.config().client_id.clone(),
+            client_secret: sim.config().client_secret.clone().into(),
+            access_key_id: sim.config().cxone_access_key_id.clone(),
+            access_key_secret: sim.config().cxone_access_key_secret.clone().into(),
+        },
         api_version: "v31.0".into(),
         interval: Duration::from_secs(1800),
         contacts_page_size: 1000,

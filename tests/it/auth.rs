@@ -52,6 +52,14 @@ login_url = "{base}"
 api_url = "{base}"
 connection = "sim"
 datasets = ["queue_intervals"]
+
+[cxone.cx]
+discovery_url = "{base}"
+api_url = "{base}"
+connection = "sim"
+datasets = ["queue_intervals"]
+requests_per_minute = 6000
+burst = 100
 "#,
         out = dir.join("out").display(),
         tokens = dir.join("tokens").display(),
@@ -291,7 +299,7 @@ async fn login_on_loopback_then_token_refresh_and_a_source_in_user_context() {
     let token1 = String::from_utf8(out.stdout).unwrap().trim().to_string();
     assert!(api_accepts(&sim, &token1).await);
 
-    // A source runs in the user's context with the stored connection.
+    // Sources of both vendors run in the user's context with the stored connection.
     let out = output(ccetl(
         dir.path(),
         &config,
@@ -304,6 +312,16 @@ async fn login_on_loopback_then_token_refresh_and_a_source_in_user_context() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    for source in ["source=genesys/tenant=acme", "source=cxone/tenant=cx"] {
+        assert!(
+            dir.path()
+                .join("out/queue_intervals")
+                .join(source)
+                .join("date=2026-11-02/_SUCCESS")
+                .exists(),
+            "{source}"
+        );
+    }
 
     // After expiry, `token` refreshes: a new access token, a rotated refresh token.
     tokio::time::sleep(Duration::from_millis(3200)).await;

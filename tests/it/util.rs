@@ -70,10 +70,12 @@ pub fn cxone_settings(sim: &Simulator, version: &str) -> ccetl::sources::cxone::
     ccetl::sources::cxone::CxoneSettings {
         discovery_base: parse_base_url("sim", &sim.base_url()).expect("url"),
         api_base: None,
-        client_id: sim.config().client_id.clone(),
-        client_secret: sim.config().client_secret.clone().into(),
-        access_key_id: sim.config().cxone_access_key_id.clone(),
-        access_key_secret: sim.config().cxone_access_key_secret.clone().into(),
+        auth: ccetl::sources::cxone::CxoneAuth::AccessKey {
+            client_id: sim.config().client_id.clone(),
+            client_secret: sim.config().client_secret.clone().into(),
+            access_key_id: sim.config().cxone_access_key_id.clone(),
+            access_key_secret: sim.config().cxone_access_key_secret.clone().into(),
+        },
         api_version: version.into(),
         interval: Duration::from_secs(1800),
         contacts_page_size: 250,

@@ -22,8 +22,32 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use tokio::sync::{OnceCell, mpsc};
 
+use crate::auth::connection::{Connection, StoredConnectionToken};
+use crate::auth::store::TokenStore;
 use crate::auth::{AuthError, FetchFuture, ServiceGrant, TokenCache, TokenFetcher};
 use crate::http::{ApiClient, ApiClientSettings, ApiError};
+
+/// How a CXone source authenticates.
+pub enum CxoneAuth {
+    /// The password grant with an API user's access key (unattended runs).
+    AccessKey {
+        /// The app's client id.
+        client_id: String,
+        /// The app's client secret.
+        client_secret: SecretString,
+        /// The API user's access key id.
+        access_key_id: String,
+        /// The API user's access key secret.
+        access_key_secret: SecretString,
+    },
+    /// A stored user connection (`ccetl auth login <name>` first).
+    Connection {
+        /// The connection.
+        connection: Box<Connection>,
+        /// Where its tokens are.
+        store: TokenStore,
+    },
+}
 
 /// Everything needed to reach one CXone tenant, resolved by planning.
 pub struct CxoneSettings {
@@ -31,14 +55,8 @@ pub struct CxoneSettings {
     pub discovery_base: Url,
     /// The API base, overriding discovery from the token's tenant id.
     pub api_base: Option<Url>,
-    /// The app's client id.
-    pub client_id: String,
-    /// The app's client secret.
-    pub client_secret: SecretString,
-    /// The API user's access key id.
-    pub access_key_id: String,
-    /// The API user's access key secret.
-    pub access_key_secret: SecretString,
+    /// How the source gets its tokens.
+    pub auth: CxoneAuth,
     /// Pinned API version, e.g. `v31.0`.
     pub api_version: String,
     /// Interval of `queue_intervals` and `agent_intervals`.
@@ -192,15 +210,25 @@ impl CxoneSource {
     /// Signs in (so bad credentials fail before any slice), discovers the API base, and builds
     /// the rate-limited client.
     pub async fn connect(settings: &CxoneSettings) -> Result<Self, crate::Error> {
-        let tokens = Arc::new(TokenCache::new(AccessKeyGrant {
-            discovery: settings.discovery_base.clone(),
-            client_id: settings.client_id.clone(),
-            client_secret: settings.client_secret.clone(),
-            access_key_id: settings.access_key_id.clone(),
-            access_key_secret: settings.access_key_secret.clone(),
-            timeout: settings.http.request_timeout.min(Duration::from_secs(60)),
-            grant: OnceCell::new(),
-        }));
+        let tokens = Arc::new(match &settings.auth {
+            CxoneAuth::AccessKey {
+                client_id,
+                client_secret,
+                access_key_id,
+                access_key_secret,
+            } => TokenCache::new(AccessKeyGrant {
+                discovery: settings.discovery_base.clone(),
+                client_id: client_id.clone(),
+                client_secret: client_secret.clone(),
+                access_key_id: access_key_id.clone(),
+                access_key_secret: access_key_secret.clone(),
+                timeout: settings.http.request_timeout.min(Duration::from_secs(60)),
+                grant: OnceCell::new(),
+            }),
+            CxoneAuth::Connection { connection, store } => TokenCache::new(
+                StoredConnectionToken::new((**connection).clone(), store.clone()),
+            ),
+        });
         let token = tokens.get().await?;
         let api = match &settings.api_base {
             Some(base) => base.clone(),

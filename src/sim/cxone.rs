@@ -252,6 +252,30 @@ fn admit(state: &SimState, headers: &HeaderMap, version: &str) -> Result<HeaderM
     state.rate_limit(&client)
 }
 
+/// A report asked for one window: admission, the window, the rows (204 when there are none).
+fn interval_report(
+    state: &SimState,
+    headers: &HeaderMap,
+    version: &str,
+    q: &BTreeMap<String, String>,
+    key: &str,
+    rows: fn(&SimState, DateTime<Utc>, DateTime<Utc>, &str) -> Vec<Value>,
+) -> Response {
+    let rate = match admit(state, headers, version) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let (start, end) = match window(q) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let rows = rows(state, start, end, version);
+    if rows.is_empty() {
+        return with(no_content(), rate);
+    }
+    with(axum::Json(json!({ key: rows })).into_response(), rate)
+}
+
 fn no_content() -> Response {
     StatusCode::NO_CONTENT.into_response()
 }
@@ -281,14 +305,15 @@ pub(crate) async fn skills_summary(
     Path(version): Path<String>,
     Query(q): Query<BTreeMap<String, String>>,
 ) -> Response {
-    let rate = match admit(&state, &headers, &version) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    let (start, end) = match window(&q) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+    interval_report(&state, &headers, &version, &q, "skillSummaries", skill_rows)
+}
+
+fn skill_rows(
+    state: &SimState,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    _version: &str,
+) -> Vec<Value> {
     let g = &state.cxone_generator;
     let mut groups: BTreeMap<(usize, &'static str), Vec<SimConversation>> = BTreeMap::new();
     for c in state.visible_cxone(start, end) {
@@ -328,13 +353,7 @@ pub(crate) async fn skills_summary(
             })
         })
         .collect();
-    if rows.is_empty() {
-        return with(no_content(), rate);
-    }
-    with(
-        axum::Json(json!({"skillSummaries": rows})).into_response(),
-        rate,
-    )
+    rows
 }
 
 pub(crate) async fn agents_performance(
@@ -343,15 +362,23 @@ pub(crate) async fn agents_performance(
     Path(version): Path<String>,
     Query(q): Query<BTreeMap<String, String>>,
 ) -> Response {
-    let rate = match admit(&state, &headers, &version) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    let (start, end) = match window(&q) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
-    let strings = version_number(&version).is_some_and(|v| v < 23.0);
+    interval_report(
+        &state,
+        &headers,
+        &version,
+        &q,
+        "agentPerformance",
+        agent_rows,
+    )
+}
+
+fn agent_rows(
+    state: &SimState,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    version: &str,
+) -> Vec<Value> {
+    let strings = version_number(version).is_some_and(|v| v < 23.0);
     let g = &state.cxone_generator;
     let convs = state.visible_cxone(start, end);
     // Every agent's timelines of the days the window touches, computed once per day.
@@ -407,13 +434,7 @@ pub(crate) async fn agents_performance(
             "loginTime": iso_duration(login), "workingRate": n(pct(idle + working, login), strings), "occupancy": n(pct(working, idle + working), strings),
         }));
     }
-    if rows.is_empty() {
-        return with(no_content(), rate);
-    }
-    with(
-        axum::Json(json!({"agentPerformance": rows})).into_response(),
-        rate,
-    )
+    rows
 }
 
 pub(crate) async fn contacts_completed(

@@ -133,11 +133,22 @@ pub(crate) async fn conversation_aggregates(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let rate_headers = match state.admit(&headers) {
+    json_query(&state, &headers, &body, aggregate)
+}
+
+/// An aggregates-style endpoint: admission, then the query computed from the generated data, a
+/// Genesys `ErrorBody` 400 when it is invalid.
+pub(super) fn json_query(
+    state: &SimState,
+    headers: &HeaderMap,
+    body: &[u8],
+    compute: fn(&Generator, &[u8]) -> Result<Value, QueryError>,
+) -> Response {
+    let rate_headers = match state.admit(headers) {
         Ok(h) => h,
         Err(r) => return r,
     };
-    let mut response = match aggregate(&state.generator, &body) {
+    let mut response = match compute(&state.generator, body) {
         Ok(v) => axum::Json(v).into_response(),
         Err((code, message)) => error_response(StatusCode::BAD_REQUEST, code, &message),
     };

@@ -7,14 +7,16 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use chrono::Duration;
 use serde_json::{Map, Value, json};
 
-use super::aggregates::{QueryError, bad, format_instant, parse_instant, parse_iso_duration};
+use super::aggregates::{
+    QueryError, bad, format_instant, json_query, parse_instant, parse_iso_duration,
+};
+use crate::sim::SimState;
 use crate::sim::generator::Generator;
-use crate::sim::{SimState, error_response};
 
 /// (metric, qualifier) → milliseconds.
 type Durations = BTreeMap<(&'static str, &'static str), i64>;
@@ -33,16 +35,7 @@ pub(crate) async fn user_aggregates(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let rate_headers = match state.admit(&headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    let mut response = match user_aggregate(&state.generator, &body) {
-        Ok(v) => axum::Json(v).into_response(),
-        Err((code, message)) => error_response(StatusCode::BAD_REQUEST, code, &message),
-    };
-    response.headers_mut().extend(rate_headers);
-    response
+    json_query(&state, &headers, &body, user_aggregate)
 }
 
 /// `UserAggregationQuery` → presence and routing-status durations from the agents' timelines,

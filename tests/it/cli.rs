@@ -316,3 +316,45 @@ fn the_readme_documents_every_column() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_come_from_dot_env_and_a_broken_one_is_not_echoed() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim.base_url(), "");
+    std::fs::write(
+        dir.path().join(".env"),
+        format!(
+            "{ID_ENV}={}\n{SECRET_ENV}={}\n",
+            sim.config().client_id,
+            sim.config().client_secret
+        ),
+    )
+    .unwrap();
+    let mut cmd = ccetl(dir.path());
+    cmd.args(["--config", config.to_str().unwrap(), "check"])
+        .env_remove(ID_ENV)
+        .env_remove(SECRET_ENV);
+    let output = blocking(cmd).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(
+        text(&output).contains("token obtained"),
+        "{}",
+        text(&output)
+    );
+
+    std::fs::write(
+        dir.path().join(".env"),
+        "THIS LINE IS NOT VALID s3cret-in-a-broken-line\n",
+    )
+    .unwrap();
+    let mut cmd = ccetl(dir.path());
+    cmd.args(["--config", config.to_str().unwrap(), "check"]);
+    let output = blocking(cmd).await;
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(
+        text(&output).contains(".env") && !text(&output).contains("s3cret"),
+        "{}",
+        text(&output)
+    );
+}

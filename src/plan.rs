@@ -255,6 +255,25 @@ fn valid_tenant(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
+/// A source's quota and retry bounds: `[requests_per_minute, burst]`, max retries, and
+/// `[max_retry_elapsed_secs, max_retry_after_secs, request_timeout_secs]`.
+fn http_settings(
+    key: &dyn Fn(&str) -> String,
+    [rpm, burst]: [u32; 2],
+    max_retries: usize,
+    [elapsed, after, timeout]: [u64; 3],
+) -> Result<ApiClientSettings, ConfigError> {
+    Ok(ApiClientSettings {
+        requests_per_minute: nonzero(&key("requests_per_minute"), rpm)?,
+        burst: nonzero(&key("burst"), burst)?,
+        max_retries,
+        max_retry_elapsed: Duration::from_secs(elapsed),
+        max_retry_after: Duration::from_secs(after),
+        request_timeout: Duration::from_secs(timeout.max(1)),
+        ..ApiClientSettings::default()
+    })
+}
+
 fn nonzero(key: &str, value: u32) -> Result<NonZeroU32, ConfigError> {
     NonZeroU32::new(value).ok_or_else(|| ConfigError::Value {
         key: key.to_string(),
@@ -365,15 +384,16 @@ fn plan_genesys(
         job_timeout: Duration::from_secs(section.details_job_timeout_secs),
         job_resubmits: section.details_job_resubmits,
     };
-    let http = ApiClientSettings {
-        requests_per_minute: nonzero(&key("requests_per_minute"), section.requests_per_minute)?,
-        burst: nonzero(&key("burst"), section.burst)?,
-        max_retries: section.max_retries,
-        max_retry_elapsed: Duration::from_secs(section.max_retry_elapsed_secs),
-        max_retry_after: Duration::from_secs(section.max_retry_after_secs),
-        request_timeout: Duration::from_secs(section.request_timeout_secs.max(1)),
-        ..ApiClientSettings::default()
-    };
+    let http = http_settings(
+        &key,
+        [section.requests_per_minute, section.burst],
+        section.max_retries,
+        [
+            section.max_retry_elapsed_secs,
+            section.max_retry_after_secs,
+            section.request_timeout_secs,
+        ],
+    )?;
     // Credentials last, so a wrong region is reported before a missing variable.
     let auth = match (
         &section.connection,
@@ -520,15 +540,16 @@ fn plan_cxone(
             message: "must divide a day evenly (15, 30, 60, …)".into(),
         });
     }
-    let http = ApiClientSettings {
-        requests_per_minute: nonzero(&key("requests_per_minute"), section.requests_per_minute)?,
-        burst: nonzero(&key("burst"), section.burst)?,
-        max_retries: section.max_retries,
-        max_retry_elapsed: Duration::from_secs(section.max_retry_elapsed_secs),
-        max_retry_after: Duration::from_secs(section.max_retry_after_secs),
-        request_timeout: Duration::from_secs(section.request_timeout_secs.max(1)),
-        ..ApiClientSettings::default()
-    };
+    let http = http_settings(
+        &key,
+        [section.requests_per_minute, section.burst],
+        section.max_retries,
+        [
+            section.max_retry_elapsed_secs,
+            section.max_retry_after_secs,
+            section.request_timeout_secs,
+        ],
+    )?;
     let settings = CxoneSettings {
         discovery_base,
         api_base,

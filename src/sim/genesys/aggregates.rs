@@ -345,6 +345,37 @@ pub(crate) fn format_instant(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
+/// The `interval` of an aggregates query, validated as Genesys does.
+pub(super) fn query_interval(
+    obj: &Map<String, Value>,
+) -> Result<(DateTime<Utc>, DateTime<Utc>), QueryError> {
+    let interval = obj
+        .get("interval")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("interval is required"))?;
+    let (start, end) = interval
+        .split_once('/')
+        .and_then(|(a, b)| Some((parse_instant(a)?, parse_instant(b)?)))
+        .ok_or_else(|| ("invalid.date", "Dates must be specified as ISO-8601 strings. For example: yyyy-MM-ddTHH:mm:ss.SSSZ".to_string()))?;
+    if end <= start {
+        return Err(bad("The interval end must be after its start."));
+    }
+    Ok((start, end))
+}
+
+/// The `metrics` of an aggregates query; at least one is required.
+pub(super) fn metric_names(obj: &Map<String, Value>) -> Result<Vec<&str>, QueryError> {
+    let metrics: Vec<&str> = obj
+        .get("metrics")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    if metrics.is_empty() {
+        return Err(bad("metrics is required"));
+    }
+    Ok(metrics)
+}
+
 /// Validates a `ConversationAggregationQuery` and computes its answer.
 fn aggregate(generator: &Generator, body: &[u8]) -> Result<Value, QueryError> {
     let query: Value = serde_json::from_slice(body)
@@ -355,32 +386,8 @@ fn aggregate(generator: &Generator, body: &[u8]) -> Result<Value, QueryError> {
     if let Some(unknown) = obj.keys().find(|k| !QUERY_FIELDS.contains(&k.as_str())) {
         return Err(bad(format!("Unrecognized field \"{unknown}\"")));
     }
-    let interval = obj
-        .get("interval")
-        .and_then(Value::as_str)
-        .ok_or_else(|| bad("interval is required"))?;
-    let invalid_date = || {
-        (
-            "invalid.date",
-            "Dates must be specified as ISO-8601 strings. For example: yyyy-MM-ddTHH:mm:ss.SSSZ"
-                .to_string(),
-        )
-    };
-    let (start, end) = interval
-        .split_once('/')
-        .and_then(|(a, b)| Some((parse_instant(a)?, parse_instant(b)?)))
-        .ok_or_else(invalid_date)?;
-    if end <= start {
-        return Err(bad("The interval end must be after its start."));
-    }
-    let metrics: Vec<&str> = obj
-        .get("metrics")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    if metrics.is_empty() {
-        return Err(bad("metrics is required"));
-    }
+    let (start, end) = query_interval(obj)?;
+    let metrics = metric_names(obj)?;
     for m in &metrics {
         if !MODELLED_METRICS.contains(m) && !OTHER_KNOWN_METRICS.contains(m) {
             return Err(bad(format!("Invalid metric: {m}")));

@@ -13,7 +13,7 @@ use chrono::Duration;
 use serde_json::{Map, Value, json};
 
 use super::aggregates::{
-    QueryError, bad, format_instant, json_query, parse_instant, parse_iso_duration,
+    QueryError, bad, format_instant, json_query, metric_names, parse_iso_duration, query_interval,
 };
 use crate::sim::SimState;
 use crate::sim::generator::Generator;
@@ -60,25 +60,8 @@ fn user_aggregate(generator: &Generator, body: &[u8]) -> Result<Value, QueryErro
     if let Some(unknown) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
         return Err(bad(format!("Unrecognized field \"{unknown}\"")));
     }
-    let interval = obj
-        .get("interval")
-        .and_then(Value::as_str)
-        .ok_or_else(|| bad("interval is required"))?;
-    let (start, end) = interval
-        .split_once('/')
-        .and_then(|(a, b)| Some((parse_instant(a)?, parse_instant(b)?)))
-        .ok_or_else(|| ("invalid.date", "Dates must be specified as ISO-8601 strings. For example: yyyy-MM-ddTHH:mm:ss.SSSZ".to_string()))?;
-    if end <= start {
-        return Err(bad("The interval end must be after its start."));
-    }
-    let metrics: Vec<&str> = obj
-        .get("metrics")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    if metrics.is_empty() {
-        return Err(bad("metrics is required"));
-    }
+    let (start, end) = query_interval(obj)?;
+    let metrics = metric_names(obj)?;
     for m in &metrics {
         if ![
             "tSystemPresence",

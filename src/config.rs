@@ -4,11 +4,17 @@
 //! named by environment variable (`{ env = "NAME" }`, which `.env` can fill) or by file
 //! (`{ file = "/run/secrets/x" }`). Every section denies unknown keys, so a typo is an error and not
 //! a silently ignored setting. [`crate::plan`] turns a parsed file into a validated plan.
+//!
+//! This module knows the sections every run shares (`[output]`, `[pipeline]`, `[privacy]`,
+//! `[auth]`, `[connections.*]`) and no vendor: a vendor's `[<vendor>.<tenant>]` tables are read by
+//! the vendor itself with [`ConfigFile::tenants`], into its own strict section type, with the same
+//! line-numbered errors.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use serde::de::{DeserializeOwned, IntoDeserializer};
 
 /// Why a configuration could not be loaded or planned. Messages name the key and what to fix, and
 /// never include a credential's value.
@@ -58,99 +64,46 @@ pub enum ConfigError {
     },
 }
 
-/// The whole `ccetl.toml`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The whole `ccetl.toml`: the shared sections, parsed, and the vendors' tables, kept for the
+/// vendors to read.
+#[derive(Debug, Default)]
 pub struct ConfigFile {
     /// Where partitions are written.
-    #[serde(default)]
     pub output: OutputSection,
     /// How slices are scheduled.
-    #[serde(default)]
     pub pipeline: PipelineSection,
     /// Personal data in `contacts`.
-    #[serde(default)]
     pub privacy: PrivacySection,
-    /// Genesys Cloud orgs, keyed by the tenant name used in partition paths.
-    #[serde(default)]
-    pub genesys: BTreeMap<String, GenesysSection>,
-    /// NICE CXone tenants, keyed by the tenant name used in partition paths.
-    #[serde(default)]
-    pub cxone: BTreeMap<String, CxoneSection>,
     /// Where `ccetl auth` keeps tokens.
-    #[serde(default)]
     pub auth: AuthSection,
     /// OAuth connections for `ccetl auth` (and sources running in a user's context).
-    #[serde(default)]
     pub connections: BTreeMap<String, ConnectionSection>,
+    /// The file (named in error messages).
+    path: PathBuf,
+    /// Its text, which vendor sections are read from.
+    text: String,
+    /// Every other top-level table: (name, line), in file order. Planning checks them against
+    /// the registered vendors.
+    vendor_tables: Vec<(String, usize)>,
 }
 
-/// `[cxone.<tenant>]`: one CXone business unit reached with one app and one API user's access key.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CxoneSection {
-    /// Where the discovery documents are; default `https://cxone.niceincontact.com`
-    /// (government: `https://cxone-gov.niceincontact.com`).
-    pub discovery_url: Option<String>,
-    /// The API base, overriding discovery from the token's tenant id.
-    pub api_url: Option<String>,
-    /// The registered app's client id.
-    pub client_id: Option<ValueRef>,
-    /// The app's client secret (`{ env = … }` or `{ file = … }`).
-    pub client_secret: Option<ValueRef>,
-    /// The API user's access key id.
-    pub access_key_id: Option<ValueRef>,
-    /// The API user's access key secret (`{ env = … }` or `{ file = … }`).
-    pub access_key_secret: Option<ValueRef>,
-    /// Run in a user's context with this `[connections.<name>]` (after `ccetl auth login`)
-    /// instead of the access key.
-    pub connection: Option<String>,
-    /// The pinned API version, e.g. `v31.0`.
-    #[serde(default = "default_cxone_version")]
-    pub api_version: String,
-    /// IANA time zone of business dates.
-    #[serde(default = "default_time_zone")]
-    pub time_zone: String,
-    /// Datasets; default `queue_intervals`, `agent_intervals`, `contacts`.
-    pub datasets: Option<Vec<String>>,
-    /// Length of the intervals the skill and agent reports are asked for.
-    #[serde(default = "default_interval_minutes")]
-    pub interval_minutes: u32,
-    /// `top` of completed-contact pages.
-    #[serde(default = "default_cxone_page_size")]
-    pub contacts_page_size: u64,
-    /// Request budget (CXone publishes none; keep it modest).
-    #[serde(default = "default_cxone_requests_per_minute")]
-    pub requests_per_minute: u32,
-    /// Requests that may go back to back.
-    #[serde(default = "default_burst")]
-    pub burst: u32,
-    /// Retries of one request.
-    #[serde(default = "default_max_retries")]
-    pub max_retries: usize,
-    /// Total wait across the retries of one request.
-    #[serde(default = "default_max_retry_elapsed_secs")]
-    pub max_retry_elapsed_secs: u64,
-    /// Longest `Retry-After` honoured.
-    #[serde(default = "default_max_retry_after_secs")]
-    pub max_retry_after_secs: u64,
-    /// Timeout of one HTTP request.
-    #[serde(default = "default_request_timeout_secs")]
-    pub request_timeout_secs: u64,
+/// The shared sections as serde reads them; other top-level tables are ignored here.
+#[derive(Debug, Default, Deserialize)]
+struct SharedSections {
+    #[serde(default)]
+    output: OutputSection,
+    #[serde(default)]
+    pipeline: PipelineSection,
+    #[serde(default)]
+    privacy: PrivacySection,
+    #[serde(default)]
+    auth: AuthSection,
+    #[serde(default)]
+    connections: BTreeMap<String, ConnectionSection>,
 }
 
-fn default_cxone_version() -> String {
-    "v31.0".to_string()
-}
-fn default_interval_minutes() -> u32 {
-    30
-}
-fn default_cxone_page_size() -> u64 {
-    1000
-}
-fn default_cxone_requests_per_minute() -> u32 {
-    120
-}
+/// The top-level tables [`ConfigFile`] reads itself.
+pub const SHARED_SECTIONS: &[&str] = &["output", "pipeline", "privacy", "auth", "connections"];
 
 /// `[auth]`.
 #[derive(Debug, Default, Deserialize)]
@@ -246,6 +199,10 @@ pub struct PipelineSection {
     /// Slices fetched at once per source; all of them share the source's rate limit.
     #[serde(default = "default_concurrency")]
     pub concurrency: usize,
+    /// Slices in flight across all sources at once (every source runs at the same time, each
+    /// under its own quota; this caps memory and open files).
+    #[serde(default = "default_max_slices_in_flight")]
+    pub max_slices_in_flight: usize,
     /// Days before the target date that `ccetl run` fetches again, because vendors keep
     /// correcting recent data.
     #[serde(default = "default_lookback_days")]
@@ -256,6 +213,7 @@ impl Default for PipelineSection {
     fn default() -> Self {
         Self {
             concurrency: default_concurrency(),
+            max_slices_in_flight: default_max_slices_in_flight(),
             lookback_days: default_lookback_days(),
         }
     }
@@ -263,6 +221,10 @@ impl Default for PipelineSection {
 
 fn default_concurrency() -> usize {
     4
+}
+
+fn default_max_slices_in_flight() -> usize {
+    16
 }
 
 fn default_lookback_days() -> u32 {
@@ -287,139 +249,44 @@ pub enum ValueRef {
     },
 }
 
-/// `[genesys.<tenant>]`: one Genesys Cloud org reached with one OAuth client.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GenesysSection {
-    /// Region as SDK name (`eu_central_1`), AWS region (`eu-central-1`) or domain (`mypurecloud.de`).
-    pub region: Option<String>,
-    /// Login base URL, overriding the region's (e.g. the simulator's). Needs `api_url` too.
-    pub login_url: Option<String>,
-    /// API base URL, overriding the region's. Needs `login_url` too.
-    pub api_url: Option<String>,
-    /// OAuth client id (client credentials grant).
-    pub client_id: Option<ValueRef>,
-    /// OAuth client secret: `{ env = "NAME" }` or `{ file = "PATH" }` only.
-    pub client_secret: Option<ValueRef>,
-    /// Run in a user's context with this `[connections.<name>]` (after `ccetl auth login`)
-    /// instead of client credentials.
-    pub connection: Option<String>,
-    /// IANA time zone that defines the business date of a partition.
-    #[serde(default = "default_time_zone")]
-    pub time_zone: String,
-    /// Datasets to extract; default all that this source supports.
-    pub datasets: Option<Vec<String>>,
-    /// Directory with the query bodies (`queue_intervals.json`, …); default the built-in ones.
-    pub queries_dir: Option<PathBuf>,
-    /// Request budget for this OAuth client (Genesys allows 300 per minute per token by default).
-    #[serde(default = "default_requests_per_minute")]
-    pub requests_per_minute: u32,
-    /// Requests that may go out back to back before the per-minute pace applies.
-    #[serde(default = "default_burst")]
-    pub burst: u32,
-    /// Retries of one request after 429, 5xx, timeouts and connection errors.
-    #[serde(default = "default_max_retries")]
-    pub max_retries: usize,
-    /// Total time one request may spend waiting between retries.
-    #[serde(default = "default_max_retry_elapsed_secs")]
-    pub max_retry_elapsed_secs: u64,
-    /// A 429 asking to wait longer than this fails the slice instead (a daily quota, say).
-    #[serde(default = "default_max_retry_after_secs")]
-    pub max_retry_after_secs: u64,
-    /// Timeout of one HTTP request.
-    #[serde(default = "default_request_timeout_secs")]
-    pub request_timeout_secs: u64,
-    /// Page size of the synchronous details query (the API allows 100).
-    #[serde(default = "default_details_page_size")]
-    pub details_page_size: u64,
-    /// Result window of the details query (`pageSize × pageNumber`); larger windows are split.
-    #[serde(default = "default_details_result_cap")]
-    pub details_result_cap: u64,
-    /// `contacts` for dates at least this many days old use async jobs; newer ones the query.
-    #[serde(default = "default_details_jobs_after_days")]
-    pub details_jobs_after_days: u32,
-    /// Page size of async job results.
-    #[serde(default = "default_details_job_page_size")]
-    pub details_job_page_size: u64,
-    /// Results one async job may return; larger windows are split.
-    #[serde(default = "default_details_job_result_cap")]
-    pub details_job_result_cap: u64,
-    /// First wait between job status polls, seconds (grows by half up to 30 s).
-    #[serde(default = "default_details_job_poll_secs")]
-    pub details_job_poll_secs: f64,
-    /// A job not done after this long fails the slice.
-    #[serde(default = "default_details_job_timeout_secs")]
-    pub details_job_timeout_secs: u64,
-    /// Resubmissions of a job that ends FAILED, CANCELLED or EXPIRED.
-    #[serde(default = "default_details_job_resubmits")]
-    pub details_job_resubmits: u32,
-}
-
-fn default_details_page_size() -> u64 {
-    100
-}
-fn default_details_result_cap() -> u64 {
-    100_000
-}
-fn default_details_jobs_after_days() -> u32 {
-    7
-}
-fn default_details_job_page_size() -> u64 {
-    1000
-}
-fn default_details_job_result_cap() -> u64 {
-    400_000
-}
-fn default_details_job_poll_secs() -> f64 {
-    3.0
-}
-fn default_details_job_timeout_secs() -> u64 {
-    1800
-}
-fn default_details_job_resubmits() -> u32 {
-    2
-}
-
-fn default_time_zone() -> String {
-    "UTC".to_string()
-}
-fn default_requests_per_minute() -> u32 {
-    300
-}
-fn default_burst() -> u32 {
-    10
-}
-fn default_max_retries() -> usize {
-    6
-}
-fn default_max_retry_elapsed_secs() -> u64 {
-    300
-}
-fn default_max_retry_after_secs() -> u64 {
-    180
-}
-fn default_request_timeout_secs() -> u64 {
-    120
+/// The 1-based line of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
 impl ConfigFile {
     /// Parses TOML text; `path` only names the file in error messages.
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        toml::from_str(text).map_err(|e| {
+        let invalid = |e: toml::de::Error| {
             // toml's Display quotes the offending source line, which may hold a pasted secret:
             // report the line number and the message only.
-            let location = e
-                .span()
-                .map(|span| {
-                    let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
-                    format!(" line {line}")
-                })
-                .unwrap_or_default();
             ConfigError::Invalid {
                 path: path.to_path_buf(),
-                location,
+                location: e
+                    .span()
+                    .map(|span| format!(" line {}", line_of(text, span.start)))
+                    .unwrap_or_default(),
                 message: e.message().trim().to_string(),
             }
+        };
+        let document = toml::de::DeTable::parse(text).map_err(invalid)?;
+        let mut vendor_tables: Vec<(String, usize)> = document
+            .get_ref()
+            .iter()
+            .filter(|(k, _)| !SHARED_SECTIONS.contains(&k.get_ref().as_ref()))
+            .map(|(k, _)| (k.get_ref().to_string(), line_of(text, k.span().start)))
+            .collect();
+        vendor_tables.sort_by_key(|(_, line)| *line);
+        let shared: SharedSections = toml::from_str(text).map_err(invalid)?;
+        Ok(Self {
+            output: shared.output,
+            pipeline: shared.pipeline,
+            privacy: shared.privacy,
+            auth: shared.auth,
+            connections: shared.connections,
+            path: path.to_path_buf(),
+            text: text.to_string(),
+            vendor_tables,
         })
     }
 
@@ -439,54 +306,141 @@ impl ConfigFile {
         })?;
         Self::parse(&text, path)
     }
-}
 
-/// Resolves a non-secret value (inline, env or file).
-pub fn resolve_value(key: &str, value: &ValueRef) -> Result<String, ConfigError> {
-    match value {
-        ValueRef::Inline(v) => Ok(v.clone()),
-        other => resolve_external(key, other),
+    /// The file this configuration came from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The folder relative paths in the file resolve against.
+    pub fn base_dir(&self) -> PathBuf {
+        self.path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    }
+
+    /// The top-level tables that are not shared sections, with their line: each must name a
+    /// registered vendor (planning checks).
+    pub fn vendor_tables(&self) -> &[(String, usize)] {
+        &self.vendor_tables
+    }
+
+    /// A vendor's `[<vendor>.<tenant>]` tables, each read into the vendor's own section type
+    /// (which should deny unknown fields); errors carry the line, as for the shared sections.
+    pub fn tenants<S: DeserializeOwned>(
+        &self,
+        vendor: &str,
+    ) -> Result<BTreeMap<String, S>, ConfigError> {
+        let invalid = |e: toml::de::Error| ConfigError::Invalid {
+            path: self.path.clone(),
+            location: e
+                .span()
+                .map(|span| format!(" line {}", line_of(&self.text, span.start)))
+                .unwrap_or_default(),
+            message: format!("[{vendor}]: {}", e.message().trim()),
+        };
+        let document = toml::de::DeTable::parse(&self.text).map_err(invalid)?;
+        let Some((_, table)) = document
+            .into_inner()
+            .into_iter()
+            .find(|(k, _)| k.get_ref() == vendor)
+        else {
+            return Ok(BTreeMap::new());
+        };
+        BTreeMap::<String, S>::deserialize(table.into_deserializer()).map_err(invalid)
     }
 }
 
-/// Resolves a secret: only from the environment or a file, never inline.
-pub fn resolve_secret(key: &str, value: &ValueRef) -> Result<secrecy::SecretString, ConfigError> {
-    match value {
-        ValueRef::Inline(_) => Err(ConfigError::Value {
-            key: key.to_string(),
-            message: "secrets are not accepted in the configuration file; write `{ env = \"NAME\" }` and set NAME in the environment or .env, or `{ file = \"PATH\" }`".to_string(),
-        }),
-        other => resolve_external(key, other).map(secrecy::SecretString::from),
+/// Where `{ env = "NAME" }` values come from: the process environment (which `.env` fills), with
+/// overrides a caller supplies itself (the demo hands the simulator's test credentials this way,
+/// so that they go through the same resolution as a user's). No `Debug`: it holds secrets.
+#[derive(Clone, Default)]
+pub struct Environment {
+    overrides: BTreeMap<String, String>,
+}
+
+impl Environment {
+    /// The process environment.
+    pub fn process() -> Self {
+        Self::default()
+    }
+
+    /// The same, with `name` set to `value`.
+    pub fn with(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.overrides.insert(name.into(), value.into());
+        self
+    }
+
+    /// A variable's value, the overrides first.
+    pub fn var(&self, name: &str) -> Option<String> {
+        self.overrides
+            .get(name)
+            .cloned()
+            .or_else(|| std::env::var(name).ok())
+    }
+
+    /// Resolves a non-secret value (inline, env or file).
+    pub fn value(&self, key: &str, value: &ValueRef) -> Result<String, ConfigError> {
+        match value {
+            ValueRef::Inline(v) => Ok(v.clone()),
+            other => self.external(key, other),
+        }
+    }
+
+    /// Resolves a secret: only from the environment or a file, never inline.
+    pub fn secret(
+        &self,
+        key: &str,
+        value: &ValueRef,
+    ) -> Result<secrecy::SecretString, ConfigError> {
+        match value {
+            ValueRef::Inline(_) => Err(ConfigError::Value {
+                key: key.to_string(),
+                message: "secrets are not accepted in the configuration file; write `{ env = \"NAME\" }` and set NAME in the environment or .env, or `{ file = \"PATH\" }`".to_string(),
+            }),
+            other => self.external(key, other).map(secrecy::SecretString::from),
+        }
+    }
+
+    fn external(&self, key: &str, value: &ValueRef) -> Result<String, ConfigError> {
+        match value {
+            ValueRef::Inline(v) => Ok(v.clone()),
+            ValueRef::Env { env } => match self.var(env) {
+                Some(v) if !v.trim().is_empty() => Ok(v.trim().to_string()),
+                Some(_) => Err(ConfigError::MissingCredential {
+                    key: key.to_string(),
+                    message: format!(
+                        "environment variable {env} is empty; set it (or put it in .env)"
+                    ),
+                }),
+                None => Err(ConfigError::MissingCredential {
+                    key: key.to_string(),
+                    message: format!(
+                        "environment variable {env} is not set; export it, put `{env}=…` in .env, or use `{{ file = \"PATH\" }}`"
+                    ),
+                }),
+            },
+            ValueRef::File { file } => match std::fs::read_to_string(file) {
+                Ok(v) if !v.trim().is_empty() => Ok(v.trim().to_string()),
+                Ok(_) => Err(ConfigError::MissingCredential {
+                    key: key.to_string(),
+                    message: format!("file {} is empty", file.display()),
+                }),
+                Err(e) => Err(ConfigError::MissingCredential {
+                    key: key.to_string(),
+                    message: format!("cannot read file {}: {e}", file.display()),
+                }),
+            },
+        }
     }
 }
 
-fn resolve_external(key: &str, value: &ValueRef) -> Result<String, ConfigError> {
-    match value {
-        ValueRef::Inline(v) => Ok(v.clone()),
-        ValueRef::Env { env } => match std::env::var(env) {
-            Ok(v) if !v.trim().is_empty() => Ok(v.trim().to_string()),
-            Ok(_) => Err(ConfigError::MissingCredential {
-                key: key.to_string(),
-                message: format!("environment variable {env} is empty; set it (or put it in .env)"),
-            }),
-            Err(_) => Err(ConfigError::MissingCredential {
-                key: key.to_string(),
-                message: format!(
-                    "environment variable {env} is not set; export it, put `{env}=…` in .env, or use `{{ file = \"PATH\" }}`"
-                ),
-            }),
-        },
-        ValueRef::File { file } => match std::fs::read_to_string(file) {
-            Ok(v) if !v.trim().is_empty() => Ok(v.trim().to_string()),
-            Ok(_) => Err(ConfigError::MissingCredential {
-                key: key.to_string(),
-                message: format!("file {} is empty", file.display()),
-            }),
-            Err(e) => Err(ConfigError::MissingCredential {
-                key: key.to_string(),
-                message: format!("cannot read file {}: {e}", file.display()),
-            }),
-        },
+/// A [`ConfigError::Value`] for `key`.
+pub fn value_error(key: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Value {
+        key: key.to_string(),
+        message: message.into(),
     }
 }
 
@@ -498,11 +452,18 @@ mod tests {
     fn the_example_config_parses() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("ccetl.example.toml");
         let config = ConfigFile::load(&path).expect("example config parses");
-        assert!(config.genesys.contains_key("acme"));
-        let acme = &config.genesys["acme"];
-        assert!(matches!(acme.client_secret, Some(ValueRef::Env { .. })));
+        let names: Vec<&str> = config
+            .vendor_tables()
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect();
+        assert_eq!(names, ["genesys", "cxone"]);
+        let genesys: BTreeMap<String, toml::Table> = config.tenants("genesys").unwrap();
+        assert!(genesys.contains_key("acme"));
+        assert!(genesys["acme"]["client_secret"].is_table());
         assert!(config.connections.contains_key("sharepoint"));
-        assert_eq!(config.cxone["acme"].api_version, "v31.0");
+        let cxone: BTreeMap<String, toml::Table> = config.tenants("cxone").unwrap();
+        assert_eq!(cxone["acme"]["api_version"].as_str(), Some("v31.0"));
     }
 
     #[test]
@@ -523,11 +484,12 @@ mod tests {
 
     #[test]
     fn inline_secrets_are_refused_without_echoing_them() {
-        let err = resolve_secret(
-            "genesys.x.client_secret",
-            &ValueRef::Inline("hunter2".into()),
-        )
-        .unwrap_err();
+        let err = Environment::process()
+            .secret(
+                "genesys.x.client_secret",
+                &ValueRef::Inline("hunter2".into()),
+            )
+            .unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("env"), "{msg}");
         assert!(!msg.contains("hunter2"), "{msg}");
@@ -535,13 +497,14 @@ mod tests {
 
     #[test]
     fn missing_env_var_names_the_variable() {
-        let err = resolve_secret(
-            "genesys.x.client_secret",
-            &ValueRef::Env {
-                env: "CCETL_TEST_SURELY_UNSET_VAR".into(),
-            },
-        )
-        .unwrap_err();
+        let err = Environment::process()
+            .secret(
+                "genesys.x.client_secret",
+                &ValueRef::Env {
+                    env: "CCETL_TEST_SURELY_UNSET_VAR".into(),
+                },
+            )
+            .unwrap_err();
         assert!(err.to_string().contains("CCETL_TEST_SURELY_UNSET_VAR"));
     }
 }

@@ -6,8 +6,6 @@
 
 use crate::auth::AuthError;
 use crate::config::ConfigError;
-use crate::http::ApiError;
-use crate::sink::SinkError;
 
 /// What a scheduler sees: the process exit code of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,12 +42,6 @@ pub enum Error {
     /// No token could be obtained.
     #[error(transparent)]
     Auth(#[from] AuthError),
-    /// The API failed in a way no retry fixes (boxed: the variant is large and rare).
-    #[error(transparent)]
-    Api(Box<ApiError>),
-    /// Writing output failed (full disk, permissions).
-    #[error(transparent)]
-    Sink(#[from] SinkError),
     /// Anything else that went wrong at run time (simulator start-up, runtime I/O).
     #[error("{0}")]
     Runtime(String),
@@ -61,15 +53,7 @@ impl Error {
         match self {
             Error::Usage(_) | Error::Config(_) => ExitStatus::Usage,
             Error::Auth(_) => ExitStatus::Auth,
-            Error::Api(e) if e.is_auth() => ExitStatus::Auth,
-            Error::Api(_) => ExitStatus::Api,
-            Error::Sink(_) | Error::Runtime(_) => ExitStatus::SlicesFailed,
+            Error::Runtime(_) => ExitStatus::SlicesFailed,
         }
-    }
-}
-
-impl From<ApiError> for Error {
-    fn from(e: ApiError) -> Self {
-        Error::Api(Box::new(e))
     }
 }

@@ -131,7 +131,7 @@ fn login_error(connection: &str, message: String) -> AuthError {
 
 impl Connection {
     fn http(&self) -> Result<OAuthHttp, AuthError> {
-        crate::http::build_http_client(Duration::from_secs(60))
+        crate::transport::build_http_client(Duration::from_secs(60))
             .map(OAuthHttp)
             .map_err(|reason| login_error(&self.name, reason))
     }

@@ -10,11 +10,12 @@
 
 pub mod connection;
 pub mod providers;
+pub mod regions;
+pub mod resolve;
 mod service_grant;
 pub mod store;
 
 pub use service_grant::ServiceGrant;
-pub(crate) use service_grant::describe_reqwest_error;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -3,7 +3,7 @@
 //! A connection names a preset and fills its placeholders (`region`, `tenant_id`, `instance`,
 //! `domain`); `custom` takes explicit URLs.
 
-use crate::sources::genesys::regions::Region;
+use super::regions::Region;
 
 /// One provider preset.
 #[derive(Debug, Clone, Copy)]

@@ -14,6 +14,8 @@ use oauth2::{
 };
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::transport::describe_reqwest_error;
+
 use super::{AuthError, FetchFuture, FetchedToken, TokenFetcher};
 
 /// An unattended grant for one OAuth client at one token endpoint.
@@ -74,12 +76,13 @@ impl ServiceGrant {
         timeout: Duration,
         hint: &'static str,
     ) -> Result<Self, AuthError> {
-        let http =
-            crate::http::build_http_client(timeout).map_err(|reason| AuthError::Unavailable {
+        let http = crate::transport::build_http_client(timeout).map_err(|reason| {
+            AuthError::Unavailable {
                 vendor,
                 token_url: token_url.clone(),
                 reason,
-            })?;
+            }
+        })?;
         Ok(Self {
             vendor,
             token_url,
@@ -202,24 +205,6 @@ async fn send(
     builder
         .body(body.to_vec())
         .map_err(|e| TransportError::Http(e.to_string()))
-}
-
-/// reqwest's message plus its cause chain ("connection refused"), without the URL's query.
-pub(crate) fn describe_reqwest_error(e: &reqwest::Error) -> String {
-    let mut text = if e.is_timeout() {
-        "timed out".to_string()
-    } else if e.is_connect() {
-        "could not connect".to_string()
-    } else {
-        "request failed".to_string()
-    };
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 impl TokenFetcher for ServiceGrant {

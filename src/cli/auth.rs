@@ -11,9 +11,18 @@ use clap::Subcommand;
 use super::load_config;
 use crate::auth::connection::{Grant, LoginOptions};
 use crate::auth::providers::PRESETS;
+use crate::auth::resolve::token_store;
 use crate::auth::store::StoreError;
+use crate::config::{ConfigError, ConfigFile, Environment};
 use crate::error::{Error, ExitStatus};
-use crate::plan::{connection, token_store};
+
+/// `[connections.<name>]`, resolved with the process environment.
+fn connection(
+    config: &ConfigFile,
+    name: &str,
+) -> Result<crate::auth::connection::Connection, ConfigError> {
+    crate::auth::resolve::connection(config, name, &Environment::process())
+}
 
 /// `ccetl auth …`.
 #[derive(Debug, Subcommand)]
@@ -87,7 +96,7 @@ pub async fn run(config_path: &Path, command: AuthCommand) -> Result<ExitStatus,
             no_browser,
             timeout_secs,
         } => {
-            let (config, _) = load_config(config_path)?;
+            let config = load_config(config_path)?;
             let conn = connection(&config, &name)?;
             let store = token_store(&config);
             let options = LoginOptions {
@@ -109,14 +118,14 @@ pub async fn run(config_path: &Path, command: AuthCommand) -> Result<ExitStatus,
             Ok(ExitStatus::Success)
         }
         AuthCommand::Token { connection: name } => {
-            let (config, _) = load_config(config_path)?;
+            let config = load_config(config_path)?;
             let conn = connection(&config, &name)?;
             let token = conn.valid_token(&token_store(&config), false).await?;
             println!("{}", token.access_token);
             Ok(ExitStatus::Success)
         }
         AuthCommand::Status => {
-            let (config, _) = load_config(config_path)?;
+            let config = load_config(config_path)?;
             let store = token_store(&config);
             if config.connections.is_empty() {
                 println!(
@@ -158,7 +167,7 @@ pub async fn run(config_path: &Path, command: AuthCommand) -> Result<ExitStatus,
             Ok(ExitStatus::Success)
         }
         AuthCommand::Logout { connection: name } => {
-            let (config, _) = load_config(config_path)?;
+            let config = load_config(config_path)?;
             connection(&config, &name)?;
             let removed = token_store(&config)
                 .delete(&name)

@@ -2,6 +2,7 @@
 //! only parses and maps the returned [`ExitStatus`] to the process exit code.
 
 mod auth;
+#[cfg(feature = "sim")]
 mod demo;
 mod telemetry;
 
@@ -10,13 +11,14 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::ConfigFile;
+use crate::config::{ConfigFile, Environment};
 use crate::error::{Error, ExitStatus};
 use crate::pipeline::{self, RunSummary};
-use crate::plan::{self, DateSelection, PlanOptions, SourceKind, WriteMode};
+use crate::plan::{self, DateSelection, PlanOptions, WriteMode};
+#[cfg(feature = "sim")]
 use crate::sim::{SimConfig, Simulator};
-use crate::sources::genesys::GenesysSource;
-use crate::transform::{self, Dataset};
+use crate::sources::{self, VENDORS};
+use crate::transform::Dataset;
 
 /// ccetl: contact-center reporting data (Genesys Cloud, NICE CXone) to date-partitioned Parquet.
 #[derive(Debug, Parser)]
@@ -63,8 +65,10 @@ pub enum Command {
     /// Check the configuration and that every source's credentials give a token.
     Check,
     /// Serve the embedded API simulator on 127.0.0.1 until Ctrl-C.
+    #[cfg(feature = "sim")]
     Sim(SimArgs),
     /// Start the simulator and backfill 7 days of every dataset, from both vendors, into ./output.
+    #[cfg(feature = "sim")]
     Demo(DemoArgs),
     /// Print a dataset's columns (the warehouse contract).
     Schema(SchemaArgs),
@@ -179,11 +183,11 @@ pub struct SchemaArgs {
 
 /// Runs a parsed command line and returns the exit status.
 pub fn main(cli: Cli) -> ExitStatus {
+    #[cfg(feature = "sim")]
     let is_demo = matches!(cli.command, Command::Demo(_));
-    let progress_wanted = matches!(
-        cli.command,
-        Command::Run(_) | Command::Backfill(_) | Command::Demo(_)
-    );
+    #[cfg(not(feature = "sim"))]
+    let is_demo = false;
+    let progress_wanted = is_demo || matches!(cli.command, Command::Run(_) | Command::Backfill(_));
     let telemetry = telemetry::init(
         cli.log_format,
         cli.verbose,
@@ -200,7 +204,7 @@ pub fn main(cli: Cli) -> ExitStatus {
             return ExitStatus::SlicesFailed;
         }
     };
-    crate::http::install_crypto_provider();
+    crate::transport::install_crypto_provider();
     let log_format = cli.log_format;
     let result = runtime.block_on(dispatch(cli, &telemetry));
     match result {
@@ -253,7 +257,9 @@ async fn dispatch(cli: Cli, telemetry: &telemetry::Telemetry) -> Result<ExitStat
             .await
         }
         Command::Check => check(&cli.config).await,
+        #[cfg(feature = "sim")]
         Command::Sim(args) => serve_simulator(args).await,
+        #[cfg(feature = "sim")]
         Command::Demo(args) => demo::run(args, cli.log_format, telemetry).await,
         Command::Schema(args) => schema(args),
         Command::Queries(args) => queries(&cli.config, args),
@@ -261,10 +267,8 @@ async fn dispatch(cli: Cli, telemetry: &telemetry::Telemetry) -> Result<ExitStat
     }
 }
 
-fn load_config(path: &Path) -> Result<(ConfigFile, PathBuf), Error> {
-    let config = ConfigFile::load(path)?;
-    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    Ok((config, base))
+fn load_config(path: &Path) -> Result<ConfigFile, Error> {
+    Ok(ConfigFile::load(path)?)
 }
 
 async fn run_plan(
@@ -275,7 +279,7 @@ async fn run_plan(
     log_format: LogFormat,
     telemetry: &telemetry::Telemetry,
 ) -> Result<ExitStatus, Error> {
-    let (config, base) = load_config(config_path)?;
+    let config = load_config(config_path)?;
     let options = PlanOptions {
         dates,
         tenants: selection.tenants,
@@ -285,7 +289,7 @@ async fn run_plan(
         write_mode,
         now: None,
     };
-    let plan = plan::build(&config, &base, &options)?;
+    let plan = plan::build(&config, &options, &Environment::process())?;
     for source in &plan.sources {
         tracing::info!(
             source = source.vendor(),
@@ -321,7 +325,7 @@ pub(crate) fn report(summary: &RunSummary, log_format: LogFormat) -> ExitStatus 
 }
 
 async fn check(config_path: &Path) -> Result<ExitStatus, Error> {
-    let (config, base) = load_config(config_path)?;
+    let config = load_config(config_path)?;
     let options = PlanOptions {
         dates: DateSelection::Run {
             date: None,
@@ -334,37 +338,28 @@ async fn check(config_path: &Path) -> Result<ExitStatus, Error> {
         write_mode: WriteMode::Replace,
         now: None,
     };
-    let plan = plan::build(&config, &base, &options)?;
+    let plan = plan::build(&config, &options, &Environment::process())?;
     let mut status = ExitStatus::Success;
     for source in &plan.sources {
-        let checked = match &source.kind {
-            SourceKind::Genesys(settings) => GenesysSource::connect(settings)?
-                .check_credentials()
-                .await
-                .map(|_| settings.token_url()),
-            SourceKind::Cxone(settings) => {
-                match crate::sources::cxone::CxoneSource::connect(settings).await {
-                    Ok(_) => Ok(settings.discovery_base.to_string()),
-                    Err(Error::Auth(e)) => Err(e),
-                    Err(e) => return Err(e),
-                }
-            }
-        };
-        match checked {
-            Ok(url) => println!(
-                "{}.{}: configuration valid; token obtained from {url}",
-                source.vendor(),
-                source.tenant
+        match pipeline::connect(source.settings.as_ref()).await {
+            Ok((_, token_endpoint)) => println!(
+                "{}: configuration valid; token obtained from {token_endpoint}",
+                source.label()
             ),
             Err(e) => {
-                println!("{}.{}: {e}", source.vendor(), source.tenant);
-                status = ExitStatus::Auth;
+                println!("{}: {e}", source.label());
+                status = if e.is_auth() {
+                    ExitStatus::Auth
+                } else {
+                    ExitStatus::Api
+                };
             }
         }
     }
     Ok(status)
 }
 
+#[cfg(feature = "sim")]
 async fn serve_simulator(args: SimArgs) -> Result<ExitStatus, Error> {
     let config = SimConfig {
         port: args.port,
@@ -395,13 +390,15 @@ async fn serve_simulator(args: SimArgs) -> Result<ExitStatus, Error> {
         sim.config().cxone_access_key_id,
         sim.config().cxone_access_key_secret
     );
-    println!("Use it from ccetl.toml:");
-    println!(
-        "  [genesys.sim]\n  login_url = \"{url}\"\n  api_url = \"{url}\"\n  client_id = {{ env = \"GENESYS_CLIENT_ID\" }}\n  client_secret = {{ env = \"GENESYS_CLIENT_SECRET\" }}"
-    );
-    println!(
-        "  [cxone.sim]\n  discovery_url = \"{url}\"\n  client_id = {{ env = \"CXONE_CLIENT_ID\" }}\n  client_secret = {{ env = \"CXONE_CLIENT_SECRET\" }}\n  access_key_id = {{ env = \"CXONE_ACCESS_KEY_ID\" }}\n  access_key_secret = {{ env = \"CXONE_ACCESS_KEY_SECRET\" }}"
-    );
+    let client = sim.client_config("sim", args.rate_limit.max(1), Path::new("output"));
+    println!("Use it from ccetl.toml (`ccetl check` passes with it):");
+    println!();
+    print!("{}", client.toml);
+    println!();
+    println!("and these variables (test values the simulator accepts):");
+    for (name, value) in &client.env {
+        println!("export {name}='{value}'");
+    }
     println!(
         "Inject faults: curl -X POST {url}/__sim/faults -H 'content-type: application/json' -d '{{\"path\":\"/api/v2/analytics\",\"kind\":\"status\",\"status\":429,\"retry_after\":\"2\",\"count\":3}}'"
     );
@@ -418,11 +415,7 @@ fn schema(args: SchemaArgs) -> Result<ExitStatus, Error> {
         Some(name) => vec![Dataset::parse(name).ok_or_else(|| {
             Error::Usage(format!(
                 "unknown dataset {name:?}; known: {}",
-                Dataset::ALL
-                    .iter()
-                    .map(|d| d.name())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                Dataset::names()
             ))
         })?],
         None => Dataset::ALL.to_vec(),
@@ -432,7 +425,7 @@ fn schema(args: SchemaArgs) -> Result<ExitStatus, Error> {
             println!(
                 "### `{}`\n\n{}",
                 dataset.name(),
-                transform::markdown_table(dataset)
+                sources::markdown_table(dataset)
             );
         } else {
             println!("{} (partitioned by source, tenant, date):", dataset.name());
@@ -444,68 +437,24 @@ fn schema(args: SchemaArgs) -> Result<ExitStatus, Error> {
     Ok(ExitStatus::Success)
 }
 
-/// Lists the query files of one folder (or the built-ins) with what they feed; a configuration
-/// error for an invalid one.
-fn list_queries(label: &str, dir: Option<&Path>) -> Result<(), Error> {
-    use crate::sources::genesys::queries::{AggregateEndpoint, GenesysQueries};
-    let origin = dir
-        .map(|d| d.display().to_string())
-        .unwrap_or_else(|| "built-in".into());
-    println!("{label} ({origin}):");
-    let queries = GenesysQueries::load(dir)?;
-    for (q, feeds) in queries.aggregates() {
-        let endpoint = match q.endpoint()? {
-            AggregateEndpoint::Conversations => "conversations/aggregates",
-            AggregateEndpoint::Users => "users/aggregates",
-        };
-        println!(
-            "  {:<22} -> {:<16} {:<25} granularity {:<6} groupBy [{}] metrics [{}] ({})",
-            q.name(),
-            feeds,
-            endpoint,
-            q.granularity().unwrap_or("-"),
-            q.group_by().join(", "),
-            q.metrics().join(", "),
-            q.fingerprint()
-        );
+fn print_listings(listings: &[sources::QueryListing]) {
+    for listing in listings {
+        println!("{} ({}):", listing.label, listing.origin);
+        for line in &listing.lines {
+            println!("  {line}");
+        }
     }
-    let contacts = &queries.contacts;
-    println!(
-        "  {:<22} -> {:<16} {:<25} ({})",
-        contacts.name(),
-        "contacts",
-        "conversations/details",
-        contacts.fingerprint()
-    );
-    Ok(())
 }
 
 fn queries(config_path: &Path, args: QueriesArgs) -> Result<ExitStatus, Error> {
-    if let Some(dir) = &args.dir {
-        list_queries("queries", Some(dir))?;
-        return Ok(ExitStatus::Success);
-    }
-    match ConfigFile::load(config_path) {
-        Ok(config) => {
-            let base = config_path
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_default();
-            for (tenant, section) in &config.genesys {
-                let dir = section.queries_dir.as_ref().map(|d| {
-                    if d.is_absolute() {
-                        d.clone()
-                    } else {
-                        base.join(d)
-                    }
-                });
-                list_queries(&format!("genesys.{tenant}"), dir.as_deref())?;
-            }
-        }
-        Err(crate::config::ConfigError::NotFound { .. }) => {
-            list_queries("no configuration; built-in queries", None)?
-        }
+    let config = match ConfigFile::load(config_path) {
+        Ok(config) => Some(config),
+        Err(crate::config::ConfigError::NotFound { .. }) if args.dir.is_none() => None,
+        Err(_) if args.dir.is_some() => None,
         Err(e) => return Err(e.into()),
+    };
+    for vendor in VENDORS {
+        print_listings(&vendor.query_files(config.as_ref(), args.dir.as_deref())?);
     }
     Ok(ExitStatus::Success)
 }

@@ -237,26 +237,6 @@ pub struct ApiClient {
     stats: Arc<RequestStats>,
 }
 
-/// Installs rustls's `ring` provider as the process default (idempotent). reqwest is built
-/// without a bundled provider so that the build skips aws-lc.
-pub fn install_crypto_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}
-
-/// The one place HTTP clients are configured, for token and API calls alike: rustls with `ring`,
-/// timeouts, our user agent, and no redirects (a redirect would carry credentials or a token to
-/// wherever the server points).
-pub fn build_http_client(timeout: Duration) -> Result<reqwest::Client, String> {
-    install_crypto_provider();
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(timeout)
-        .connect_timeout(Duration::from_secs(10))
-        .user_agent(concat!("ccetl/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| format!("cannot build an HTTP client: {e}"))
-}
-
 impl ApiClient {
     /// A client for the API at `base` (paths are appended to it).
     pub fn new(
@@ -265,7 +245,7 @@ impl ApiClient {
         tokens: Arc<TokenCache>,
         settings: ApiClientSettings,
     ) -> Result<Self, String> {
-        let http = build_http_client(settings.request_timeout)?;
+        let http = crate::transport::build_http_client(settings.request_timeout)?;
         let quota = Quota::per_minute(settings.requests_per_minute).allow_burst(settings.burst);
         Ok(Self {
             vendor,
@@ -433,7 +413,7 @@ impl ApiClient {
             let response = request
                 .send()
                 .await
-                .map_err(|e| transport(crate::auth::describe_reqwest_error(&e)))?;
+                .map_err(|e| transport(crate::transport::describe_reqwest_error(&e)))?;
             let status = response.status().as_u16();
             let correlation = response
                 .headers()
@@ -446,7 +426,7 @@ impl ApiClient {
                     let bytes = response
                         .bytes()
                         .await
-                        .map_err(|e| transport(crate::auth::describe_reqwest_error(&e)))?;
+                        .map_err(|e| transport(crate::transport::describe_reqwest_error(&e)))?;
                     let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
                         b"null"
                     } else {

@@ -577,6 +577,16 @@ fn router(state: Arc<SimState>) -> Router {
         .with_state(state)
 }
 
+/// A configuration that reaches a running simulator: `ccetl.toml` text whose credentials are
+/// named by environment variables, and the values the simulator accepts for them (test values,
+/// not secrets). `ccetl demo` runs it; `ccetl sim` prints it.
+pub struct ClientConfig {
+    /// The configuration file's text.
+    pub toml: String,
+    /// `(variable, value)` for every `{ env = … }` in it.
+    pub env: Vec<(String, String)>,
+}
+
 /// A running simulator; stops when dropped.
 pub struct Simulator {
     addr: SocketAddr,
@@ -629,6 +639,78 @@ impl Simulator {
     /// `http://127.0.0.1:<port>`.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// A configuration with one tenant of each simulated vendor, named `tenant`, writing into
+    /// `output_dir`, at `requests_per_minute` per source. Days before yesterday come from async
+    /// jobs (few requests), polled quickly; yesterday from the details query.
+    pub fn client_config(
+        &self,
+        tenant: &str,
+        requests_per_minute: u32,
+        output_dir: &std::path::Path,
+    ) -> ClientConfig {
+        let url = self.base_url();
+        let quote = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
+        let config = self.config();
+        let env = [
+            ("CCETL_SIM_GENESYS_CLIENT_ID", config.client_id.as_str()),
+            (
+                "CCETL_SIM_GENESYS_CLIENT_SECRET",
+                config.client_secret.as_str(),
+            ),
+            ("CCETL_SIM_CXONE_CLIENT_ID", config.client_id.as_str()),
+            (
+                "CCETL_SIM_CXONE_CLIENT_SECRET",
+                config.client_secret.as_str(),
+            ),
+            (
+                "CCETL_SIM_CXONE_ACCESS_KEY_ID",
+                config.cxone_access_key_id.as_str(),
+            ),
+            (
+                "CCETL_SIM_CXONE_ACCESS_KEY_SECRET",
+                config.cxone_access_key_secret.as_str(),
+            ),
+            // Synthetic data: a fixed key, so the hashes are stable between demo runs.
+            (
+                "CCETL_SIM_PSEUDONYMIZE_KEY",
+                "ccetl-demo-pseudonymisation-key",
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let toml = format!(
+            r#"# ccetl.toml for the simulator at {url} (test credentials: see the export lines)
+[output]
+dir = {output}
+
+[privacy]
+pseudonymize_key = {{ env = "CCETL_SIM_PSEUDONYMIZE_KEY" }}
+
+[genesys.{tenant}]
+login_url = "{url}"
+api_url = "{url}"
+client_id = {{ env = "CCETL_SIM_GENESYS_CLIENT_ID" }}
+client_secret = {{ env = "CCETL_SIM_GENESYS_CLIENT_SECRET" }}
+requests_per_minute = {requests_per_minute}
+burst = 20
+details_jobs_after_days = 2
+details_job_poll_secs = 0.3
+
+[cxone.{tenant}]
+discovery_url = "{url}"
+client_id = {{ env = "CCETL_SIM_CXONE_CLIENT_ID" }}
+client_secret = {{ env = "CCETL_SIM_CXONE_CLIENT_SECRET" }}
+access_key_id = {{ env = "CCETL_SIM_CXONE_ACCESS_KEY_ID" }}
+access_key_secret = {{ env = "CCETL_SIM_CXONE_ACCESS_KEY_SECRET" }}
+requests_per_minute = {requests_per_minute}
+burst = 20
+"#,
+            output = quote(&output_dir.display().to_string()),
+        );
+        ClientConfig { toml, env }
     }
 
     /// The bound address.

@@ -317,6 +317,9 @@ impl Drop for PartitionFile {
     fn drop(&mut self) {
         if self.writer.is_some() {
             let _ = fs::remove_file(&self.tmp);
+            // A partition this file would have created: leave no empty folder behind (a folder
+            // with a previous partition in it is not empty, and stays).
+            let _ = fs::remove_dir(&self.dir);
         }
     }
 }
@@ -374,8 +377,7 @@ fn sync_dir(dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sources::genesys::model::AggregateQueryResponse;
-    use crate::transform::queue_intervals::from_genesys;
+    use crate::transform::{Pseudonymizer, QueueIntervalRow, Rows};
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
     fn key() -> PartitionKey {
@@ -403,12 +405,22 @@ mod tests {
         }
     }
 
-    fn batch(offered: u32) -> RecordBatch {
-        let json = format!(
-            r#"{{"results":[{{"group":{{"queueId":"q","mediaType":"voice"}},"data":[{{"interval":"2026-11-20T09:00:00Z/2026-11-20T09:30:00Z","metrics":[{{"metric":"nOffered","stats":{{"count":{offered}}}}}]}}]}}]}}"#
-        );
-        let response: AggregateQueryResponse = serde_json::from_str(&json).unwrap();
-        from_genesys(&response).unwrap()
+    fn batch(offered: i64) -> RecordBatch {
+        let row = QueueIntervalRow {
+            interval_start: DateTime::parse_from_rfc3339("2026-11-20T09:00:00Z")
+                .unwrap()
+                .to_utc(),
+            interval_end: DateTime::parse_from_rfc3339("2026-11-20T09:30:00Z")
+                .unwrap()
+                .to_utc(),
+            queue_id: Some("q".into()),
+            media_type: Some("voice".into()),
+            offered: Some(offered),
+            ..Default::default()
+        };
+        Rows::from(vec![row])
+            .to_batch(&Pseudonymizer::dropping())
+            .unwrap()
     }
 
     #[test]

@@ -1,6 +1,355 @@
-//! Vendor APIs. Each vendor has its own folder with the same file set (`regions`/discovery,
-//! `model` for response types, `queries` for request bodies, and the source itself), and hands
-//! typed responses to [`crate::transform`].
+//! Vendor APIs, each behind one trait, each in its own folder.
+//!
+//! A vendor ([`Vendor`]) reads its own `[<vendor>.<tenant>]` sections into validated settings
+//! ([`SourceSettings`]); connecting them gives a [`Source`], which fetches one slice (dataset ×
+//! day) at a time and hands the rows over as it goes, as the shared typed rows of
+//! [`crate::transform`]. Everything a vendor is — its config section, API client, response
+//! models, and the mapping of its responses to the shared rows — lives in its folder; the
+//! pipeline knows only these traits. Adding a vendor is one folder and one line in
+//! [`register_vendors!`] below.
 
-pub mod cxone;
-pub mod genesys;
+pub mod settings;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use crate::auth::AuthError;
+use crate::config::{ConfigError, ConfigFile, Environment};
+use crate::http::ApiError;
+use crate::transform::{Dataset, Rows, TransformError};
+
+/// Declares the vendor modules and the registry of their [`Vendor`] values, one line each.
+macro_rules! register_vendors {
+    ($($module:ident => $vendor:ident),* $(,)?) => {
+        $(pub mod $module;)*
+        /// Every vendor ccetl can read, in the order `ccetl` lists them.
+        pub static VENDORS: &[&dyn Vendor] = &[$(&$module::$vendor),*];
+    };
+}
+
+register_vendors! {
+    genesys => Genesys,
+    cxone => Cxone,
+}
+
+/// The vendor registered as `name`.
+pub fn vendor(name: &str) -> Option<&'static dyn Vendor> {
+    VENDORS.iter().copied().find(|v| v.name() == name)
+}
+
+/// A future a trait object can return.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A platform ccetl reads: its name, the datasets it fills, and how its configuration is read.
+pub trait Vendor: Sync {
+    /// `genesys`: the config table (`[genesys.<tenant>]`) and the `source=` partition value.
+    fn name(&self) -> &'static str;
+    /// How documentation names it: `Genesys`.
+    fn title(&self) -> &'static str;
+    /// The datasets it can fill.
+    fn datasets(&self) -> &'static [Dataset];
+    /// Reads and validates the sections of the tenants `wanted` selects; credentials are
+    /// resolved here, so nothing fails later for configuration.
+    fn configure(
+        &self,
+        config: &ConfigFile,
+        env: &Environment,
+        wanted: &dyn Fn(&str) -> bool,
+    ) -> Result<Vec<ConfiguredSource>, ConfigError>;
+    /// Where each column of `dataset` comes from in this vendor's API, for the documentation:
+    /// `(column, source field)` for every column of every dataset it fills.
+    fn column_sources(&self, dataset: Dataset) -> &'static [(&'static str, &'static str)];
+    /// The query files its tenants run (`ccetl queries`): one listing per tenant, or for `dir`
+    /// alone when given. Vendors without query files list none.
+    fn query_files(
+        &self,
+        config: Option<&ConfigFile>,
+        dir: Option<&std::path::Path>,
+    ) -> Result<Vec<QueryListing>, ConfigError> {
+        let _ = (config, dir);
+        Ok(Vec::new())
+    }
+}
+
+/// One configured tenant of a vendor, validated, before connecting.
+pub struct ConfiguredSource {
+    /// The tenant name (partition path `tenant=`).
+    pub tenant: String,
+    /// Time zone of its business dates.
+    pub time_zone: Tz,
+    /// Datasets to extract (as configured; the command line may narrow them).
+    pub datasets: Vec<Dataset>,
+    /// How to reach it.
+    pub settings: Arc<dyn SourceSettings>,
+}
+
+/// What a dataset's slices ask the API for: a name for people and a fingerprint of everything
+/// that shapes the answer. Manifests record both; `--resume` re-fetches when the fingerprint moved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestPrint {
+    /// Query or endpoint name(s).
+    pub name: String,
+    /// Hash of the request.
+    pub fingerprint: String,
+}
+
+/// A tenant's validated settings: what its slices request, and how to connect.
+pub trait SourceSettings: Send + Sync {
+    /// The vendor's registered name (`genesys`).
+    fn vendor(&self) -> &'static str;
+    /// What `dataset`'s slices request.
+    fn request(&self, dataset: Dataset) -> RequestPrint;
+    /// Builds the rate-limited client; vendors that need a token to find their API sign in here.
+    fn connect(&self) -> BoxFuture<'_, Result<Arc<dyn Source>, SourceError>>;
+}
+
+/// A connected tenant: one OAuth client, one quota, many slices.
+pub trait Source: Send + Sync {
+    /// Obtains a token (cached for the slices): where it came from, for `ccetl check`.
+    fn check(&self) -> BoxFuture<'_, Result<String, AuthError>>;
+    /// Fetches one slice, handing rows to `rows` as they arrive (so memory holds a page, not a
+    /// day), and reports the facts a manifest records.
+    fn fetch<'a>(
+        &'a self,
+        slice: &'a SliceRequest,
+        rows: RowSender,
+    ) -> BoxFuture<'a, Result<SliceReport, SourceError>>;
+    /// Requests, 429s, retries and tokens so far.
+    fn stats(&self) -> SourceStats;
+}
+
+/// One slice to fetch: a dataset over one business day.
+#[derive(Debug, Clone)]
+pub struct SliceRequest {
+    /// The dataset.
+    pub dataset: Dataset,
+    /// The business date.
+    pub date: NaiveDate,
+    /// The time zone that defines it.
+    pub time_zone: Tz,
+    /// UTC start of the day.
+    pub start: DateTime<Utc>,
+    /// UTC end of the day (exclusive; 23 or 25 hours after the start on DST days).
+    pub end: DateTime<Utc>,
+    /// Today in the same time zone (how old the slice is decides some vendors' method).
+    pub today: NaiveDate,
+}
+
+/// What fetching a slice found out, for its manifest (method used, windows split, records
+/// skipped and why, …).
+#[derive(Debug, Clone, Default)]
+pub struct SliceReport {
+    /// Dataset-specific facts.
+    pub details: BTreeMap<String, Value>,
+}
+
+/// Counters of one source's client.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SourceStats {
+    /// API requests sent.
+    pub requests: u64,
+    /// 429 answers.
+    pub throttled: u64,
+    /// Retries.
+    pub retries: u64,
+    /// Tokens fetched.
+    pub tokens: u64,
+}
+
+/// Where a source hands its rows: a bounded channel to the partition writer, so a source that
+/// fetches faster than rows are written waits instead of buffering a day.
+pub struct RowSender {
+    dataset: Dataset,
+    tx: mpsc::Sender<Rows>,
+}
+
+impl RowSender {
+    /// A sender for `dataset`'s rows and the receiving end, holding at most `capacity` chunks.
+    pub fn channel(dataset: Dataset, capacity: usize) -> (RowSender, mpsc::Receiver<Rows>) {
+        let (tx, rx) = mpsc::channel(capacity.max(1));
+        (RowSender { dataset, tx }, rx)
+    }
+
+    /// The dataset the rows must belong to.
+    pub fn dataset(&self) -> Dataset {
+        self.dataset
+    }
+
+    /// Hands over a chunk of rows (waits while the writer is behind). Fails when the writer has
+    /// stopped (its own error explains why).
+    pub async fn send(&self, rows: impl Into<Rows>) -> Result<(), SourceError> {
+        let rows = rows.into();
+        if rows.dataset() != self.dataset {
+            return Err(SourceError::Internal(format!(
+                "a {} slice produced {} rows",
+                self.dataset.name(),
+                rows.dataset().name()
+            )));
+        }
+        if rows.is_empty() {
+            return Ok(());
+        }
+        self.tx.send(rows).await.map_err(|_| SourceError::Stopped)
+    }
+}
+
+/// Why a source could not connect or fetch a slice.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// No token: credentials refused, or the token endpoint unreachable.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// The API failed permanently, or retries ran out (boxed: the variant is large and rare).
+    #[error(transparent)]
+    Api(Box<ApiError>),
+    /// One named query of several failed.
+    #[error("query {query}: {error}")]
+    Query {
+        /// The query.
+        query: String,
+        /// What happened.
+        error: Box<ApiError>,
+    },
+    /// An answer could not become rows.
+    #[error(transparent)]
+    Transform(#[from] TransformError),
+    /// The partition writer stopped taking rows (its error explains why).
+    #[error("the partition writer stopped taking rows")]
+    Stopped,
+    /// A bug or a broken environment (no HTTP client, mismatched rows).
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<ApiError> for SourceError {
+    fn from(e: ApiError) -> Self {
+        SourceError::Api(Box::new(e))
+    }
+}
+
+impl SourceError {
+    /// Whether the failure is about credentials or tokens (exit code 3).
+    pub fn is_auth(&self) -> bool {
+        match self {
+            SourceError::Auth(_) => true,
+            SourceError::Api(e) | SourceError::Query { error: e, .. } => e.is_auth(),
+            _ => false,
+        }
+    }
+
+    /// Whether the failure is the API's (retries ran out, a request refused).
+    pub fn is_api(&self) -> bool {
+        matches!(self, SourceError::Api(_) | SourceError::Query { .. }) && !self.is_auth()
+    }
+
+    /// `error` in the context of `query`.
+    pub fn in_query(query: &str, error: ApiError) -> Self {
+        SourceError::Query {
+            query: query.to_string(),
+            error: Box::new(error),
+        }
+    }
+}
+
+/// The query files one tenant runs, for `ccetl queries`.
+#[derive(Debug, Clone)]
+pub struct QueryListing {
+    /// `genesys.acme`, or the folder checked.
+    pub label: String,
+    /// `built-in` or the folder they come from.
+    pub origin: String,
+    /// One line per query: name, dataset fed, endpoint, shape, fingerprint.
+    pub lines: Vec<String>,
+}
+
+/// A markdown table of a dataset's columns with each vendor's source field (README,
+/// `ccetl schema --markdown`). A vendor that does not fill the dataset shows `—`.
+pub fn markdown_table(dataset: Dataset) -> String {
+    let mut out = String::from("| column | type | meaning |");
+    for v in VENDORS {
+        out.push_str(&format!(" {} source |", v.title()));
+    }
+    out.push_str("\n|---|---|---|");
+    for _ in VENDORS {
+        out.push_str("---|");
+    }
+    out.push('\n');
+    for c in dataset.columns() {
+        out.push_str(&format!(
+            "| `{}` | {}{} | {} |",
+            c.name,
+            c.kind.sql_name(),
+            if c.nullable { "" } else { " NOT NULL" },
+            c.doc
+        ));
+        for v in VENDORS {
+            let field = if v.datasets().contains(&dataset) {
+                v.column_sources(dataset)
+                    .iter()
+                    .find(|(name, _)| *name == c.name)
+                    .map(|(_, field)| *field)
+                    .unwrap_or("?")
+            } else {
+                "—"
+            };
+            out.push_str(&format!(" {field} |"));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transform::schema_fingerprint;
+
+    #[test]
+    fn every_schema_is_pinned() {
+        // The warehouse contract: any change to a dataset's columns, their documentation or a
+        // vendor's source fields shows up as a diff here.
+        let listing: Vec<String> = Dataset::ALL
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} {}\n{}",
+                    d.name(),
+                    schema_fingerprint(&d.schema()),
+                    markdown_table(*d)
+                )
+            })
+            .collect();
+        insta::assert_snapshot!(listing.join("\n"));
+    }
+
+    #[test]
+    fn every_vendor_documents_exactly_the_columns_of_its_datasets() {
+        for v in VENDORS {
+            for dataset in v.datasets() {
+                let declared: Vec<&str> = dataset.columns().iter().map(|c| c.name).collect();
+                let documented: Vec<&str> =
+                    v.column_sources(*dataset).iter().map(|(c, _)| *c).collect();
+                assert_eq!(documented, declared, "{} {}", v.name(), dataset.name());
+            }
+        }
+    }
+
+    #[test]
+    fn vendor_names_are_unique_and_not_shared_sections() {
+        let mut names: Vec<&str> = VENDORS.iter().map(|v| v.name()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), VENDORS.len());
+        for n in names {
+            assert!(!crate::config::SHARED_SECTIONS.contains(&n), "{n}");
+            assert_eq!(vendor(n).map(|v| v.name()), Some(n));
+        }
+    }
+}

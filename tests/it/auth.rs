@@ -166,7 +166,7 @@ impl Drop for Login {
 
 /// An HTTP client that does not follow redirects (the test looks at each hop).
 fn browser() -> reqwest::Client {
-    ccetl::http::install_crypto_provider();
+    ccetl::transport::install_crypto_provider();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

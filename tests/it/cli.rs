@@ -307,7 +307,7 @@ fn the_readme_documents_every_column() {
     let readme =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
     for dataset in ccetl::transform::Dataset::ALL {
-        let table = ccetl::transform::markdown_table(*dataset);
+        let table = ccetl::sources::markdown_table(*dataset);
         assert!(
             readme.contains(&table),
             "README's {} table is out of date; paste `ccetl schema {} --markdown`",

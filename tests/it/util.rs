@@ -10,14 +10,15 @@ use arrow_array::{
 };
 use ccetl::http::ApiClientSettings;
 use ccetl::pipeline::{self, NoProgress, RunSummary};
-use ccetl::plan::{Plan, SourceKind, SourcePlan, WriteMode, day_interval, parse_base_url};
+use ccetl::plan::{Plan, SourcePlan, WriteMode, day_interval};
 use ccetl::sim::generator::Generator;
 use ccetl::sim::{SimConfig, Simulator};
 use ccetl::sources::genesys::details::DetailsSettings;
 use ccetl::sources::genesys::queries::GenesysQueries;
 use ccetl::sources::genesys::{GenesysAuth, GenesysSettings};
 use ccetl::transform::Dataset;
-use ccetl::transform::contacts::{PersonalData, Pseudonymizer};
+use ccetl::transform::{PersonalData, Pseudonymizer};
+use ccetl::transport::parse_base_url;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -48,7 +49,7 @@ pub fn fast_http() -> ApiClientSettings {
 }
 
 pub fn settings(sim: &Simulator, http: ApiClientSettings) -> GenesysSettings {
-    let base = parse_base_url("sim", &sim.base_url()).expect("url");
+    let base = parse_base_url(&sim.base_url()).expect("url");
     GenesysSettings {
         login_base: base.clone(),
         api_base: base,
@@ -68,7 +69,7 @@ pub fn settings(sim: &Simulator, http: ApiClientSettings) -> GenesysSettings {
 
 pub fn cxone_settings(sim: &Simulator, version: &str) -> ccetl::sources::cxone::CxoneSettings {
     ccetl::sources::cxone::CxoneSettings {
-        discovery_base: parse_base_url("sim", &sim.base_url()).expect("url"),
+        discovery_base: parse_base_url(&sim.base_url()).expect("url"),
         api_base: None,
         auth: ccetl::sources::cxone::CxoneAuth::AccessKey {
             client_id: sim.config().client_id.clone(),
@@ -90,17 +91,12 @@ pub fn plan_cxone(
     datasets: Vec<Dataset>,
 ) -> Plan {
     Plan {
-        sources: vec![SourcePlan {
-            tenant: "test".into(),
-            kind: SourceKind::Cxone(settings),
-            time_zone: Tz::UTC,
-            datasets,
-            dates: days,
-            pseudonymizer: pseudonymizer(),
-        }],
-        output_dir: out.to_path_buf(),
         concurrency: 2,
-        write_mode: WriteMode::Replace,
+        privacy: pseudonymizer(),
+        ..Plan::new(
+            vec![SourcePlan::new("test", settings, Tz::UTC, datasets, days)],
+            out,
+        )
     }
 }
 
@@ -144,17 +140,13 @@ pub fn plan_for(
     datasets: Vec<Dataset>,
 ) -> Plan {
     Plan {
-        sources: vec![SourcePlan {
-            tenant: "test".into(),
-            kind: SourceKind::Genesys(settings),
-            time_zone: tz,
-            datasets,
-            dates: days,
-            pseudonymizer: pseudonymizer(),
-        }],
-        output_dir: out.to_path_buf(),
         concurrency,
         write_mode: mode,
+        privacy: pseudonymizer(),
+        ..Plan::new(
+            vec![SourcePlan::new("test", settings, tz, datasets, days)],
+            out,
+        )
     }
 }
 

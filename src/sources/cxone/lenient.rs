@@ -85,13 +85,15 @@ pub fn parse_iso_duration(text: &str) -> Result<f64, String> {
     Ok((total * 1000.0).round() / 1000.0)
 }
 
-/// A number sent as a number or a string.
+/// A number sent as a number or a string; finite only (`"NaN"` and `"inf"` are not numbers
+/// CXone sends, so they are refused rather than written).
 pub fn number(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
+    .filter(|f: &f64| f.is_finite())
 }
 
 /// A boolean sent as a boolean, `"True"`/`"False"` (any case), `"1"`/`"0"` or a number.
@@ -108,12 +110,14 @@ pub fn boolean(v: &Value) -> Option<bool> {
     }
 }
 
-/// A duration in seconds: an ISO-8601 string, or seconds as a number or numeric string.
+/// A duration in seconds: an ISO-8601 string, or seconds as a number or numeric string; never
+/// negative, never infinite.
 pub fn duration_seconds(v: &Value) -> Option<f64> {
     match v {
         Value::String(s) if s.trim().starts_with('P') => parse_iso_duration(s).ok(),
         other => number(other),
     }
+    .filter(|f| f.is_finite() && *f >= 0.0)
 }
 
 /// One record with case-insensitive, multi-name lookups that remember what they consumed.
@@ -172,8 +176,11 @@ impl<'a> Record<'a> {
 
     /// An integer.
     pub fn integer(&self, names: &[&str]) -> Result<Option<i64>, FieldError> {
+        // Within ±2^53: the integers a JSON number holds exactly, and far from i64's ends.
         self.typed(names, "an integer", |v| {
-            number(v).filter(|f| f.fract() == 0.0).map(|f| f as i64)
+            number(v)
+                .filter(|f| f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0)
+                .map(|f| f as i64)
         })
     }
 

@@ -1,31 +1,91 @@
-//! NICE CXone: access-key authentication, tenant discovery, and the reporting endpoints behind
+//! NICE CXone: access-key sign-in with tenant discovery, and the reporting endpoints behind
 //! `queue_intervals` (skills summary), `agent_intervals` (agent performance) and `contacts`
 //! (completed contacts). Facts: reference/cxone.md.
 //!
-//! Sign-in: the token endpoint comes from `/.well-known/openid-configuration`; the password grant
-//! with an access key gives a one-hour token; the tenant id in the token's claims leads to the
-//! tenant's API base in `/.well-known/cxone-configuration?tenantId=` (cached for the run). Calls go
-//! to `{api_endpoint}/inContactAPI/services/{version}/…`, with one pinned, configurable version.
-//! Performance and summary endpoints report one row per agent or skill for the requested window,
-//! so each slice is cut into intervals (30 minutes by default) and asked for one by one.
+//! Calls go to `{api_endpoint}/inContactAPI/services/{version}/…`, with one pinned, configurable
+//! version. Performance and summary endpoints report one row per agent or skill for the requested
+//! window, so each slice is cut into intervals (30 minutes by default) and asked for one by one.
+//!
+//! Files: [`config`] reads `[cxone.<tenant>]`, [`signin`] gets tokens and the API base,
+//! [`lenient`] reads values the way CXone writes them, [`rows`] maps answers to the shared rows,
+//! [`columns`] documents that mapping per column.
 
+pub mod columns;
+pub mod config;
 pub mod lenient;
+pub mod rows;
+pub mod signin;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine;
 use chrono::{DateTime, Utc};
 use reqwest::Url;
-use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
+use secrecy::SecretString;
 use serde_json::{Map, Value};
+use sha2::Digest;
 use tokio::sync::{OnceCell, mpsc};
 
 use crate::auth::connection::{Connection, StoredConnectionToken};
 use crate::auth::store::TokenStore;
-use crate::auth::{AuthError, FetchFuture, ServiceGrant, TokenCache, TokenFetcher};
+use crate::auth::{AuthError, TokenCache};
+use crate::config::{ConfigError, ConfigFile, Environment};
 use crate::http::{ApiClient, ApiClientSettings, ApiError};
+use crate::sources::{
+    BoxFuture, ConfiguredSource, RequestPrint, RowSender, SliceReport, SliceRequest, Source,
+    SourceError, SourceSettings, SourceStats, Vendor,
+};
+use crate::transform::Dataset;
+use crate::transform::contacts::ContactAdmission;
+use signin::{AccessKeyGrant, discover_api_base};
+
+/// The datasets a CXone tenant fills (`metrics` is made of Genesys query files).
+pub const DATASETS: &[Dataset] = &[
+    Dataset::QueueIntervals,
+    Dataset::AgentIntervals,
+    Dataset::Contacts,
+];
+
+/// The registry entry: `[cxone.<tenant>]`, `source=cxone`.
+pub struct Cxone;
+
+impl Vendor for Cxone {
+    fn name(&self) -> &'static str {
+        "cxone"
+    }
+
+    fn title(&self) -> &'static str {
+        "CXone"
+    }
+
+    fn datasets(&self) -> &'static [Dataset] {
+        DATASETS
+    }
+
+    fn configure(
+        &self,
+        config: &ConfigFile,
+        env: &Environment,
+        wanted: &dyn Fn(&str) -> bool,
+    ) -> Result<Vec<ConfiguredSource>, ConfigError> {
+        let sections = config.tenants::<config::CxoneSection>(self.name())?;
+        let mut sources = Vec::new();
+        for (tenant, section) in sections.iter().filter(|(t, _)| wanted(t)) {
+            let (settings, time_zone, datasets) = section.resolve(tenant, config, env)?;
+            sources.push(ConfiguredSource {
+                tenant: tenant.clone(),
+                time_zone,
+                datasets,
+                settings: Arc::new(settings),
+            });
+        }
+        Ok(sources)
+    }
+
+    fn column_sources(&self, dataset: Dataset) -> &'static [(&'static str, &'static str)] {
+        columns::column_sources(dataset)
+    }
+}
 
 /// How a CXone source authenticates.
 pub enum CxoneAuth {
@@ -67,100 +127,43 @@ pub struct CxoneSettings {
     pub http: ApiClientSettings,
 }
 
-const HINT: &str = "check the access key id and secret (the variables or files named in ccetl.toml; secrets end in '=' and are sent URL-encoded), the app's client id and secret, and that the access key's user has reporting permissions";
-
-#[derive(Deserialize)]
-struct OpenIdConfiguration {
-    token_endpoint: String,
-}
-
-#[derive(Deserialize)]
-struct CxoneConfiguration {
-    api_endpoint: String,
-}
-
-fn unavailable(url: &str, reason: impl std::fmt::Display) -> AuthError {
-    AuthError::Unavailable {
-        vendor: "CXone",
-        token_url: url.to_string(),
-        reason: reason.to_string(),
+impl SourceSettings for CxoneSettings {
+    fn vendor(&self) -> &'static str {
+        Cxone.name()
     }
-}
 
-async fn get_document<T: serde::de::DeserializeOwned>(
-    http: &reqwest::Client,
-    url: Url,
-) -> Result<T, AuthError> {
-    let response = http
-        .get(url.clone())
-        .header("accept", "application/json")
-        .send()
-        .await
-        .map_err(|e| unavailable(url.as_str(), crate::auth::describe_reqwest_error(&e)))?;
-    if !response.status().is_success() {
-        let status = response.status().as_u16();
-        let why = response
-            .headers()
-            .get("icStatusDescription")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string();
-        return Err(unavailable(url.as_str(), format!("HTTP {status} {why}")));
+    /// The endpoint, and a hash of the API version, interval and page size (a change re-fetches
+    /// on `--resume`).
+    fn request(&self, dataset: Dataset) -> RequestPrint {
+        let endpoint = match dataset {
+            Dataset::QueueIntervals => "skills/summary",
+            Dataset::AgentIntervals => "agents/performance",
+            _ => "contacts/completed",
+        };
+        let text = format!(
+            "{}|{}|{}|{endpoint}",
+            self.api_version,
+            self.interval.as_secs(),
+            self.contacts_page_size
+        );
+        let fingerprint = sha2::Sha256::digest(text.as_bytes())
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        RequestPrint {
+            name: format!("{} {endpoint}", self.api_version),
+            fingerprint,
+        }
     }
-    response.json().await.map_err(|e| AuthError::Malformed {
-        vendor: "CXone",
-        token_url: url.to_string(),
-        reason: e.to_string(),
-    })
-}
 
-/// The access-key grant, with its token endpoint discovered on first use.
-struct AccessKeyGrant {
-    discovery: Url,
-    client_id: String,
-    client_secret: SecretString,
-    access_key_id: String,
-    access_key_secret: SecretString,
-    timeout: Duration,
-    grant: OnceCell<ServiceGrant>,
-}
-
-impl TokenFetcher for AccessKeyGrant {
-    fn fetch(&self) -> FetchFuture<'_> {
+    fn connect(&self) -> BoxFuture<'_, Result<Arc<dyn Source>, SourceError>> {
         Box::pin(async move {
-            let grant = self
-                .grant
-                .get_or_try_init(|| async {
-                    let http = crate::http::build_http_client(self.timeout)
-                        .map_err(|e| unavailable(self.discovery.as_str(), e))?;
-                    let url = self
-                        .discovery
-                        .join(".well-known/openid-configuration")
-                        .map_err(|e| unavailable(self.discovery.as_str(), e))?;
-                    let config: OpenIdConfiguration = get_document(&http, url).await?;
-                    Ok::<_, AuthError>(
-                        ServiceGrant::client_credentials(
-                            "CXone",
-                            config.token_endpoint,
-                            self.client_id.clone(),
-                            self.client_secret.clone(),
-                            self.timeout,
-                            HINT,
-                        )?
-                        .with_access_key(
-                            self.access_key_id.clone(),
-                            self.access_key_secret.clone(),
-                        ),
-                    )
-                })
-                .await?;
-            grant.fetch().await
+            let source: Arc<dyn Source> = Arc::new(CxoneSource::connect(self).await?);
+            Ok(source)
         })
     }
 }
-
-/// One interval's report rows: (start, end, rows).
-pub type ReportWindow = (DateTime<Utc>, DateTime<Utc>, Vec<Map<String, Value>>);
 
 /// The media type in the words the datasets use, from CXone's media type id (or its name).
 pub fn media_type(id: Option<i64>, name: Option<&str>) -> Option<String> {
@@ -180,25 +183,12 @@ pub fn media_type(id: Option<i64>, name: Option<&str>) -> Option<String> {
         .or_else(|| name.map(|n| n.trim().to_ascii_lowercase().replace(' ', "_")))
 }
 
-/// The `tenantId` claim of a JWT access token.
-pub fn tenant_id(token: &str) -> Option<String> {
-    let payload = token.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .ok()?;
-    let claims: Value = serde_json::from_slice(&bytes).ok()?;
-    claims
-        .get("tenantId")
-        .and_then(Value::as_str)
-        .map(str::to_string)
-}
-
 /// A connected CXone tenant.
 pub struct CxoneSource {
     client: ApiClient,
+    discovery_base: Url,
     interval: Duration,
     contacts_page_size: u64,
-    api_version: String,
 }
 
 /// The UTC format CXone accepts best (a literal `Z`, reference/cxone.md §2.1).
@@ -209,7 +199,7 @@ pub fn cxone_date(t: DateTime<Utc>) -> String {
 impl CxoneSource {
     /// Signs in (so bad credentials fail before any slice), discovers the API base, and builds
     /// the rate-limited client.
-    pub async fn connect(settings: &CxoneSettings) -> Result<Self, crate::Error> {
+    pub async fn connect(settings: &CxoneSettings) -> Result<Self, SourceError> {
         let tokens = Arc::new(match &settings.auth {
             CxoneAuth::AccessKey {
                 client_id,
@@ -229,68 +219,37 @@ impl CxoneSource {
                 StoredConnectionToken::new((**connection).clone(), store.clone()),
             ),
         });
-        let token = tokens.get().await?;
         let api = match &settings.api_base {
-            Some(base) => base.clone(),
+            Some(base) => {
+                tokens.get().await?;
+                base.clone()
+            }
             None => {
-                let tenant = tenant_id(token.secret().expose_secret()).ok_or_else(|| {
-                    crate::Error::Auth(AuthError::Malformed {
-                        vendor: "CXone",
-                        token_url: settings.discovery_base.to_string(),
-                        reason: "the access token carries no tenantId claim; set api_url in the [cxone.<tenant>] section".into(),
-                    })
-                })?;
-                let http = crate::http::build_http_client(settings.http.request_timeout)
-                    .map_err(crate::Error::Runtime)?;
-                let mut url = settings
-                    .discovery_base
-                    .join(".well-known/cxone-configuration")
-                    .map_err(|e| crate::Error::Runtime(e.to_string()))?;
-                url.query_pairs_mut().append_pair("tenantId", &tenant);
-                let config: CxoneConfiguration = get_document(&http, url).await?;
-                crate::plan::parse_base_url("cxone api_endpoint", &config.api_endpoint)?
+                discover_api_base(
+                    &tokens,
+                    &settings.discovery_base,
+                    settings.http.request_timeout,
+                )
+                .await?
             }
         };
         let base = api
             .join(&format!("inContactAPI/services/{}/", settings.api_version))
-            .map_err(|e| crate::Error::Runtime(format!("invalid API base: {e}")))?;
+            .map_err(|e| SourceError::Internal(format!("invalid API base {api}: {e}")))?;
         tracing::debug!(api = %base, "CXone API base discovered.");
         let client = ApiClient::new("CXone", base, tokens, settings.http.clone())
-            .map_err(crate::Error::Runtime)?;
+            .map_err(SourceError::Internal)?;
         Ok(Self {
             client,
+            discovery_base: settings.discovery_base.clone(),
             interval: settings.interval,
             contacts_page_size: settings.contacts_page_size,
-            api_version: settings.api_version.clone(),
         })
     }
 
     /// The client (for its counters).
     pub fn client(&self) -> &ApiClient {
         &self.client
-    }
-
-    /// What a manifest records as the "query" of a dataset: the endpoint, and a hash of the
-    /// API version and interval (a change re-fetches on `--resume`).
-    pub fn request_fingerprint(&self, dataset: crate::transform::Dataset) -> (String, String) {
-        use sha2::Digest;
-        let endpoint = match dataset {
-            crate::transform::Dataset::QueueIntervals => "skills/summary",
-            crate::transform::Dataset::AgentIntervals => "agents/performance",
-            _ => "contacts/completed",
-        };
-        let text = format!(
-            "{}|{}|{}|{endpoint}",
-            self.api_version,
-            self.interval.as_secs(),
-            self.contacts_page_size
-        );
-        let print = sha2::Sha256::digest(text.as_bytes())
-            .iter()
-            .take(8)
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        (format!("{} {endpoint}", self.api_version), print)
     }
 
     /// The interval slices are cut into.
@@ -340,7 +299,7 @@ impl CxoneSource {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
         pages: mpsc::Sender<Vec<Map<String, Value>>>,
-    ) -> Result<u64, ApiError> {
+    ) -> Result<u64, SourceError> {
         let top = self.contacts_page_size.max(1);
         let mut skip = 0u64;
         loop {
@@ -363,15 +322,105 @@ impl CxoneSource {
             let rows = rows_under(body, "completedContacts", "contacts/completed")?;
             let n = rows.len() as u64;
             if n > 0 && pages.send(rows).await.is_err() {
-                return Err(ApiError::Job {
-                    message: "the consumer of contact pages stopped (see its error)".into(),
-                });
+                return Err(SourceError::Stopped);
             }
             skip += n;
             let covered = total.is_some_and(|t| skip >= t);
             if n == 0 || n < top || covered || (!has_next && total.is_none()) {
                 return Ok(skip);
             }
+        }
+    }
+
+    /// `queue_intervals` or `agent_intervals` of one slice: the report asked window by window.
+    async fn interval_report(
+        &self,
+        slice: &SliceRequest,
+        rows: &RowSender,
+    ) -> Result<SliceReport, SourceError> {
+        let step = chrono::Duration::from_std(self.interval)
+            .map_err(|e| SourceError::Internal(e.to_string()))?;
+        let mut windows = Vec::new();
+        let mut a = slice.start;
+        while a < slice.end {
+            let b = a
+                .checked_add_signed(step)
+                .map_or(slice.end, |b| b.min(slice.end));
+            let records = match slice.dataset {
+                Dataset::QueueIntervals => self.skills_summary(a, b).await?,
+                _ => self.agent_performance(a, b).await?,
+            };
+            windows.push((a, b, records));
+            a = b;
+        }
+        match slice.dataset {
+            Dataset::QueueIntervals => rows.send(rows::queue_intervals(&windows)?).await?,
+            _ => rows.send(rows::agent_intervals(&windows)?).await?,
+        }
+        Ok(SliceReport::default())
+    }
+
+    /// `contacts` of one slice: completed-contact pages stream through a bounded channel into
+    /// the mapping and on to the writer, each contact admitted once.
+    async fn contacts(
+        &self,
+        slice: &SliceRequest,
+        rows: &RowSender,
+    ) -> Result<SliceReport, SourceError> {
+        let (tx, mut pages) = mpsc::channel::<Vec<Map<String, Value>>>(4);
+        let mut admission = ContactAdmission::new(slice.start, slice.end);
+        let producer = self.completed_contacts(slice.start, slice.end, tx);
+        let consumer = async {
+            while let Some(page) = pages.recv().await {
+                rows.send(rows::contacts(&page, &mut admission)?).await?;
+            }
+            Ok::<_, SourceError>(())
+        };
+        let (produced, consumed) = tokio::join!(producer, consumer);
+        consumed?;
+        let received = produced?;
+        let mut details = std::collections::BTreeMap::from([
+            ("method".to_string(), "contacts/completed".into()),
+            ("rows_received".to_string(), received.into()),
+        ]);
+        details.extend(admission.details());
+        Ok(SliceReport { details })
+    }
+}
+
+impl Source for CxoneSource {
+    fn check(&self) -> BoxFuture<'_, Result<String, AuthError>> {
+        Box::pin(async move {
+            self.client.tokens().get().await?;
+            Ok(self.discovery_base.to_string())
+        })
+    }
+
+    fn fetch<'a>(
+        &'a self,
+        slice: &'a SliceRequest,
+        rows: RowSender,
+    ) -> BoxFuture<'a, Result<SliceReport, SourceError>> {
+        Box::pin(async move {
+            match slice.dataset {
+                Dataset::QueueIntervals | Dataset::AgentIntervals => {
+                    self.interval_report(slice, &rows).await
+                }
+                Dataset::Contacts => self.contacts(slice, &rows).await,
+                Dataset::Metrics => Err(SourceError::Internal(
+                    "CXone has no metrics dataset".into(),
+                )),
+            }
+        })
+    }
+
+    fn stats(&self) -> SourceStats {
+        let (requests, throttled, retries, _) = self.client.stats().snapshot();
+        SourceStats {
+            requests,
+            throttled,
+            retries,
+            tokens: self.client.tokens().fetch_count(),
         }
     }
 }
@@ -418,17 +467,6 @@ fn rows_under(
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn tenant_id_comes_from_the_token_claims() {
-        let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(r#"{"tenantId":"11eb660f","icBUId":4599570}"#);
-        assert_eq!(
-            tenant_id(&format!("eyJhbGciOiJSUzI1NiJ9.{claims}.sig")),
-            Some("11eb660f".into())
-        );
-        assert_eq!(tenant_id("opaque-token"), None);
-    }
 
     #[test]
     fn rows_are_found_case_insensitively_and_in_old_wrappers() {

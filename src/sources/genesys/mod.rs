@@ -1,31 +1,169 @@
-//! Genesys Cloud: regions, client-credentials login, and the analytics queries behind each dataset.
+//! Genesys Cloud: client-credentials (or user) login, and the analytics queries behind each
+//! dataset.
 //!
 //! Facts come from `reference/genesys.md`: login `POST https://login.{domain}/oauth/token`, API
-//! `https://api.{domain}`, and for `queue_intervals` the synchronous (unpaged)
-//! `POST /api/v2/analytics/conversations/aggregates/query` with one business day per request.
+//! `https://api.{domain}`; `queue_intervals`, `agent_intervals` and `metrics` from the synchronous
+//! (unpaged) aggregates queries with one business day per request; `contacts` from conversation
+//! details (the query for recent days, async jobs for backfills).
+//!
+//! Files: [`config`] reads `[genesys.<tenant>]`, [`queries`] the editable query bodies, [`model`]
+//! and [`details`] are the response shapes (and the details paging), [`rows`] maps answers to the
+//! shared rows, [`columns`] documents that mapping per column.
 
+pub mod columns;
+pub mod config;
 pub mod details;
 pub mod model;
 pub mod queries;
-pub mod regions;
+pub mod rows;
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use reqwest::Url;
 use secrecy::SecretString;
+use tokio::sync::mpsc;
 
 use crate::auth::connection::{Connection, StoredConnectionToken};
 use crate::auth::store::TokenStore;
 use crate::auth::{AuthError, ServiceGrant, TokenCache};
+use crate::config::{ConfigError, ConfigFile, Environment};
 use crate::http::{ApiClient, ApiClientSettings, ApiError};
+use crate::sources::{
+    BoxFuture, ConfiguredSource, QueryListing, RequestPrint, RowSender, SliceReport, SliceRequest,
+    Source, SourceError, SourceSettings, SourceStats, Vendor,
+};
+use crate::transform::Dataset;
+use crate::transform::contacts::ContactAdmission;
 use details::{DetailConversation, DetailsFetcher, DetailsReport, DetailsSettings};
 use model::AggregateQueryResponse;
-use queries::{AggregateQuery, GenesysQueries};
+use queries::{AggregateEndpoint, AggregateQuery, GenesysQueries};
 
 /// Path of the conversation aggregates query.
 pub const CONVERSATION_AGGREGATES_PATH: &str = "/api/v2/analytics/conversations/aggregates/query";
+
+/// The datasets a Genesys org fills.
+pub const DATASETS: &[Dataset] = &[
+    Dataset::QueueIntervals,
+    Dataset::AgentIntervals,
+    Dataset::Contacts,
+    Dataset::Metrics,
+];
+
+/// The registry entry: `[genesys.<tenant>]`, `source=genesys`.
+pub struct Genesys;
+
+impl Vendor for Genesys {
+    fn name(&self) -> &'static str {
+        "genesys"
+    }
+
+    fn title(&self) -> &'static str {
+        "Genesys"
+    }
+
+    fn datasets(&self) -> &'static [Dataset] {
+        DATASETS
+    }
+
+    fn configure(
+        &self,
+        config: &ConfigFile,
+        env: &Environment,
+        wanted: &dyn Fn(&str) -> bool,
+    ) -> Result<Vec<ConfiguredSource>, ConfigError> {
+        let sections = config.tenants::<config::GenesysSection>(self.name())?;
+        let base_dir = config.base_dir();
+        let mut sources = Vec::new();
+        for (tenant, section) in sections.iter().filter(|(t, _)| wanted(t)) {
+            let (settings, time_zone, datasets) =
+                section.resolve(tenant, config, env, &base_dir)?;
+            sources.push(ConfiguredSource {
+                tenant: tenant.clone(),
+                time_zone,
+                datasets,
+                settings: Arc::new(settings),
+            });
+        }
+        Ok(sources)
+    }
+
+    fn column_sources(&self, dataset: Dataset) -> &'static [(&'static str, &'static str)] {
+        columns::column_sources(dataset)
+    }
+
+    fn query_files(
+        &self,
+        config: Option<&ConfigFile>,
+        dir: Option<&Path>,
+    ) -> Result<Vec<QueryListing>, ConfigError> {
+        if let Some(dir) = dir {
+            return Ok(vec![list_queries("queries", Some(dir))?]);
+        }
+        let Some(config) = config else {
+            return Ok(vec![list_queries(
+                "no configuration; built-in queries",
+                None,
+            )?]);
+        };
+        let base = config.base_dir();
+        config
+            .tenants::<config::GenesysSection>(self.name())?
+            .iter()
+            .map(|(tenant, section)| {
+                let dir = section.queries_dir.as_ref().map(|d| {
+                    if d.is_absolute() {
+                        d.clone()
+                    } else {
+                        base.join(d)
+                    }
+                });
+                list_queries(&format!("genesys.{tenant}"), dir.as_deref())
+            })
+            .collect()
+    }
+}
+
+/// The query files of one folder (or the built-ins) with what they feed; a configuration error
+/// for an invalid one.
+fn list_queries(label: &str, dir: Option<&Path>) -> Result<QueryListing, ConfigError> {
+    let origin = dir
+        .map(|d| d.display().to_string())
+        .unwrap_or_else(|| "built-in".into());
+    let queries = GenesysQueries::load(dir)?;
+    let mut lines = Vec::new();
+    for (q, feeds) in queries.aggregates() {
+        let endpoint = match q.endpoint()? {
+            AggregateEndpoint::Conversations => "conversations/aggregates",
+            AggregateEndpoint::Users => "users/aggregates",
+        };
+        lines.push(format!(
+            "{:<22} -> {:<16} {:<25} granularity {:<6} groupBy [{}] metrics [{}] ({})",
+            q.name(),
+            feeds,
+            endpoint,
+            q.granularity().unwrap_or("-"),
+            q.group_by().join(", "),
+            q.metrics().join(", "),
+            q.fingerprint()
+        ));
+    }
+    let contacts = &queries.contacts;
+    lines.push(format!(
+        "{:<22} -> {:<16} {:<25} ({})",
+        contacts.name(),
+        "contacts",
+        "conversations/details",
+        contacts.fingerprint()
+    ));
+    Ok(QueryListing {
+        label: label.to_string(),
+        origin,
+        lines,
+    })
+}
 
 /// Everything needed to talk to one Genesys org, resolved and validated by planning.
 pub struct GenesysSettings {
@@ -71,9 +209,51 @@ impl GenesysSettings {
     }
 }
 
+/// Names and fingerprints of several queries, comma-separated (a manifest's `query` fields).
+fn combined<'a>(queries: impl Iterator<Item = &'a AggregateQuery>) -> RequestPrint {
+    let (names, prints): (Vec<&str>, Vec<&str>) =
+        queries.map(|q| (q.name(), q.fingerprint())).unzip();
+    RequestPrint {
+        name: names.join(","),
+        fingerprint: prints.join(","),
+    }
+}
+
+impl SourceSettings for GenesysSettings {
+    fn vendor(&self) -> &'static str {
+        Genesys.name()
+    }
+
+    fn request(&self, dataset: Dataset) -> RequestPrint {
+        match dataset {
+            Dataset::QueueIntervals => combined(std::iter::once(&self.queries.queue_intervals)),
+            Dataset::Contacts => RequestPrint {
+                name: self.queries.contacts.name().to_string(),
+                fingerprint: self.queries.contacts.fingerprint().to_string(),
+            },
+            Dataset::Metrics => combined(self.queries.metrics.iter()),
+            Dataset::AgentIntervals => combined(
+                [
+                    &self.queries.agent_presence,
+                    &self.queries.agent_conversations,
+                ]
+                .into_iter(),
+            ),
+        }
+    }
+
+    fn connect(&self) -> BoxFuture<'_, Result<Arc<dyn Source>, SourceError>> {
+        Box::pin(async move {
+            let source: Arc<dyn Source> = Arc::new(GenesysSource::connect(self)?);
+            Ok(source)
+        })
+    }
+}
+
 /// A connected Genesys org: one OAuth client, one token cache, one rate-limited client.
 pub struct GenesysSource {
     client: ApiClient,
+    token_url: String,
     queries: GenesysQueries,
     details: DetailsSettings,
 }
@@ -82,7 +262,7 @@ const CREDENTIALS_HINT: &str = "check the client id and secret (the variables or
 
 impl GenesysSource {
     /// Builds the client; fetches nothing yet.
-    pub fn connect(settings: &GenesysSettings) -> Result<Self, crate::Error> {
+    pub fn connect(settings: &GenesysSettings) -> Result<Self, SourceError> {
         let tokens = Arc::new(match &settings.auth {
             GenesysAuth::ClientCredentials {
                 client_id,
@@ -105,27 +285,18 @@ impl GenesysSource {
             tokens,
             settings.http.clone(),
         )
-        .map_err(crate::Error::Runtime)?;
+        .map_err(SourceError::Internal)?;
         Ok(Self {
             client,
+            token_url: settings.token_url(),
             queries: settings.queries.clone(),
             details: settings.details.clone(),
         })
     }
 
-    /// Obtains a token now, so that bad credentials stop a run before any slice starts.
-    pub async fn check_credentials(&self) -> Result<(), AuthError> {
-        self.client.tokens().get().await.map(|_| ())
-    }
-
     /// The client (for its counters).
     pub fn client(&self) -> &ApiClient {
         &self.client
-    }
-
-    /// The query behind `queue_intervals`.
-    pub fn queue_intervals_query(&self) -> &AggregateQuery {
-        &self.queries.queue_intervals
     }
 
     /// Conversation aggregates by queue and media type for `[start, end)`, one request (the
@@ -142,19 +313,6 @@ impl GenesysSource {
             .await
     }
 
-    /// The two queries behind `agent_intervals`: presence, then conversations.
-    pub fn agent_queries(&self) -> [&AggregateQuery; 2] {
-        [
-            &self.queries.agent_presence,
-            &self.queries.agent_conversations,
-        ]
-    }
-
-    /// The `metrics` queries.
-    pub fn metrics_queries(&self) -> &[AggregateQuery] {
-        &self.queries.metrics
-    }
-
     /// Runs any aggregates query for `[start, end)` at the endpoint its metrics call for.
     pub async fn aggregate(
         &self,
@@ -162,7 +320,7 @@ impl GenesysSource {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
         time_zone: &str,
-    ) -> Result<AggregateQueryResponse, ApiError> {
+    ) -> Result<AggregateQueryResponse, SourceError> {
         let path = query
             .endpoint()
             .map(|e| e.path())
@@ -170,16 +328,7 @@ impl GenesysSource {
         self.client
             .post_json(path, &query.body_for(start, end, time_zone))
             .await
-    }
-
-    /// The query behind `contacts`.
-    pub fn contacts_query(&self) -> &queries::QueryFile {
-        &self.queries.contacts
-    }
-
-    /// Details limits.
-    pub fn details_settings(&self) -> &DetailsSettings {
-        &self.details
+            .map_err(|e| SourceError::in_query(query.name(), e))
     }
 
     /// Streams the conversations of `[start, end)` (and some neighbours: the consumer filters by
@@ -189,7 +338,7 @@ impl GenesysSource {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
         use_jobs: bool,
-        pages: tokio::sync::mpsc::Sender<Vec<DetailConversation>>,
+        pages: mpsc::Sender<Vec<DetailConversation>>,
     ) -> Result<DetailsReport, ApiError> {
         DetailsFetcher {
             client: &self.client,
@@ -198,5 +347,95 @@ impl GenesysSource {
         }
         .fetch(start, end, use_jobs, pages)
         .await
+    }
+
+    /// `contacts` of one slice: details pages stream from the API through a bounded channel into
+    /// the mapping and on to the writer, each conversation admitted once.
+    async fn contacts(
+        &self,
+        slice: &SliceRequest,
+        rows: &RowSender,
+    ) -> Result<SliceReport, SourceError> {
+        let use_jobs =
+            (slice.today - slice.date).num_days() >= i64::from(self.details.jobs_after_days);
+        let (tx, mut pages) = mpsc::channel::<Vec<DetailConversation>>(4);
+        let mut admission = ContactAdmission::new(slice.start, slice.end);
+        let producer = self.conversation_details(slice.start, slice.end, use_jobs, tx);
+        let consumer = async {
+            while let Some(page) = pages.recv().await {
+                rows.send(rows::contacts(&page, &mut admission)?).await?;
+            }
+            Ok::<_, SourceError>(())
+        };
+        let (produced, consumed) = tokio::join!(producer, consumer);
+        // The consumer's error explains a producer that stopped because nobody listened any more.
+        consumed?;
+        let report = produced?;
+        let ongoing = admission.ongoing();
+        if ongoing > 0 {
+            tracing::info!(
+                ongoing,
+                "Ongoing conversations left for a later run (look-back)."
+            );
+        }
+        let mut details = report.details();
+        details.extend(admission.details());
+        Ok(SliceReport { details })
+    }
+}
+
+impl Source for GenesysSource {
+    fn check(&self) -> BoxFuture<'_, Result<String, AuthError>> {
+        Box::pin(async move {
+            self.client.tokens().get().await?;
+            Ok(self.token_url.clone())
+        })
+    }
+
+    fn fetch<'a>(
+        &'a self,
+        slice: &'a SliceRequest,
+        rows: RowSender,
+    ) -> BoxFuture<'a, Result<SliceReport, SourceError>> {
+        Box::pin(async move {
+            let (start, end) = (slice.start, slice.end);
+            let zone = slice.time_zone.name();
+            match slice.dataset {
+                Dataset::QueueIntervals => {
+                    let response = self.queue_intervals(start, end, zone).await?;
+                    rows.send(rows::queue_intervals(&response)?).await?;
+                    Ok(SliceReport::default())
+                }
+                Dataset::AgentIntervals => {
+                    let presence = self
+                        .aggregate(&self.queries.agent_presence, start, end, zone)
+                        .await?;
+                    let conversations = self
+                        .aggregate(&self.queries.agent_conversations, start, end, zone)
+                        .await?;
+                    rows.send(rows::agent_intervals(&presence, &conversations)?)
+                        .await?;
+                    Ok(SliceReport::default())
+                }
+                Dataset::Metrics => {
+                    for query in &self.queries.metrics {
+                        let response = self.aggregate(query, start, end, zone).await?;
+                        rows.send(rows::metrics(query.name(), &response)?).await?;
+                    }
+                    Ok(SliceReport::default())
+                }
+                Dataset::Contacts => self.contacts(slice, &rows).await,
+            }
+        })
+    }
+
+    fn stats(&self) -> SourceStats {
+        let (requests, throttled, retries, _) = self.client.stats().snapshot();
+        SourceStats {
+            requests,
+            throttled,
+            retries,
+            tokens: self.client.tokens().fetch_count(),
+        }
     }
 }

@@ -1,0 +1,401 @@
+//! Runs a [`Plan`]: every (source, tenant) at the same time, each under its own quota and
+//! concurrency, with a global cap on slices in flight; each slice fetched, turned into Arrow and
+//! written as one partition.
+//!
+//! A slice is the unit of work: independent, idempotent and recorded by its `_SUCCESS` manifest,
+//! so a backfill can be resumed or re-run. One source's refused credentials, dead API or panic
+//! fails that source's slices only: each is counted and named in the summary, and every other
+//! source completes. Memory holds at most a few pages per slice in flight, whatever the range.
+//! Nothing here knows a vendor: sources are [`crate::sources::Source`] trait objects.
+
+mod slice;
+pub mod summary;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{NaiveDate, Utc};
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
+use tracing::Instrument;
+
+pub use summary::{FailureKind, RunSummary, SliceFailure, SourceSummary};
+
+use crate::plan::{Plan, SourcePlan, WriteMode};
+use crate::sink::PartitionWriter;
+use crate::sources::{Source, SourceError, SourceSettings, SourceStats};
+use crate::transform::{Dataset, Pseudonymizer};
+use slice::{SliceJob, SliceOutcome};
+
+/// Reports progress (a bar on a terminal, nothing otherwise).
+pub trait Progress: Send + Sync {
+    /// The number of slices is known.
+    fn start(&self, total: u64);
+    /// One slice finished.
+    fn slice_done(&self, label: &str);
+    /// The run is over.
+    fn finish(&self);
+}
+
+/// No progress reporting.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn start(&self, _: u64) {}
+    fn slice_done(&self, _: &str) {}
+    fn finish(&self) {}
+}
+
+/// Connects a source and obtains a token, so refused credentials show before any slice: the one
+/// way `run`, `backfill`, `check` and `demo` connect. Returns where the token came from too.
+pub async fn connect(
+    settings: &dyn SourceSettings,
+) -> Result<(Arc<dyn Source>, String), SourceError> {
+    let connected = settings.connect().await?;
+    let token_endpoint = connected.check().await?;
+    Ok((connected, token_endpoint))
+}
+
+/// What every slice of a run shares.
+pub(crate) struct RunContext {
+    pub(crate) writer: PartitionWriter,
+    pub(crate) write_mode: WriteMode,
+    pub(crate) run_id: String,
+    pub(crate) privacy: Pseudonymizer,
+    slots: Arc<Semaphore>,
+}
+
+/// What source drivers tell the run loop.
+enum Event {
+    /// A slice ended (written, skipped or failed).
+    Slice {
+        source: usize,
+        dataset: Dataset,
+        date: NaiveDate,
+        result: Result<SliceOutcome, (FailureKind, String)>,
+    },
+    /// A source is done: its client's counters and, if so, why its credentials were refused.
+    Source {
+        source: usize,
+        stats: SourceStats,
+        auth_error: Option<String>,
+    },
+}
+
+/// A source's name and slices, kept by the run loop to account for every slice.
+type Planned = (&'static str, String, Vec<(Dataset, NaiveDate)>);
+
+fn new_run_id() -> String {
+    format!(
+        "{}-{}",
+        Utc::now().format("%Y%m%dT%H%M%SZ"),
+        std::process::id()
+    )
+}
+
+/// The failure kind of a source error.
+fn failure_kind(e: &SourceError) -> FailureKind {
+    if e.is_auth() {
+        FailureKind::Auth
+    } else if e.is_api() {
+        FailureKind::Api
+    } else {
+        match e {
+            SourceError::Transform(_) => FailureKind::Transform,
+            _ => FailureKind::Internal,
+        }
+    }
+}
+
+/// A panic's message, for the summary.
+fn panic_message(e: tokio::task::JoinError) -> String {
+    match e.try_into_panic() {
+        Ok(payload) => payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".into()),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// Runs every slice of the plan.
+pub async fn run(plan: Plan, progress: &dyn Progress) -> Result<RunSummary, crate::Error> {
+    let started = Instant::now();
+    let ctx = Arc::new(RunContext {
+        writer: PartitionWriter::new(plan.output_dir.clone()),
+        write_mode: plan.write_mode,
+        run_id: new_run_id(),
+        privacy: plan.privacy.clone(),
+        slots: Arc::new(Semaphore::new(plan.max_slices_in_flight.max(1))),
+    });
+    let mut summary = RunSummary {
+        run_id: ctx.run_id.clone(),
+        sources: plan
+            .sources
+            .iter()
+            .map(|s| SourceSummary {
+                source: s.vendor(),
+                tenant: s.tenant.clone(),
+                ..Default::default()
+            })
+            .collect(),
+        ..RunSummary::default()
+    };
+    progress.start(plan.slice_count() as u64);
+    let (events, mut inbox) = mpsc::unbounded_channel();
+    let mut drivers = JoinSet::new();
+    let mut driver_of = HashMap::new();
+    let mut reported: Vec<std::collections::HashSet<(Dataset, NaiveDate)>> =
+        vec![Default::default(); plan.sources.len()];
+    let planned: Vec<Planned> = plan
+        .sources
+        .iter()
+        .map(|s| (s.vendor(), s.tenant.clone(), slices_of(s)))
+        .collect();
+    for (index, source) in plan.sources.into_iter().enumerate() {
+        let span = tracing::info_span!("source", source = source.vendor(), tenant = %source.tenant);
+        let handle = drivers.spawn(
+            drive_source(index, source, plan.concurrency, ctx.clone(), events.clone())
+                .instrument(span),
+        );
+        driver_of.insert(handle.id(), index);
+    }
+    drop(events);
+    while let Some(event) = inbox.recv().await {
+        match event {
+            Event::Slice {
+                source,
+                dataset,
+                date,
+                result,
+            } => {
+                reported[source].insert((dataset, date));
+                let (vendor, tenant, _) = &planned[source];
+                progress.slice_done(&format!("{vendor}.{tenant} {} {date}", dataset.name()));
+                record(&mut summary, source, vendor, tenant, dataset, date, result);
+            }
+            Event::Source {
+                source,
+                stats,
+                auth_error,
+            } => {
+                let part = &mut summary.sources[source];
+                part.add_stats(stats);
+                if part.auth_error.is_none() {
+                    part.auth_error = auth_error;
+                }
+            }
+        }
+    }
+    // A driver that panicked reported only part of its slices: the rest fail, named.
+    while let Some(joined) = drivers.join_next_with_id().await {
+        if let Err(e) = joined {
+            let index = driver_of.get(&e.id()).copied();
+            let message = format!(
+                "internal error (a bug; please report it): {}",
+                panic_message(e)
+            );
+            tracing::error!(error = %message, "A source's driver stopped.");
+            if let Some(index) = index {
+                let (vendor, tenant, slices) = &planned[index];
+                for (dataset, date) in slices {
+                    if !reported[index].contains(&(*dataset, *date)) {
+                        record(
+                            &mut summary,
+                            index,
+                            vendor,
+                            tenant,
+                            *dataset,
+                            *date,
+                            Err((FailureKind::Internal, message.clone())),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    progress.finish();
+    summary.finish();
+    summary.elapsed_secs = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// Every (dataset, date) of a source, date by date.
+fn slices_of(source: &SourcePlan) -> Vec<(Dataset, NaiveDate)> {
+    source
+        .dates
+        .iter()
+        .flat_map(|date| source.datasets.iter().map(move |d| (*d, *date)))
+        .collect()
+}
+
+fn record(
+    summary: &mut RunSummary,
+    source: usize,
+    vendor: &'static str,
+    tenant: &str,
+    dataset: Dataset,
+    date: NaiveDate,
+    result: Result<SliceOutcome, (FailureKind, String)>,
+) {
+    let part = &mut summary.sources[source];
+    match result {
+        Ok(SliceOutcome::Written { rows }) => {
+            part.written += 1;
+            part.rows += rows;
+        }
+        Ok(SliceOutcome::Skipped) => part.skipped += 1,
+        Err((kind, error)) => {
+            part.failed += 1;
+            if kind == FailureKind::Auth && part.auth_error.is_none() {
+                part.auth_error = Some(error.clone());
+            }
+            summary.failed.push(SliceFailure {
+                source: vendor,
+                tenant: tenant.to_string(),
+                dataset: dataset.name(),
+                date,
+                kind,
+                error,
+            });
+        }
+    }
+}
+
+/// One source of the run: connect, then its slices with at most `concurrency` in flight (each
+/// also holding one of the run's slots). Every planned slice is reported exactly once.
+async fn drive_source(
+    index: usize,
+    source: SourcePlan,
+    concurrency: usize,
+    ctx: Arc<RunContext>,
+    events: mpsc::UnboundedSender<Event>,
+) {
+    let slices = slices_of(&source);
+    let fail_all = |slices: &[(Dataset, NaiveDate)], kind: FailureKind, message: &str| {
+        for (dataset, date) in slices {
+            let _ = events.send(Event::Slice {
+                source: index,
+                dataset: *dataset,
+                date: *date,
+                result: Err((kind, message.to_string())),
+            });
+        }
+    };
+    let connecting = {
+        let settings = source.settings.clone();
+        tokio::spawn(async move { connect(settings.as_ref()).await }.in_current_span())
+    };
+    let connected = match connecting.await {
+        Ok(result) => result.map_err(|e| (failure_kind(&e), e.to_string())),
+        Err(e) => Err((
+            FailureKind::Internal,
+            format!(
+                "internal error (a bug; please report it): {}",
+                panic_message(e)
+            ),
+        )),
+    };
+    let connected = match connected {
+        Ok((c, _)) => c,
+        Err((kind, error)) => {
+            if kind == FailureKind::Auth {
+                tracing::error!(error = %error, "Authentication failed.");
+            } else {
+                tracing::error!(error = %error, "Could not connect.");
+            }
+            fail_all(&slices, kind, &format!("not fetched: {error}"));
+            let _ = events.send(Event::Source {
+                source: index,
+                stats: SourceStats::default(),
+                auth_error: (kind == FailureKind::Auth).then_some(error),
+            });
+            return;
+        }
+    };
+    let today = Utc::now().with_timezone(&source.time_zone).date_naive();
+    let mut pending = slices.iter().copied();
+    let mut running = JoinSet::new();
+    let mut in_flight: HashMap<tokio::task::Id, (Dataset, NaiveDate)> = HashMap::new();
+    let mut stopped: Option<String> = None;
+    loop {
+        while stopped.is_none() && running.len() < concurrency {
+            let Some((dataset, date)) = pending.next() else {
+                break;
+            };
+            let job = SliceJob::new(
+                connected.clone(),
+                source.settings.request(dataset),
+                &source,
+                dataset,
+                date,
+                today,
+                ctx.clone(),
+            );
+            let span = tracing::info_span!("slice", dataset = dataset.name(), %date);
+            let slots = ctx.slots.clone();
+            let handle = running.spawn(
+                async move {
+                    let _slot = slots.acquire_owned().await;
+                    job.run().await
+                }
+                .instrument(span),
+            );
+            in_flight.insert(handle.id(), (dataset, date));
+        }
+        let Some(joined) = running.join_next_with_id().await else {
+            break;
+        };
+        let (id, result) = match joined {
+            Ok((id, result)) => (id, result),
+            Err(e) => {
+                let id = e.id();
+                let result = if e.is_cancelled() {
+                    Err((
+                        FailureKind::Auth,
+                        format!(
+                            "abandoned: {}",
+                            stopped.clone().unwrap_or_else(|| "the run stopped".into())
+                        ),
+                    ))
+                } else {
+                    let message = format!(
+                        "internal error (a bug; please report it): {}",
+                        panic_message(e)
+                    );
+                    tracing::error!(error = %message, "A slice panicked.");
+                    Err((FailureKind::Internal, message))
+                };
+                (id, result)
+            }
+        };
+        let Some((dataset, date)) = in_flight.remove(&id) else {
+            continue;
+        };
+        if let Err((kind, error)) = &result {
+            tracing::error!(dataset = dataset.name(), %date, error = %error, "Slice failed.");
+            // Every further request would be refused the same way: stop this source only.
+            if *kind == FailureKind::Auth && stopped.is_none() {
+                stopped = Some(format!("credentials refused earlier in this run: {error}"));
+                running.abort_all();
+            }
+        }
+        let _ = events.send(Event::Slice {
+            source: index,
+            dataset,
+            date,
+            result,
+        });
+    }
+    if let Some(reason) = &stopped {
+        let rest: Vec<_> = pending.collect();
+        fail_all(&rest, FailureKind::Auth, &format!("not fetched: {reason}"));
+    }
+    let _ = events.send(Event::Source {
+        source: index,
+        stats: connected.stats(),
+        auth_error: None,
+    });
+}

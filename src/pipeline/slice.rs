@@ -1,0 +1,190 @@
+//! One slice, end to end: the resume check, the source's rows streamed through a bounded channel
+//! into Arrow batches and the partition file, and the commit with its manifest.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{NaiveDate, Utc};
+use tokio::sync::mpsc;
+
+use super::{FailureKind, RunContext, failure_kind};
+use crate::plan::{SourcePlan, WriteMode, day_interval};
+use crate::sink::{PartitionFile, PartitionInfo, PartitionKey};
+use crate::sources::{RequestPrint, RowSender, SliceRequest, Source};
+use crate::transform::{Dataset, Rows, schema_fingerprint};
+
+/// Rows buffered before a batch goes to the partition file.
+const BATCH_ROWS: usize = 5000;
+
+/// Chunks of rows a source may hand over ahead of the writer.
+const CHANNEL_CHUNKS: usize = 4;
+
+/// How a slice ended when it did not fail.
+pub(crate) enum SliceOutcome {
+    /// A partition was written.
+    Written {
+        /// Its rows.
+        rows: u64,
+    },
+    /// The partition was complete already (`--resume`).
+    Skipped,
+}
+
+/// Why a slice failed: the kind (for the exit code) and the message.
+pub(crate) type SliceFailed = (FailureKind, String);
+
+/// A slice to run.
+pub(crate) struct SliceJob {
+    source: Arc<dyn Source>,
+    request: RequestPrint,
+    key: PartitionKey,
+    slice: SliceRequest,
+    ctx: Arc<RunContext>,
+}
+
+fn sink_failure(e: impl std::fmt::Display) -> SliceFailed {
+    (FailureKind::Sink, e.to_string())
+}
+
+fn transform_failure(e: impl std::fmt::Display) -> SliceFailed {
+    (FailureKind::Transform, e.to_string())
+}
+
+impl SliceJob {
+    /// `dataset` on `date` of `plan`'s source.
+    pub(crate) fn new(
+        source: Arc<dyn Source>,
+        request: RequestPrint,
+        plan: &SourcePlan,
+        dataset: Dataset,
+        date: NaiveDate,
+        today: NaiveDate,
+        ctx: Arc<RunContext>,
+    ) -> Self {
+        let (start, end) = day_interval(date, plan.time_zone);
+        Self {
+            source,
+            request,
+            key: PartitionKey {
+                dataset,
+                source: plan.vendor(),
+                tenant: plan.tenant.clone(),
+                date,
+            },
+            slice: SliceRequest {
+                dataset,
+                date,
+                time_zone: plan.time_zone,
+                start,
+                end,
+                today,
+            },
+            ctx,
+        }
+    }
+
+    /// Runs it: skipped when complete (resume), else fetched and written.
+    pub(crate) async fn run(self) -> Result<SliceOutcome, SliceFailed> {
+        let dataset = self.slice.dataset;
+        if self.ctx.write_mode == WriteMode::Resume
+            && let Some(manifest) = self.ctx.writer.manifest(&self.key)
+            && manifest.query_fingerprint == self.request.fingerprint
+            && manifest.schema_fingerprint == schema_fingerprint(&dataset.schema())
+        {
+            tracing::debug!("Partition already complete; skipped.");
+            return Ok(SliceOutcome::Skipped);
+        }
+        let fetch_started = Instant::now();
+        let (rows, inbox) = RowSender::channel(dataset, CHANNEL_CHUNKS);
+        let producer = self.source.fetch(&self.slice, rows);
+        let consumer = self.write_rows(inbox);
+        let (produced, consumed) = tokio::join!(producer, consumer);
+        // The writer's error explains a source that stopped because nobody took its rows.
+        let (file, pending) = consumed?;
+        let report = produced.map_err(|e| (failure_kind(&e), e.to_string()))?;
+        let mut file = match file {
+            Some(file) => file,
+            None => self.create_file().await?,
+        };
+        let info = PartitionInfo {
+            interval_start: self.slice.start,
+            interval_end: self.slice.end,
+            query: self.request.name.clone(),
+            query_fingerprint: self.request.fingerprint.clone(),
+            run_id: self.ctx.run_id.clone(),
+            extracted_at: Utc::now(),
+            details: report.details,
+        };
+        let batch = pending
+            .to_batch(&self.ctx.privacy)
+            .map_err(transform_failure)?;
+        let manifest = tokio::task::spawn_blocking(move || {
+            file.write(&batch)?;
+            file.commit(&info)
+        })
+        .await
+        .map_err(sink_failure)?
+        .map_err(sink_failure)?;
+        tracing::info!(
+            rows = manifest.rows,
+            bytes = manifest.bytes,
+            fetch_ms = fetch_started.elapsed().as_millis() as u64,
+            "Wrote partition."
+        );
+        Ok(SliceOutcome::Written {
+            rows: manifest.rows,
+        })
+    }
+
+    /// Starts the partition's temporary file (nothing is visible until the commit).
+    async fn create_file(&self) -> Result<PartitionFile, SliceFailed> {
+        let dataset = self.slice.dataset;
+        let writer = self.ctx.writer.clone();
+        let key = self.key.clone();
+        let run_id = self.ctx.run_id.clone();
+        tokio::task::spawn_blocking(move || writer.create(&key, dataset.schema(), &run_id))
+            .await
+            .map_err(sink_failure)?
+            .map_err(sink_failure)
+    }
+
+    /// Takes the source's rows as they come, writing a batch whenever enough are buffered (the
+    /// file is started with the first batch, so a slice that fails early leaves nothing); hands
+    /// back the file, if started, and the rows not yet written.
+    async fn write_rows(
+        &self,
+        mut inbox: mpsc::Receiver<Rows>,
+    ) -> Result<(Option<PartitionFile>, Rows), SliceFailed> {
+        let dataset = self.slice.dataset;
+        let mut file: Option<PartitionFile> = None;
+        let mut pending = Rows::empty(dataset);
+        while let Some(rows) = inbox.recv().await {
+            pending.append(rows).map_err(|other| {
+                (
+                    FailureKind::Internal,
+                    format!(
+                        "a {} slice produced {} rows",
+                        dataset.name(),
+                        other.dataset().name()
+                    ),
+                )
+            })?;
+            if pending.len() >= BATCH_ROWS {
+                let batch = pending
+                    .to_batch(&self.ctx.privacy)
+                    .map_err(transform_failure)?;
+                pending = Rows::empty(dataset);
+                let mut open = match file.take() {
+                    Some(open) => open,
+                    None => self.create_file().await?,
+                };
+                open = tokio::task::spawn_blocking(move || open.write(&batch).map(|_| open))
+                    .await
+                    .map_err(sink_failure)?
+                    .map_err(sink_failure)?;
+                file = Some(open);
+            }
+        }
+        Ok((file, pending))
+    }
+}

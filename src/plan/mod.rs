@@ -1,0 +1,338 @@
+//! Parse → plan → run: the plan is the configuration and the command line, validated and resolved
+//! (every vendor's sections read by the vendor, credentials read, dates turned into UTC intervals,
+//! the selection applied). After planning nothing fails because of configuration.
+//!
+//! This module knows no vendor: it asks the registry ([`crate::sources::VENDORS`]) to read their
+//! sections, and works on what they hand back.
+
+pub mod dates;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+
+pub use dates::{DateSelection, MAX_RANGE_DAYS, day_interval};
+
+use crate::config::{ConfigError, ConfigFile, Environment, SHARED_SECTIONS, value_error};
+use crate::sources::{ConfiguredSource, SourceSettings, VENDORS};
+use crate::transform::{Dataset, PersonalData, Pseudonymizer};
+
+/// What to do with partitions that already exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteMode {
+    /// Fetch and replace every planned partition.
+    Replace,
+    /// Skip partitions already complete with the same query and schema (resume a backfill).
+    Resume,
+}
+
+/// One (source, tenant) of the plan: what to fetch, and how to reach it.
+pub struct SourcePlan {
+    /// The tenant name (partition path `tenant=`).
+    pub tenant: String,
+    /// Time zone of business dates.
+    pub time_zone: Tz,
+    /// Datasets to extract.
+    pub datasets: Vec<Dataset>,
+    /// Dates to extract, ascending.
+    pub dates: Vec<NaiveDate>,
+    /// The vendor's validated settings.
+    pub settings: Arc<dyn SourceSettings>,
+}
+
+impl SourcePlan {
+    /// A source of `settings`' vendor.
+    pub fn new(
+        tenant: impl Into<String>,
+        settings: impl SourceSettings + 'static,
+        time_zone: Tz,
+        datasets: Vec<Dataset>,
+        dates: Vec<NaiveDate>,
+    ) -> Self {
+        Self {
+            tenant: tenant.into(),
+            time_zone,
+            datasets,
+            dates,
+            settings: Arc::new(settings),
+        }
+    }
+
+    /// The vendor's registered name (`genesys`, `cxone`): the partition path's `source=`.
+    pub fn vendor(&self) -> &'static str {
+        self.settings.vendor()
+    }
+
+    /// `vendor.tenant`, how messages name the source.
+    pub fn label(&self) -> String {
+        format!("{}.{}", self.vendor(), self.tenant)
+    }
+
+    /// Slices of this source.
+    pub fn slice_count(&self) -> usize {
+        self.dates.len() * self.datasets.len()
+    }
+}
+
+/// The validated plan of a run.
+pub struct Plan {
+    /// Sources with their slices.
+    pub sources: Vec<SourcePlan>,
+    /// Output root.
+    pub output_dir: PathBuf,
+    /// Slices in flight per source.
+    pub concurrency: usize,
+    /// Slices in flight across all sources.
+    pub max_slices_in_flight: usize,
+    /// Replace or resume.
+    pub write_mode: WriteMode,
+    /// The personal-data policy.
+    pub privacy: Pseudonymizer,
+}
+
+impl Plan {
+    /// A plan of `sources` into `output_dir` with the default scheduling, replacing partitions
+    /// and dropping personal data (set `privacy` to keep or pseudonymise it).
+    pub fn new(sources: Vec<SourcePlan>, output_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            sources,
+            output_dir: output_dir.into(),
+            concurrency: 4,
+            max_slices_in_flight: 16,
+            write_mode: WriteMode::Replace,
+            privacy: drop_personal_data(),
+        }
+    }
+
+    /// Number of slices.
+    pub fn slice_count(&self) -> usize {
+        self.sources.iter().map(SourcePlan::slice_count).sum()
+    }
+}
+
+/// The policy when no dataset holds personal data.
+fn drop_personal_data() -> Pseudonymizer {
+    Pseudonymizer::dropping()
+}
+
+/// Options from the command line that shape a plan.
+#[derive(Debug, Clone)]
+pub struct PlanOptions {
+    /// Dates.
+    pub dates: DateSelection,
+    /// Only these tenants (empty = all).
+    pub tenants: Vec<String>,
+    /// Only these datasets (empty = as configured).
+    pub datasets: Vec<String>,
+    /// Overrides `[output] dir`.
+    pub output_dir: Option<PathBuf>,
+    /// Overrides `[pipeline] concurrency`.
+    pub concurrency: Option<usize>,
+    /// Replace or resume.
+    pub write_mode: WriteMode,
+    /// "Today", for tests; `None` = the clock.
+    pub now: Option<DateTime<Utc>>,
+}
+
+fn usage(message: String) -> crate::Error {
+    crate::Error::Usage(message)
+}
+
+/// Tenant names become directory names.
+fn valid_tenant(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// The `[privacy]` policy; a key is required to pseudonymise.
+fn privacy(config: &ConfigFile, env: &Environment) -> Result<Pseudonymizer, ConfigError> {
+    let mode: PersonalData = config
+        .privacy
+        .personal_data
+        .parse()
+        .map_err(|message: String| value_error("privacy.personal_data", message))?;
+    let key = match (&config.privacy.pseudonymize_key, mode) {
+        (Some(k), _) => Some(env.secret("privacy.pseudonymize_key", k)?),
+        (None, PersonalData::Pseudonymize) => {
+            return Err(value_error(
+                "privacy.pseudonymize_key",
+                "contacts pseudonymises phone numbers with a keyed hash: set pseudonymize_key = { env = \"CCETL_PSEUDONYMIZE_KEY\" } (a long random string; keep it stable so hashes join across runs), or personal_data = \"drop\" (or \"raw\" to keep them)",
+            ));
+        }
+        (None, _) => None,
+    };
+    Pseudonymizer::new(mode, key)
+        .map_err(|message| value_error("privacy.pseudonymize_key", message))
+}
+
+/// Checks that every top-level table is a shared section or a registered vendor.
+fn check_vendor_tables(config: &ConfigFile) -> Result<(), ConfigError> {
+    for (name, line) in config.vendor_tables() {
+        if crate::sources::vendor(name).is_none() {
+            return Err(ConfigError::Invalid {
+                path: config.path().to_path_buf(),
+                location: format!(" line {line}"),
+                message: format!(
+                    "unknown section `{name}`; known: {}, {}",
+                    SHARED_SECTIONS.join(", "),
+                    VENDORS
+                        .iter()
+                        .map(|v| v.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Every configured `vendor.tenant` (for selection and its messages).
+fn configured_tenants(config: &ConfigFile) -> Result<Vec<(&'static str, String)>, ConfigError> {
+    let mut all = Vec::new();
+    for v in VENDORS {
+        for tenant in config.tenants::<toml::Table>(v.name())?.into_keys() {
+            all.push((v.name(), tenant));
+        }
+    }
+    Ok(all)
+}
+
+/// Reads every vendor's sections that `tenants` selects (all when empty), checking tenant names.
+pub fn configure_sources(
+    config: &ConfigFile,
+    env: &Environment,
+    tenants: &[String],
+) -> Result<Vec<ConfiguredSource>, crate::Error> {
+    check_vendor_tables(config)?;
+    let configured = configured_tenants(config)?;
+    if configured.is_empty() {
+        return Err(ConfigError::Value {
+            key: VENDORS
+                .first()
+                .map(|v| v.name())
+                .unwrap_or("sources")
+                .into(),
+            message: format!(
+                "no source is configured; add a {} section (see ccetl.example.toml)",
+                VENDORS
+                    .iter()
+                    .map(|v| format!("[{}.<tenant>]", v.name()))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ),
+        }
+        .into());
+    }
+    for t in tenants {
+        if !configured.iter().any(|(_, tenant)| tenant == t) {
+            return Err(usage(format!(
+                "--tenant {t}: no such source; configured: {}",
+                configured
+                    .iter()
+                    .map(|(_, t)| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
+    for (vendor, tenant) in &configured {
+        if !valid_tenant(tenant) {
+            return Err(ConfigError::Value {
+                key: format!("{vendor}.{tenant}"),
+                message: "tenant names may use letters, digits, '-' and '_' only (they become directory names)".into(),
+            }
+            .into());
+        }
+    }
+    let wanted = |tenant: &str| tenants.is_empty() || tenants.iter().any(|t| t == tenant);
+    let mut sources = Vec::new();
+    for v in VENDORS {
+        sources.extend(v.configure(config, env, &wanted)?);
+    }
+    Ok(sources)
+}
+
+/// Builds the plan from a parsed configuration.
+pub fn build(
+    config: &ConfigFile,
+    options: &PlanOptions,
+    env: &Environment,
+) -> Result<Plan, crate::Error> {
+    let now = options.now.unwrap_or_else(Utc::now);
+    let configured = configure_sources(config, env, &options.tenants)?;
+    let mut wanted_datasets = Vec::new();
+    for d in &options.datasets {
+        wanted_datasets.push(Dataset::parse(d).ok_or_else(|| {
+            usage(format!(
+                "--dataset {d}: unknown dataset; known: {}",
+                Dataset::names()
+            ))
+        })?);
+    }
+    let concurrency = options.concurrency.unwrap_or(config.pipeline.concurrency);
+    if concurrency == 0 || concurrency > 64 {
+        return Err(usage(format!(
+            "concurrency {concurrency} is out of range (1 to 64)"
+        )));
+    }
+    let max_slices_in_flight = config.pipeline.max_slices_in_flight;
+    if max_slices_in_flight == 0 || max_slices_in_flight > 1024 {
+        return Err(ConfigError::Value {
+            key: "pipeline.max_slices_in_flight".into(),
+            message: format!("{max_slices_in_flight} is out of range (1 to 1024)"),
+        }
+        .into());
+    }
+    let mut sources = Vec::new();
+    for ConfiguredSource {
+        tenant,
+        time_zone,
+        mut datasets,
+        settings,
+    } in configured
+    {
+        if !wanted_datasets.is_empty() {
+            datasets.retain(|d| wanted_datasets.contains(d));
+        }
+        let dates = dates::plan_dates(
+            &options.dates,
+            config.pipeline.lookback_days,
+            time_zone,
+            now,
+        )?;
+        sources.push(SourcePlan {
+            tenant,
+            time_zone,
+            datasets,
+            dates,
+            settings,
+        });
+    }
+    let holds_personal_data = sources.iter().any(|s| {
+        s.datasets
+            .iter()
+            .any(|d| d.columns().iter().any(|c| c.personal))
+    });
+    let privacy = if holds_personal_data {
+        privacy(config, env)?
+    } else {
+        drop_personal_data()
+    };
+    Ok(Plan {
+        sources,
+        output_dir: options
+            .output_dir
+            .clone()
+            .unwrap_or_else(|| config.output.dir.clone()),
+        concurrency,
+        max_slices_in_flight,
+        write_mode: options.write_mode,
+        privacy,
+    })
+}

@@ -1,0 +1,102 @@
+//! Where each column comes from in CXone's API: the "CXone source" column of README's tables
+//! and `ccetl schema --markdown`. A test checks that every column of every dataset CXone fills
+//! is listed, in column order.
+
+use crate::transform::Dataset;
+
+/// `(column, source field)` for `dataset`.
+pub fn column_sources(dataset: Dataset) -> &'static [(&'static str, &'static str)] {
+    match dataset {
+        Dataset::QueueIntervals => QUEUE_INTERVALS,
+        Dataset::AgentIntervals => AGENT_INTERVALS,
+        Dataset::Contacts => CONTACTS,
+        Dataset::Metrics => &[],
+    }
+}
+
+const QUEUE_INTERVALS: &[(&str, &str)] = &[
+    ("interval_start", "requested `startDate` of the interval"),
+    ("interval_end", "requested `endDate`"),
+    ("queue_id", "`skillId`"),
+    ("media_type", "`mediaTypeId` (4 voice, 3 chat, 1 email, 9 message, …)"),
+    ("offered", "`contactsOffered`"),
+    ("transferred", "null (not reported)"),
+    ("answer_count", "`contactsHandled`"),
+    ("answer_seconds_sum", "`averageSpeedToAnswer` × `contactsHandled`"),
+    ("answer_seconds_min", "null (not reported)"),
+    ("answer_seconds_max", "null (not reported)"),
+    ("abandon_count", "`abandonCount`"),
+    ("abandon_seconds_sum", "null (not reported)"),
+    ("abandon_seconds_min", "null (not reported)"),
+    ("abandon_seconds_max", "null (not reported)"),
+    ("wait_count", "`contactsOffered`"),
+    ("wait_seconds_sum", "`averageInqueueTime` × `contactsOffered`"),
+    ("wait_seconds_min", "null (not reported)"),
+    ("wait_seconds_max", "null (not reported)"),
+    ("talk_count", "`contactsHandled`"),
+    ("talk_seconds_sum", "`averageTalkTime` × `contactsHandled`"),
+    ("talk_seconds_min", "null (not reported)"),
+    ("talk_seconds_max", "null (not reported)"),
+    ("hold_count", "null (not reported)"),
+    ("hold_seconds_sum", "`holdTime`"),
+    ("hold_seconds_min", "null (not reported)"),
+    ("hold_seconds_max", "null (not reported)"),
+    ("acw_count", "`contactsHandled`"),
+    ("acw_seconds_sum", "`averageWrapTime` × `contactsHandled`"),
+    ("acw_seconds_min", "null (not reported)"),
+    ("acw_seconds_max", "null (not reported)"),
+    ("handle_count", "`contactsHandled`"),
+    ("handle_seconds_sum", "`averageHandleTime` × `contactsHandled` (averages are whole seconds)"),
+    ("handle_seconds_min", "null (not reported)"),
+    ("handle_seconds_max", "null (not reported)"),
+    ("extra", "every other field of the skill summary (SLA counts, agent counts, dialer stats, …)"),
+];
+
+const AGENT_INTERVALS: &[(&str, &str)] = &[
+    ("interval_start", "requested `startDate`"),
+    ("interval_end", "requested `endDate`"),
+    ("user_id", "`agentId`"),
+    ("login_seconds", "`loginTime`"),
+    ("on_queue_seconds", "null (not reported)"),
+    ("available_seconds", "null (not reported)"),
+    ("away_seconds", "null (not reported)"),
+    ("busy_seconds", "null (not reported)"),
+    ("break_seconds", "null (not reported)"),
+    ("meal_seconds", "null (not reported)"),
+    ("meeting_seconds", "null (not reported)"),
+    ("training_seconds", "null (not reported)"),
+    ("idle_seconds", "`availableTime`"),
+    ("interacting_seconds", "`inboundTime` + `outboundTime`"),
+    ("not_responding_seconds", "null (not reported)"),
+    ("communicating_seconds", "null (not reported)"),
+    ("off_queue_seconds", "`unavailableTime`"),
+    ("handled", "`totalHandled`"),
+    ("handle_seconds", "`totalAvgHandleTime` × `totalHandled`"),
+    ("talk_seconds", "`totalTalkTime`"),
+    ("hold_seconds", "null (not reported)"),
+    ("acw_seconds", "`acwTime`"),
+    ("transferred", "null (not reported)"),
+    ("extra", "every other field (agentOffered, refused, occupancy, workingRate, teamId, …)"),
+];
+
+const CONTACTS: &[(&str, &str)] = &[
+    ("conversation_id", "`contactId`"),
+    ("conversation_start", "`contactStartDate` (`contactStart` in old versions)"),
+    ("conversation_end", "start + `totalDurationSeconds`"),
+    ("direction", "`isOutbound`"),
+    ("media_type", "`mediaTypeId` (`mediaType`)"),
+    ("first_queue_id", "`skillId`"),
+    ("last_agent_id", "`agentId` (null when 0)"),
+    ("wrap_up_code", "`primaryDispositionId` (null when 0)"),
+    ("abandoned", "`abandoned`"),
+    ("transferred", "`transferIndicatorId` ≠ 0"),
+    ("disconnect_type", "`endReason`"),
+    ("wait_seconds", "`inQueueSeconds`"),
+    ("talk_seconds", "`agentSeconds`"),
+    ("hold_seconds", "`holdSeconds`"),
+    ("acw_seconds", "`acwSeconds` (`ACWSeconds`)"),
+    ("handle_seconds", "`agentSeconds` + `holdSeconds` + `acwSeconds`"),
+    ("ani", "`fromAddress` (`fromAddr`), pseudonymised"),
+    ("dnis", "`toAddress` (`toAddr`), pseudonymised"),
+    ("extra", "every other field of the completed contact"),
+];

@@ -1,0 +1,877 @@
+//! Genesys answers → the shared rows of every dataset.
+//!
+//! - `queue_intervals`: each `data[]` entry of each `results[]` group of the conversation
+//!   aggregates query is one row. Count metrics (`n*`) give their `count`; duration metrics (`t*`)
+//!   give count, sum, min and max, converted from milliseconds to seconds. A metric absent from an
+//!   interval means none occurred: its count is 0, its sum 0 and its min/max null.
+//! - `agent_intervals`: the users aggregates query (time per system presence and routing status,
+//!   by `qualifier`) joined with the conversation aggregates query grouped by `userId`.
+//! - `metrics`: every aggregates query file, losslessly, in long format.
+//! - `contacts`: conversation details; totals are sums of the participants' session metrics
+//!   (talk, hold, after-call work and handle time from agent sessions, queue time from `tAcd`),
+//!   the first queue is the earliest segment with a queue, the last agent the agent participant
+//!   whose work started last.
+//!
+//! Anything the API sends beyond the columns goes to `extra`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+use super::details::{DetailConversation, DetailParticipant, DetailSession, metric_sums};
+use super::model::{AggregateQueryResponse, StatisticalSummary};
+use crate::transform::contacts::ContactAdmission;
+use crate::transform::queue_intervals::{DurationStats, QueueDuration};
+use crate::transform::{AgentIntervalRow, ContactRow, MetricRow, QueueIntervalRow, TransformError};
+
+/// Count metrics of `queue_intervals`.
+const COUNT_METRICS: [&str; 2] = ["nOffered", "nTransferred"];
+
+/// Duration metrics of `queue_intervals` and the column group each fills.
+const DURATION_METRICS: [(&str, QueueDuration); 7] = [
+    ("tAnswered", QueueDuration::Answer),
+    ("tAbandon", QueueDuration::Abandon),
+    ("tWait", QueueDuration::Wait),
+    ("tTalk", QueueDuration::Talk),
+    ("tHeld", QueueDuration::Hold),
+    ("tAcw", QueueDuration::Acw),
+    ("tHandle", QueueDuration::Handle),
+];
+
+/// Parses a Genesys `start/end` interval.
+pub fn parse_interval(text: &str) -> Result<(DateTime<Utc>, DateTime<Utc>), TransformError> {
+    let malformed = |reason: &str| TransformError::Malformed {
+        field: "interval",
+        value: text.to_string(),
+        reason: reason.to_string(),
+    };
+    let (a, b) = text
+        .split_once('/')
+        .ok_or_else(|| malformed("expected start/end"))?;
+    let start = DateTime::parse_from_rfc3339(a).map_err(|e| malformed(&e.to_string()))?;
+    let end = DateTime::parse_from_rfc3339(b).map_err(|e| malformed(&e.to_string()))?;
+    if end <= start {
+        return Err(malformed("end is not after start"));
+    }
+    Ok((start.with_timezone(&Utc), end.with_timezone(&Utc)))
+}
+
+fn group_value(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn stats_json(stats: &StatisticalSummary, qualifier: Option<&str>) -> Value {
+    let mut m = Map::new();
+    if let Some(q) = qualifier {
+        m.insert("qualifier".into(), Value::String(q.to_string()));
+    }
+    for (k, v) in [
+        ("count", stats.count.map(Value::from)),
+        ("sum", stats.sum.map(Value::from)),
+        ("min", stats.min.map(Value::from)),
+        ("max", stats.max.map(Value::from)),
+    ] {
+        if let Some(v) = v {
+            m.insert(k.into(), v);
+        }
+    }
+    for (k, v) in &stats.other {
+        m.insert(k.clone(), v.clone());
+    }
+    Value::Object(m)
+}
+
+/// A conversation aggregates answer as `queue_intervals` rows, sorted by interval, queue and
+/// media type.
+pub fn queue_intervals(
+    response: &AggregateQueryResponse,
+) -> Result<Vec<QueueIntervalRow>, TransformError> {
+    let mut rows = Vec::new();
+    for result in &response.results {
+        let mut group = result.group.clone();
+        let queue_id = group.remove("queueId").map(|v| group_value(&v));
+        let media_type = group.remove("mediaType").map(|v| group_value(&v));
+        for point in &result.data {
+            let (start, end) = parse_interval(&point.interval)?;
+            let mut row = QueueIntervalRow {
+                interval_start: start,
+                interval_end: end,
+                queue_id: queue_id.clone(),
+                media_type: media_type.clone(),
+                offered: Some(0),
+                transferred: Some(0),
+                ..Default::default()
+            };
+            for (_, which) in DURATION_METRICS {
+                row.set_duration(which, DurationStats::ZERO);
+            }
+            let mut other_metrics = Map::new();
+            let mut other_stats = Map::new();
+            for metric in &point.metrics {
+                let name = metric.metric.as_str();
+                let stats = &metric.stats;
+                let mapped = metric.qualifier.is_none();
+                if mapped && COUNT_METRICS.contains(&name) {
+                    let count = Some(stats.count.unwrap_or(0));
+                    if name == "nOffered" {
+                        row.offered = count;
+                    } else {
+                        row.transferred = count;
+                    }
+                    if stats.sum.is_some()
+                        || stats.min.is_some()
+                        || stats.max.is_some()
+                        || !stats.other.is_empty()
+                    {
+                        other_stats.insert(name.to_string(), stats_json(stats, None));
+                    }
+                } else if let Some((_, which)) = DURATION_METRICS
+                    .iter()
+                    .find(|(m, _)| *m == name)
+                    .filter(|_| mapped)
+                {
+                    row.set_duration(
+                        *which,
+                        DurationStats {
+                            count: Some(stats.count.unwrap_or(0)),
+                            sum_seconds: Some(stats.sum.unwrap_or(0.0) / 1000.0),
+                            min_seconds: stats.min.map(|v| v / 1000.0),
+                            max_seconds: stats.max.map(|v| v / 1000.0),
+                        },
+                    );
+                    if !stats.other.is_empty() {
+                        let other = StatisticalSummary {
+                            other: stats.other.clone(),
+                            ..Default::default()
+                        };
+                        other_stats.insert(name.to_string(), stats_json(&other, None));
+                    }
+                } else {
+                    let entry = stats_json(stats, metric.qualifier.as_deref());
+                    match other_metrics.get_mut(name) {
+                        // Qualified metrics repeat per qualifier: keep all of them.
+                        Some(Value::Array(list)) => list.push(entry),
+                        Some(existing) => *existing = Value::Array(vec![existing.clone(), entry]),
+                        None => {
+                            other_metrics.insert(name.to_string(), entry);
+                        }
+                    }
+                }
+            }
+            let mut extra = BTreeMap::new();
+            if !group.is_empty() {
+                extra.insert("group", Value::Object(group.clone().into_iter().collect()));
+            }
+            if !other_metrics.is_empty() {
+                extra.insert("metrics", Value::Object(other_metrics));
+            }
+            if !other_stats.is_empty() {
+                extra.insert("stats", Value::Object(other_stats));
+            }
+            if !point.views.is_empty() {
+                extra.insert("views", Value::Array(point.views.clone()));
+            }
+            row.extra = if extra.is_empty() {
+                None
+            } else {
+                serde_json::to_string(&extra).ok()
+            };
+            rows.push(row);
+        }
+    }
+    rows.sort_by(|a, b| {
+        (a.interval_start, &a.queue_id, &a.media_type, a.interval_end).cmp(&(
+            b.interval_start,
+            &b.queue_id,
+            &b.media_type,
+            b.interval_end,
+        ))
+    });
+    Ok(rows)
+}
+
+/// System presences with a column.
+const PRESENCES: [&str; 8] = [
+    "ON_QUEUE", "AVAILABLE", "AWAY", "BUSY", "BREAK", "MEAL", "MEETING", "TRAINING",
+];
+
+/// Routing statuses with a column.
+const ROUTING_STATUSES: [&str; 5] = [
+    "IDLE",
+    "INTERACTING",
+    "NOT_RESPONDING",
+    "COMMUNICATING",
+    "OFF_QUEUE",
+];
+
+/// (interval start, interval end, user id).
+type AgentKey = (DateTime<Utc>, DateTime<Utc>, String);
+
+#[derive(Default)]
+struct AgentAccumulator {
+    presence: BTreeMap<String, f64>,
+    routing: BTreeMap<String, f64>,
+    org_presence: BTreeMap<String, f64>,
+    /// handled, handle, talk, hold, acw (seconds), transferred.
+    conversation: BTreeMap<&'static str, f64>,
+    other: Map<String, Value>,
+}
+
+/// Conversation metrics of `agent_intervals`: (metric, slot, statistic).
+const CONVERSATION_METRICS: [(&str, &str, &str); 6] = [
+    ("tHandle", "handled", "count"),
+    ("tHandle", "handle_seconds", "sum"),
+    ("tTalk", "talk_seconds", "sum"),
+    ("tHeld", "hold_seconds", "sum"),
+    ("tAcw", "acw_seconds", "sum"),
+    ("nTransferred", "transferred", "count"),
+];
+
+/// The users aggregates answer (`presence`) joined with the conversation aggregates by `userId`
+/// (`conversations`), as `agent_intervals` rows sorted by interval and user.
+pub fn agent_intervals(
+    presence: &AggregateQueryResponse,
+    conversations: &AggregateQueryResponse,
+) -> Result<Vec<AgentIntervalRow>, TransformError> {
+    let mut rows: BTreeMap<AgentKey, AgentAccumulator> = BTreeMap::new();
+    let user = |group: &BTreeMap<String, Value>| {
+        group
+            .get("userId")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    for result in &presence.results {
+        let Some(user_id) = user(&result.group) else {
+            continue;
+        };
+        for point in &result.data {
+            let (start, end) = parse_interval(&point.interval)?;
+            let row = rows.entry((start, end, user_id.clone())).or_default();
+            for m in &point.metrics {
+                let seconds = m.stats.sum.unwrap_or(0.0) / 1000.0;
+                let qualifier = m.qualifier.clone().unwrap_or_default();
+                let target = match m.metric.as_str() {
+                    "tSystemPresence" => &mut row.presence,
+                    "tAgentRoutingStatus" => &mut row.routing,
+                    "tOrganizationPresence" => &mut row.org_presence,
+                    other => {
+                        row.other
+                            .insert(format!("{other}:{qualifier}"), Value::from(seconds));
+                        continue;
+                    }
+                };
+                *target.entry(qualifier).or_default() += seconds;
+            }
+        }
+    }
+    for result in &conversations.results {
+        let Some(user_id) = user(&result.group) else {
+            continue;
+        };
+        for point in &result.data {
+            let (start, end) = parse_interval(&point.interval)?;
+            let row = rows.entry((start, end, user_id.clone())).or_default();
+            for m in &point.metrics {
+                let mut mapped = false;
+                for (metric, slot, stat) in CONVERSATION_METRICS {
+                    if m.metric == metric {
+                        let value = match stat {
+                            "count" => m.stats.count.unwrap_or(0) as f64,
+                            _ => m.stats.sum.unwrap_or(0.0) / 1000.0,
+                        };
+                        row.conversation.insert(slot, value);
+                        mapped = true;
+                    }
+                }
+                if !mapped {
+                    let stats = serde_json::json!({"count": m.stats.count, "sum": m.stats.sum, "min": m.stats.min, "max": m.stats.max});
+                    row.other.insert(m.metric.clone(), stats);
+                }
+            }
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .map(|((start, end, user_id), acc)| agent_row(start, end, user_id, acc))
+        .collect())
+}
+
+fn agent_row(
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    user_id: String,
+    acc: AgentAccumulator,
+) -> AgentIntervalRow {
+    let presence = |q: &str| Some(acc.presence.get(q).copied().unwrap_or(0.0));
+    let routing = |q: &str| Some(acc.routing.get(q).copied().unwrap_or(0.0));
+    let conversation = |slot: &str| acc.conversation.get(slot).copied().unwrap_or(0.0);
+    let mut extra = Map::new();
+    let unmapped = |m: &BTreeMap<String, f64>, known: &[&str]| -> Map<String, Value> {
+        m.iter()
+            .filter(|(q, _)| !known.contains(&q.as_str()))
+            .map(|(q, v)| (q.clone(), Value::from(*v)))
+            .collect()
+    };
+    let other_presence = unmapped(&acc.presence, &PRESENCES);
+    if !other_presence.is_empty() {
+        extra.insert(
+            "system_presence_seconds".into(),
+            Value::Object(other_presence),
+        );
+    }
+    let other_routing = unmapped(&acc.routing, &ROUTING_STATUSES);
+    if !other_routing.is_empty() {
+        extra.insert(
+            "routing_status_seconds".into(),
+            Value::Object(other_routing),
+        );
+    }
+    if !acc.org_presence.is_empty() {
+        extra.insert(
+            "organization_presence_seconds".into(),
+            Value::Object(unmapped(&acc.org_presence, &[])),
+        );
+    }
+    if !acc.other.is_empty() {
+        extra.insert("metrics".into(), Value::Object(acc.other.clone()));
+    }
+    AgentIntervalRow {
+        interval_start: start,
+        interval_end: end,
+        user_id,
+        login_seconds: Some(
+            acc.presence
+                .iter()
+                .filter(|(q, _)| q.as_str() != "OFFLINE")
+                .map(|(_, v)| v)
+                .sum::<f64>(),
+        ),
+        on_queue_seconds: presence("ON_QUEUE"),
+        available_seconds: presence("AVAILABLE"),
+        away_seconds: presence("AWAY"),
+        busy_seconds: presence("BUSY"),
+        break_seconds: presence("BREAK"),
+        meal_seconds: presence("MEAL"),
+        meeting_seconds: presence("MEETING"),
+        training_seconds: presence("TRAINING"),
+        idle_seconds: routing("IDLE"),
+        interacting_seconds: routing("INTERACTING"),
+        not_responding_seconds: routing("NOT_RESPONDING"),
+        communicating_seconds: routing("COMMUNICATING"),
+        off_queue_seconds: routing("OFF_QUEUE"),
+        handled: Some(conversation("handled") as i64),
+        handle_seconds: Some(conversation("handle_seconds")),
+        talk_seconds: Some(conversation("talk_seconds")),
+        hold_seconds: Some(conversation("hold_seconds")),
+        acw_seconds: Some(conversation("acw_seconds")),
+        transferred: Some(conversation("transferred") as i64),
+        extra: (!extra.is_empty()).then(|| Value::Object(extra).to_string()),
+    }
+}
+
+/// Statistics of `metrics` with a column, and whether they carry a duration.
+const FLOAT_STATS: [(&str, bool); 10] = [
+    ("sum", true),
+    ("min", true),
+    ("max", true),
+    ("current", true),
+    ("ratio", false),
+    ("numerator", false),
+    ("denominator", false),
+    ("target", false),
+    ("p95", true),
+    ("p99", true),
+];
+
+fn float_stat<'r>(row: &'r mut MetricRow, name: &str) -> Option<&'r mut Option<f64>> {
+    Some(match name {
+        "sum" => &mut row.sum,
+        "min" => &mut row.min,
+        "max" => &mut row.max,
+        "current" => &mut row.current,
+        "ratio" => &mut row.ratio,
+        "numerator" => &mut row.numerator,
+        "denominator" => &mut row.denominator,
+        "target" => &mut row.target,
+        "p95" => &mut row.p95,
+        "p99" => &mut row.p99,
+        _ => return None,
+    })
+}
+
+fn unit_of(metric: &str) -> &'static str {
+    if metric.starts_with('t') {
+        "seconds"
+    } else if metric.starts_with('n') {
+        "count"
+    } else {
+        "value"
+    }
+}
+
+/// One aggregates query's answer as `metrics` rows (in answer order).
+pub fn metrics(
+    query: &str,
+    response: &AggregateQueryResponse,
+) -> Result<Vec<MetricRow>, TransformError> {
+    let mut rows = Vec::new();
+    for result in &response.results {
+        let group: BTreeMap<&str, String> = result
+            .group
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str(),
+                    v.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string()),
+                )
+            })
+            .collect();
+        let group_keys = serde_json::to_string(&group).unwrap_or_else(|_| "{}".into());
+        for point in &result.data {
+            let (start, end) = parse_interval(&point.interval)?;
+            for (i, metric) in point.metrics.iter().enumerate() {
+                let unit = unit_of(&metric.metric);
+                let stats = &metric.stats;
+                let mut row = MetricRow {
+                    query: query.to_string(),
+                    interval_start: start,
+                    interval_end: end,
+                    group_keys: group_keys.clone(),
+                    queue_id: group.get("queueId").cloned(),
+                    media_type: group.get("mediaType").cloned(),
+                    user_id: group.get("userId").cloned(),
+                    metric: metric.metric.clone(),
+                    qualifier: metric.qualifier.clone(),
+                    unit: unit.to_string(),
+                    count: stats.count,
+                    ..Default::default()
+                };
+                let known = [("sum", stats.sum), ("min", stats.min), ("max", stats.max)];
+                for (name, is_duration) in FLOAT_STATS {
+                    let value = known
+                        .iter()
+                        .find(|(k, _)| *k == name)
+                        .and_then(|(_, v)| *v)
+                        .or_else(|| stats.other.get(name).and_then(Value::as_f64));
+                    if let Some(slot) = float_stat(&mut row, name) {
+                        *slot = value.map(|v| {
+                            if is_duration && unit == "seconds" {
+                                v / 1000.0
+                            } else {
+                                v
+                            }
+                        });
+                    }
+                }
+                let mut extra = Map::new();
+                for (k, v) in &stats.other {
+                    if !FLOAT_STATS.iter().any(|(name, _)| name == k) {
+                        extra.insert(k.clone(), v.clone());
+                    }
+                }
+                // The interval's views are kept once, with its first metric.
+                if i == 0 && !point.views.is_empty() {
+                    extra.insert("views".into(), Value::Array(point.views.clone()));
+                }
+                row.extra = (!extra.is_empty()).then(|| Value::Object(extra).to_string());
+                rows.push(row);
+            }
+        }
+    }
+    Ok(rows)
+}
+
+fn instant(field: &'static str, text: &str) -> Result<DateTime<Utc>, TransformError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| TransformError::Malformed {
+            field,
+            value: text.to_string(),
+            reason: e.to_string(),
+        })
+}
+
+/// A details page as `contacts` rows: each conversation the admission keeps (once, started in
+/// the slice, ended).
+pub fn contacts(
+    page: &[DetailConversation],
+    admission: &mut ContactAdmission,
+) -> Result<Vec<ContactRow>, TransformError> {
+    let mut rows = Vec::with_capacity(page.len());
+    for c in page {
+        if !admission.first_sight(&c.conversation_id) {
+            continue;
+        }
+        let start_text =
+            c.conversation_start
+                .as_deref()
+                .ok_or_else(|| TransformError::Malformed {
+                    field: "conversationStart",
+                    value: String::new(),
+                    reason: format!("missing on conversation {}", c.conversation_id),
+                })?;
+        let start = instant("conversationStart", start_text)?;
+        if !admission.belongs(start, c.conversation_end.is_some()) {
+            continue;
+        }
+        rows.push(contact(c, start)?);
+    }
+    Ok(rows)
+}
+
+fn contact(c: &DetailConversation, start: DateTime<Utc>) -> Result<ContactRow, TransformError> {
+    let end = c
+        .conversation_end
+        .as_deref()
+        .map(|t| instant("conversationEnd", t))
+        .transpose()?;
+    let is = |purpose: &str, p: &DetailParticipant| p.purpose.as_deref() == Some(purpose);
+    let customer: Vec<&DetailSession> = c
+        .participants
+        .iter()
+        .filter(|p| is("customer", p))
+        .flat_map(|p| &p.sessions)
+        .collect();
+    let agents: Vec<_> = c.participants.iter().filter(|p| is("agent", p)).collect();
+    let agent_sessions = || agents.iter().flat_map(|p| &p.sessions);
+    let all_sessions = || c.participants.iter().flat_map(|p| &p.sessions);
+    let all_metrics = metric_sums(all_sessions());
+    let agent_metrics = metric_sums(agent_sessions());
+    let first_segment_start = |sessions: &mut dyn Iterator<Item = &DetailSession>| {
+        sessions
+            .flat_map(|s| &s.segments)
+            .filter_map(|s| s.segment_start.clone())
+            .min()
+    };
+    let last_agent = agents
+        .iter()
+        .max_by_key(|p| first_segment_start(&mut p.sessions.iter()))
+        .and_then(|p| p.user_id.clone());
+    let mut queued: Vec<(String, String)> = all_sessions()
+        .flat_map(|s| &s.segments)
+        .filter_map(|s| Some((s.segment_start.clone()?, s.queue_id.clone()?)))
+        .collect();
+    queued.sort();
+    let mut wrapups: Vec<(String, String)> = agent_sessions()
+        .flat_map(|s| &s.segments)
+        .filter(|s| s.segment_type.as_deref() == Some("wrapup"))
+        .filter_map(|s| {
+            Some((
+                s.segment_start.clone().unwrap_or_default(),
+                s.wrap_up_code.clone()?,
+            ))
+        })
+        .collect();
+    wrapups.sort();
+    let mut customer_segments: Vec<_> = customer.iter().flat_map(|s| &s.segments).collect();
+    customer_segments.sort_by(|a, b| a.segment_start.cmp(&b.segment_start));
+    let seconds = |sums: &BTreeMap<&str, f64>, name: &str| {
+        sums.get(name).copied().unwrap_or(0.0) / 1000.0
+    };
+    let has_agent = !agents.is_empty();
+    let agent_total = |name: &str| has_agent.then(|| seconds(&agent_metrics, name));
+    let media_type = customer
+        .iter()
+        .chain(all_sessions().collect::<Vec<_>>().iter())
+        .find_map(|s| s.media_type.clone());
+    let mut extra = Map::new();
+    if !c.other.is_empty() {
+        extra.insert("conversation".into(), Value::Object(c.other.clone()));
+    }
+    let attributes: Map<String, Value> = c
+        .participants
+        .iter()
+        .filter_map(|p| {
+            Some((
+                p.purpose.clone().unwrap_or_default(),
+                Value::Object(p.attributes.clone()?),
+            ))
+        })
+        .collect();
+    if !attributes.is_empty() {
+        extra.insert("attributes".into(), Value::Object(attributes));
+    }
+    Ok(ContactRow {
+        conversation_id: c.conversation_id.clone(),
+        conversation_start: start,
+        conversation_end: end,
+        direction: c.originating_direction.clone(),
+        media_type,
+        first_queue_id: queued.first().map(|(_, q)| q.clone()),
+        last_agent_id: last_agent,
+        wrap_up_code: wrapups.last().map(|(_, w)| w.clone()),
+        abandoned: all_metrics.contains_key("tAbandon"),
+        transferred: all_metrics.get("nTransferred").is_some_and(|n| *n > 0.0),
+        disconnect_type: customer_segments
+            .last()
+            .and_then(|s| s.disconnect_type.clone()),
+        wait_seconds: all_metrics
+            .contains_key("tAcd")
+            .then(|| seconds(&all_metrics, "tAcd")),
+        talk_seconds: agent_total("tTalk"),
+        hold_seconds: agent_total("tHeld"),
+        acw_seconds: agent_total("tAcw"),
+        handle_seconds: agent_total("tHandle"),
+        ani: customer.iter().find_map(|s| s.ani.clone()),
+        dnis: customer.iter().find_map(|s| s.dnis.clone()),
+        extra: (!extra.is_empty()).then(|| Value::Object(extra).to_string()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transform::{Dataset, PersonalData, Pseudonymizer, Rows};
+    use arrow_array::{Array, Float64Array, Int64Array, RecordBatch, StringArray};
+
+    fn pseudo() -> Pseudonymizer {
+        Pseudonymizer::new(
+            PersonalData::Pseudonymize,
+            Some("a-test-key-of-some-length".to_string().into()),
+        )
+        .unwrap()
+    }
+
+    fn batch(rows: impl Into<Rows>) -> RecordBatch {
+        rows.into().to_batch(&pseudo()).unwrap()
+    }
+
+    const QUEUE_EXAMPLE: &str = r#"{ "results": [
+        { "group": { "queueId": "q2", "mediaType": "chat" },
+          "data": [ { "interval": "2026-11-20T09:00:00.000Z/2026-11-20T09:30:00.000Z",
+                      "metrics": [ { "metric": "nOffered", "stats": { "count": 3 } } ] } ] },
+        { "group": { "queueId": "q1", "mediaType": "voice", "direction": "inbound" },
+          "data": [ { "interval": "2026-11-20T09:00:00.000Z/2026-11-20T09:30:00.000Z",
+            "metrics": [ { "metric": "nOffered", "stats": { "count": 42 } },
+                         { "metric": "tHandle", "stats": { "max": 912345, "min": 61234, "count": 38, "sum": 11234567, "p95": 800000 } },
+                         { "metric": "oServiceLevel", "stats": { "ratio": 0.8333, "numerator": 35, "denominator": 42, "target": 0.8 } } ] } ] } ] }"#;
+
+    #[test]
+    fn converts_counts_and_milliseconds_and_keeps_the_rest_in_extra() {
+        let response: AggregateQueryResponse = serde_json::from_str(QUEUE_EXAMPLE).unwrap();
+        let batch = batch(queue_intervals(&response).unwrap());
+        assert_eq!(batch.num_rows(), 2);
+        let col = |name: &str| batch.column_by_name(name).unwrap().clone();
+        let queue = col("queue_id");
+        let queue = queue.as_any().downcast_ref::<StringArray>().unwrap();
+        // sorted by interval then queue: q1 first
+        assert_eq!(queue.value(0), "q1");
+        let offered = col("offered");
+        let offered = offered.as_any().downcast_ref::<Int64Array>().unwrap();
+        assert_eq!((offered.value(0), offered.value(1)), (42, 3));
+        let sum = col("handle_seconds_sum");
+        let sum = sum.as_any().downcast_ref::<Float64Array>().unwrap();
+        assert_eq!(sum.value(0), 11234.567);
+        assert_eq!(sum.value(1), 0.0);
+        let max = col("handle_seconds_max");
+        let max = max.as_any().downcast_ref::<Float64Array>().unwrap();
+        assert_eq!(max.value(0), 912.345);
+        assert!(max.is_null(1));
+        let extra = col("extra");
+        let extra = extra.as_any().downcast_ref::<StringArray>().unwrap();
+        let parsed: Value = serde_json::from_str(extra.value(0)).unwrap();
+        assert_eq!(parsed["group"]["direction"], "inbound");
+        assert_eq!(parsed["metrics"]["oServiceLevel"]["numerator"], 35);
+        assert_eq!(parsed["stats"]["tHandle"]["p95"], 800000);
+        assert!(extra.is_null(1));
+    }
+
+    #[test]
+    fn a_malformed_interval_is_an_error_not_a_dropped_row() {
+        let response: AggregateQueryResponse = serde_json::from_str(
+            r#"{"results":[{"group":{"queueId":"q"},"data":[{"interval":"yesterday","metrics":[]}]}]}"#,
+        )
+        .unwrap();
+        assert!(queue_intervals(&response).is_err());
+    }
+
+    #[test]
+    fn no_results_make_an_empty_batch() {
+        let rows = queue_intervals(&AggregateQueryResponse::default()).unwrap();
+        let batch = Rows::from(rows).to_batch(&pseudo()).unwrap();
+        assert_eq!(batch.num_rows(), 0);
+        assert_eq!(
+            batch.num_columns(),
+            Dataset::QueueIntervals.columns().len()
+        );
+    }
+
+    #[test]
+    fn the_documented_users_example_fills_presence_and_routing_columns() {
+        let presence: AggregateQueryResponse = serde_json::from_str(
+            r#"{ "systemToOrganizationMappings": { "AVAILABLE": ["6a3af858-942f-489d-9700-5f9bcdcdae9b"] },
+                "results": [ { "group": { "userId": "u-1111-2222" }, "data": [ { "interval": "2026-11-20T09:00:00.000Z/2026-11-20T09:30:00.000Z",
+                  "metrics": [ { "metric": "tSystemPresence", "qualifier": "ON_QUEUE", "stats": { "sum": 1500000 } },
+                               { "metric": "tSystemPresence", "qualifier": "OFFLINE", "stats": { "sum": 300000 } },
+                               { "metric": "tAgentRoutingStatus", "qualifier": "INTERACTING", "stats": { "sum": 1200000 } },
+                               { "metric": "tAgentRoutingStatus", "qualifier": "IDLE", "stats": { "sum": 300000 } } ] } ] } ] }"#,
+        )
+        .unwrap();
+        let conversations: AggregateQueryResponse = serde_json::from_str(
+            r#"{"results": [ { "group": { "userId": "u-1111-2222" }, "data": [ { "interval": "2026-11-20T09:00:00.000Z/2026-11-20T09:30:00.000Z",
+                  "metrics": [ { "metric": "tHandle", "stats": { "count": 3, "sum": 900000, "min": 1, "max": 2 } } ] } ] } ] }"#,
+        )
+        .unwrap();
+        let batch = batch(agent_intervals(&presence, &conversations).unwrap());
+        assert_eq!(batch.num_rows(), 1);
+        let f = |n: &str| {
+            batch
+                .column_by_name(n)
+                .unwrap()
+                .as_any()
+                .downcast_ref::<Float64Array>()
+                .unwrap()
+                .value(0)
+        };
+        assert_eq!(f("login_seconds"), 1500.0, "OFFLINE is not logged in");
+        assert_eq!(f("on_queue_seconds"), 1500.0);
+        assert_eq!(f("interacting_seconds"), 1200.0);
+        assert_eq!(f("idle_seconds"), 300.0);
+        assert_eq!(f("handle_seconds"), 900.0);
+        let handled = batch
+            .column_by_name("handled")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .unwrap()
+            .value(0);
+        assert_eq!(handled, 3);
+        let extra = batch
+            .column_by_name("extra")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .unwrap();
+        assert!(!extra.is_null(0) && extra.value(0).contains("OFFLINE"));
+    }
+
+    #[test]
+    fn every_statistic_lands_with_durations_in_seconds() {
+        let response: AggregateQueryResponse = serde_json::from_str(include_str!(
+            "../../../fixtures/genesys/conversation_aggregates.json"
+        ))
+        .unwrap();
+        let batch = batch(metrics("example", &response).unwrap());
+        assert_eq!(batch.num_rows(), 4);
+        let s = |n: &str| {
+            batch
+                .column_by_name(n)
+                .unwrap()
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .unwrap()
+                .clone()
+        };
+        let f = |n: &str| {
+            batch
+                .column_by_name(n)
+                .unwrap()
+                .as_any()
+                .downcast_ref::<Float64Array>()
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(s("metric").value(1), "tHandle");
+        assert_eq!(s("unit").value(1), "seconds");
+        assert_eq!(f("sum").value(1), 11234.567);
+        assert_eq!(f("max").value(1), 912.345);
+        assert_eq!(s("unit").value(0), "count");
+        assert!(f("sum").is_null(0));
+        assert_eq!(s("metric").value(3), "oServiceLevel");
+        assert_eq!(f("ratio").value(3), 0.8333);
+        assert_eq!(f("numerator").value(3), 35.0);
+        assert_eq!(
+            s("queue_id").value(0),
+            "5f4c3a0e-0000-4000-8000-000000000001"
+        );
+        let keys: Value = serde_json::from_str(s("group_keys").value(0)).unwrap();
+        assert_eq!(keys["mediaType"], "voice");
+        assert!(s("user_id").is_null(0));
+    }
+
+    fn slice() -> ContactAdmission {
+        ContactAdmission::new(
+            "2026-11-20T00:00:00Z".parse().unwrap(),
+            "2026-11-21T00:00:00Z".parse().unwrap(),
+        )
+    }
+
+    #[test]
+    fn the_documented_details_example_becomes_one_row() {
+        let page: Value = serde_json::from_str(include_str!(
+            "../../../fixtures/genesys/conversation_details.json"
+        ))
+        .unwrap();
+        let conversations: Vec<DetailConversation> =
+            serde_json::from_value(page["conversations"].clone()).unwrap();
+        let rows = contacts(&conversations[..1], &mut slice()).unwrap();
+        let batch = batch(rows);
+        assert_eq!(batch.num_rows(), 1);
+        let s = |name: &str| {
+            batch
+                .column_by_name(name)
+                .unwrap()
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .unwrap()
+                .value(0)
+                .to_string()
+        };
+        let f = |name: &str| {
+            batch
+                .column_by_name(name)
+                .unwrap()
+                .as_any()
+                .downcast_ref::<Float64Array>()
+                .unwrap()
+                .value(0)
+        };
+        assert_eq!(s("first_queue_id"), "5f4c3a0e-0000-4000-8000-000000000001");
+        assert_eq!(s("last_agent_id"), "u-1111-2222");
+        assert_eq!(s("wrap_up_code"), "9a8b7c6d-wrap-code");
+        assert_eq!(s("media_type"), "voice");
+        assert_eq!(s("disconnect_type"), "endpoint");
+        assert_eq!(f("talk_seconds"), 392.956);
+        assert_eq!(f("handle_seconds"), 437.838);
+        assert_eq!(f("acw_seconds"), 44.882);
+        assert_eq!(f("wait_seconds"), 27.152);
+        assert_eq!(f("hold_seconds"), 0.0);
+        let ani = s("ani");
+        assert!(ani.starts_with("h:") && !ani.contains("5550100"), "{ani}");
+        let extra: Value = serde_json::from_str(&s("extra")).unwrap();
+        assert!(extra["conversation"]["divisionIds"].is_array());
+    }
+
+    #[test]
+    fn ongoing_and_foreign_conversations_are_skipped() {
+        let mut admission = slice();
+        let ongoing = DetailConversation {
+            conversation_id: "a".into(),
+            conversation_start: Some("2026-11-20T23:59:00Z".into()),
+            ..Default::default()
+        };
+        let yesterday = DetailConversation {
+            conversation_id: "b".into(),
+            conversation_start: Some("2026-11-19T23:59:00Z".into()),
+            conversation_end: Some("2026-11-20T00:09:00Z".into()),
+            ..Default::default()
+        };
+        let rows = contacts(&[ongoing, yesterday], &mut admission).unwrap();
+        assert!(rows.is_empty());
+        let d = admission.details();
+        assert_eq!(d["ongoing_skipped"], 1);
+        assert_eq!(d["outside_slice_skipped"], 1);
+        let broken = DetailConversation {
+            conversation_id: "c".into(),
+            conversation_start: Some("noon".into()),
+            ..Default::default()
+        };
+        assert!(contacts(&[broken], &mut admission).is_err());
+    }
+}

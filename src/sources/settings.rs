@@ -1,0 +1,165 @@
+//! What every vendor's `[<vendor>.<tenant>]` section has in common, read one way: the time zone
+//! of business dates, the datasets, the request budget and retry bounds, base URLs, and the
+//! defaults of those keys. A vendor's own section type names these keys itself (serde cannot
+//! flatten into a strict section) and calls these helpers, so the checks and messages are the
+//! same for every vendor.
+
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use reqwest::Url;
+
+use crate::config::{ConfigError, value_error};
+use crate::http::ApiClientSettings;
+use crate::transform::Dataset;
+
+/// `time_zone`: an IANA name.
+pub fn time_zone(key: &str, text: &str) -> Result<Tz, ConfigError> {
+    text.parse().map_err(|_| {
+        value_error(
+            key,
+            format!("{text:?} is not an IANA time zone (e.g. \"UTC\", \"Europe/Berlin\")"),
+        )
+    })
+}
+
+/// `datasets`: names of datasets the vendor fills; `None` = all of them.
+pub fn datasets(
+    key: &str,
+    names: Option<&[String]>,
+    supported: &[Dataset],
+    vendor_title: &str,
+) -> Result<Vec<Dataset>, ConfigError> {
+    let Some(names) = names else {
+        return Ok(supported.to_vec());
+    };
+    names
+        .iter()
+        .map(|n| {
+            Dataset::parse(n)
+                .filter(|d| supported.contains(d))
+                .ok_or_else(|| {
+                    value_error(
+                        key,
+                        format!(
+                            "unknown dataset {n:?}; {vendor_title} supports: {}",
+                            supported
+                                .iter()
+                                .map(|d| d.name())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )
+                })
+        })
+        .collect()
+}
+
+/// A base URL: https, or plain http on loopback (the simulator).
+pub fn base_url(key: &str, text: &str) -> Result<Url, ConfigError> {
+    crate::transport::parse_base_url(text).map_err(|message| value_error(key, message))
+}
+
+/// The quota and retry keys every vendor section has.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpKeys {
+    /// `requests_per_minute`.
+    pub requests_per_minute: u32,
+    /// `burst`.
+    pub burst: u32,
+    /// `max_retries`.
+    pub max_retries: usize,
+    /// `max_retry_elapsed_secs`.
+    pub max_retry_elapsed_secs: u64,
+    /// `max_retry_after_secs`.
+    pub max_retry_after_secs: u64,
+    /// `request_timeout_secs`.
+    pub request_timeout_secs: u64,
+}
+
+impl HttpKeys {
+    /// The client settings; `key` makes the dotted key of a value in errors.
+    pub fn settings(&self, key: &dyn Fn(&str) -> String) -> Result<ApiClientSettings, ConfigError> {
+        let nonzero = |name: &str, value: u32| {
+            NonZeroU32::new(value).ok_or_else(|| value_error(&key(name), "must be at least 1"))
+        };
+        Ok(ApiClientSettings {
+            requests_per_minute: nonzero("requests_per_minute", self.requests_per_minute)?,
+            burst: nonzero("burst", self.burst)?,
+            max_retries: self.max_retries,
+            max_retry_elapsed: Duration::from_secs(self.max_retry_elapsed_secs),
+            max_retry_after: Duration::from_secs(self.max_retry_after_secs),
+            request_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
+            ..ApiClientSettings::default()
+        })
+    }
+}
+
+/// Default of `time_zone`.
+pub fn default_time_zone() -> String {
+    "UTC".to_string()
+}
+/// Default of `burst`.
+pub fn default_burst() -> u32 {
+    10
+}
+/// Default of `max_retries`.
+pub fn default_max_retries() -> usize {
+    6
+}
+/// Default of `max_retry_elapsed_secs`.
+pub fn default_max_retry_elapsed_secs() -> u64 {
+    300
+}
+/// Default of `max_retry_after_secs`.
+pub fn default_max_retry_after_secs() -> u64 {
+    180
+}
+/// Default of `request_timeout_secs`.
+pub fn default_request_timeout_secs() -> u64 {
+    120
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn datasets_outside_the_vendors_list_are_refused_with_the_list() {
+        let supported = [Dataset::QueueIntervals, Dataset::Contacts];
+        assert_eq!(
+            datasets("x.datasets", None, &supported, "X").unwrap(),
+            supported.to_vec()
+        );
+        let err = datasets("x.datasets", Some(&["metrics".into()]), &supported, "X")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("x.datasets") && err.contains("queue_intervals, contacts"),
+            "{err}"
+        );
+        assert!(time_zone("x.time_zone", "Mars/Olympus").is_err());
+        assert_eq!(
+            time_zone("x.time_zone", "Europe/Berlin").unwrap().name(),
+            "Europe/Berlin"
+        );
+    }
+
+    #[test]
+    fn a_zero_quota_is_refused_by_key() {
+        let keys = HttpKeys {
+            requests_per_minute: 0,
+            burst: 1,
+            max_retries: 1,
+            max_retry_elapsed_secs: 1,
+            max_retry_after_secs: 1,
+            request_timeout_secs: 0,
+        };
+        let err = keys
+            .settings(&|k| format!("x.t.{k}"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("x.t.requests_per_minute"), "{err}");
+    }
+}

@@ -1,0 +1,214 @@
+//! Typed rows to Arrow, column by column and by name.
+//!
+//! A dataset's row struct and its declared columns come from one [`declare_rows!`] invocation:
+//! each field's Rust type decides the column's Arrow type and nullability ([`ColumnValue`]), so
+//! the schema cannot drift from the struct, and a batch is built by looking every schema field up
+//! by name ([`DatasetRow::column`]), never by position.
+
+use std::sync::Arc;
+
+use arrow_array::{
+    ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
+    TimestampMicrosecondArray,
+};
+use arrow_schema::SchemaRef;
+use chrono::{DateTime, Utc};
+
+use super::privacy::Pseudonymizer;
+use super::{ColumnSpec, ColumnType, TransformError};
+
+/// A Rust type that can fill a column: its Arrow type, whether it is nullable, and how a column
+/// of its values is built.
+pub trait ColumnValue: Sized {
+    /// The column's type.
+    const KIND: ColumnType;
+    /// Whether the column is nullable (`Option<…>`).
+    const NULLABLE: bool;
+    /// The Arrow array of these values, in order.
+    fn array<'a>(values: impl Iterator<Item = &'a Self>) -> ArrayRef
+    where
+        Self: 'a;
+}
+
+macro_rules! column_value {
+    ($plain:ty, $kind:ident, $array:ty, |$v:ident| $to:expr) => {
+        impl ColumnValue for $plain {
+            const KIND: ColumnType = ColumnType::$kind;
+            const NULLABLE: bool = false;
+            fn array<'a>(values: impl Iterator<Item = &'a Self>) -> ArrayRef {
+                Arc::new(<$array>::from_iter_values(values.map(|$v| $to)))
+            }
+        }
+        impl ColumnValue for Option<$plain> {
+            const KIND: ColumnType = ColumnType::$kind;
+            const NULLABLE: bool = true;
+            fn array<'a>(values: impl Iterator<Item = &'a Self>) -> ArrayRef {
+                Arc::new(<$array>::from_iter(
+                    values.map(|value| value.as_ref().map(|$v| $to)),
+                ))
+            }
+        }
+    };
+}
+
+column_value!(i64, Int64, Int64Array, |v| *v);
+column_value!(f64, Float64, Float64Array, |v| *v);
+
+impl ColumnValue for String {
+    const KIND: ColumnType = ColumnType::Utf8;
+    const NULLABLE: bool = false;
+    fn array<'a>(values: impl Iterator<Item = &'a Self>) -> ArrayRef {
+        Arc::new(StringArray::from_iter_values(values))
+    }
+}
+
+impl ColumnValue for Option<String> {
+    const KIND: ColumnType = ColumnType::Utf8;
+    const NULLABLE: bool = true;
+    fn array<'a>(values: impl Iterator<Item = &'a Self>) -> ArrayRef {
+        Arc::new(StringArray::from_iter(values.map(Option::as_deref)))
+    }
+}
+
+impl ColumnValue for bool {
+    const KIND: ColumnType = ColumnType::Boolean;
+    const NULLABLE: bool = false;
+    fn array<'a>(values: impl Iterator<Item = &'a Self>) -> ArrayRef {
+        Arc::new(BooleanArray::from_iter(values.map(|v| Some(*v))))
+    }
+}
+
+impl ColumnValue for Option<bool> {
+    const KIND: ColumnType = ColumnType::Boolean;
+    const NULLABLE: bool = true;
+    fn array<'a>(values: impl Iterator<Item = &'a Self>) -> ArrayRef {
+        Arc::new(BooleanArray::from_iter(values.copied()))
+    }
+}
+
+impl ColumnValue for DateTime<Utc> {
+    const KIND: ColumnType = ColumnType::TimestampUtc;
+    const NULLABLE: bool = false;
+    fn array<'a>(values: impl Iterator<Item = &'a Self>) -> ArrayRef {
+        Arc::new(
+            TimestampMicrosecondArray::from_iter_values(values.map(DateTime::timestamp_micros))
+                .with_timezone("UTC"),
+        )
+    }
+}
+
+impl ColumnValue for Option<DateTime<Utc>> {
+    const KIND: ColumnType = ColumnType::TimestampUtc;
+    const NULLABLE: bool = true;
+    fn array<'a>(values: impl Iterator<Item = &'a Self>) -> ArrayRef {
+        Arc::new(
+            TimestampMicrosecondArray::from_iter(
+                values.map(|v| v.as_ref().map(DateTime::timestamp_micros)),
+            )
+            .with_timezone("UTC"),
+        )
+    }
+}
+
+/// A personal-data column (phone numbers): the values after the privacy policy.
+pub fn personal_array<'a>(
+    values: impl Iterator<Item = Option<&'a str>>,
+    privacy: &Pseudonymizer,
+) -> ArrayRef {
+    Arc::new(StringArray::from_iter(values.map(|v| privacy.apply(v))))
+}
+
+/// One dataset's row: its declared columns and each column's values by name.
+pub trait DatasetRow: Sized + Send + 'static {
+    /// The declared columns, in file order.
+    const COLUMNS: &'static [ColumnSpec];
+    /// The array of column `name` over `rows` (`None`: no such column). Personal columns go
+    /// through `privacy`.
+    fn column(rows: &[Self], name: &str, privacy: &Pseudonymizer) -> Option<ArrayRef>;
+}
+
+/// `rows` as one record batch of `schema`, every field looked up by name.
+pub fn to_batch<R: DatasetRow>(
+    schema: SchemaRef,
+    rows: &[R],
+    privacy: &Pseudonymizer,
+) -> Result<RecordBatch, TransformError> {
+    let columns = schema
+        .fields()
+        .iter()
+        .map(|field| {
+            R::column(rows, field.name(), privacy).ok_or_else(|| TransformError::Undeclared {
+                column: field.name().to_string(),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(RecordBatch::try_new(schema, columns)?)
+}
+
+/// Declares a dataset's row struct and its columns in one place:
+///
+/// ```text
+/// declare_rows! {
+///     /// One row of `x`.
+///     pub struct XRow {
+///         id: String => "Id; unique.",
+///         phone: Option<String> [personal] => "Caller address, pseudonymised by default.",
+///     }
+/// }
+/// ```
+///
+/// Every field is a column named after it; its type gives the Arrow type and nullability; the
+/// string is the column's documentation; `[personal]` marks personal data (an `Option<String>`)
+/// that the privacy policy is applied to when the batch is built.
+#[macro_export]
+macro_rules! declare_rows {
+    (
+        $(#[$meta:meta])*
+        pub struct $row:ident {
+            $( $field:ident : $ty:ty $([$personal:ident])? => $doc:literal ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default, PartialEq)]
+        pub struct $row {
+            $( #[doc = $doc] pub $field: $ty, )*
+        }
+
+        impl $crate::transform::columns::DatasetRow for $row {
+            const COLUMNS: &'static [$crate::transform::ColumnSpec] = &[
+                $( $crate::transform::ColumnSpec {
+                    name: stringify!($field),
+                    kind: <$ty as $crate::transform::columns::ColumnValue>::KIND,
+                    nullable: <$ty as $crate::transform::columns::ColumnValue>::NULLABLE,
+                    doc: $doc,
+                    personal: $crate::declare_rows!(@personal $($personal)?),
+                }, )*
+            ];
+
+            fn column(
+                rows: &[Self],
+                name: &str,
+                privacy: &$crate::transform::Pseudonymizer,
+            ) -> Option<arrow_array::ArrayRef> {
+                let _ = privacy;
+                match name {
+                    $( stringify!($field) => Some(
+                        $crate::declare_rows!(@array rows, $field, $ty, privacy $(, $personal)?)
+                    ), )*
+                    _ => None,
+                }
+            }
+        }
+    };
+    (@personal) => { false };
+    (@personal personal) => { true };
+    (@array $rows:ident, $field:ident, $ty:ty, $privacy:ident) => {
+        <$ty as $crate::transform::columns::ColumnValue>::array($rows.iter().map(|r| &r.$field))
+    };
+    (@array $rows:ident, $field:ident, $ty:ty, $privacy:ident, personal) => {
+        $crate::transform::columns::personal_array(
+            $rows.iter().map(|r| r.$field.as_deref()),
+            $privacy,
+        )
+    };
+}

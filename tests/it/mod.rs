@@ -6,5 +6,6 @@ mod cxone;
 mod duckdb;
 mod metrics;
 mod resilience;
+mod sources;
 mod truth;
 mod util;

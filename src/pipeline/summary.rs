@@ -147,7 +147,7 @@ impl RunSummary {
         }
     }
 
-    /// `ccetl: 7 slices written, 0 skipped, 2 failed (genesys.acme 2); 2016 rows; 8 requests, 0 throttled (429), 0 retries, 1 token; 1.3 s`.
+    /// `ccetl: 7 slices written, 0 skipped, 2 failed (vendor.acme 2); 2016 rows; 8 requests, 0 throttled (429), 0 retries, 1 token; 1.3 s`.
     pub fn one_line(&self) -> String {
         let failing: Vec<String> = self
             .sources
@@ -182,7 +182,7 @@ mod tests {
 
     fn source(tenant: &str, written: usize, failed: usize, auth: bool) -> SourceSummary {
         SourceSummary {
-            source: "genesys",
+            source: "vendor",
             tenant: tenant.into(),
             written,
             failed,
@@ -193,7 +193,7 @@ mod tests {
 
     fn failure(tenant: &str, kind: FailureKind) -> SliceFailure {
         SliceFailure {
-            source: "genesys",
+            source: "vendor",
             tenant: tenant.into(),
             dataset: "contacts",
             date: NaiveDate::from_ymd_opt(2026, 11, 20).unwrap_or_default(),
@@ -222,7 +222,7 @@ mod tests {
         );
         assert_eq!(one_refused.exit_status(), ExitStatus::SlicesFailed);
         assert!(
-            one_refused.one_line().contains("3 failed (genesys.b 3)"),
+            one_refused.one_line().contains("3 failed (vendor.b 3)"),
             "{}",
             one_refused.one_line()
         );

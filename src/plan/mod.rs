@@ -60,7 +60,7 @@ impl SourcePlan {
         }
     }
 
-    /// The vendor's registered name (`genesys`, `cxone`): the partition path's `source=`.
+    /// The vendor's registered name: the partition path's `source=`.
     pub fn vendor(&self) -> &'static str {
         self.settings.vendor()
     }

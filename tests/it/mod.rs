@@ -4,6 +4,7 @@ mod cli;
 mod contacts;
 mod cxone;
 mod duckdb;
+mod layout;
 mod metrics;
 mod resilience;
 mod sources;

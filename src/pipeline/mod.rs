@@ -86,12 +86,9 @@ enum Event {
 /// A source's name and slices, kept by the run loop to account for every slice.
 type Planned = (&'static str, String, Vec<(Dataset, NaiveDate)>);
 
+/// A UUIDv7: ordered by time, unique across processes and machines.
 fn new_run_id() -> String {
-    format!(
-        "{}-{}",
-        Utc::now().format("%Y%m%dT%H%M%SZ"),
-        std::process::id()
-    )
+    uuid::Uuid::now_v7().to_string()
 }
 
 /// The failure kind of a source error.
@@ -217,6 +214,7 @@ pub async fn run(plan: Plan, progress: &dyn Progress) -> Result<RunSummary, crat
         }
     }
     progress.finish();
+    ctx.writer.remove_temp_dir(&ctx.run_id);
     summary.finish();
     summary.elapsed_secs = started.elapsed().as_secs_f64();
     Ok(summary)

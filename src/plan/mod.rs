@@ -140,13 +140,14 @@ fn usage(message: String) -> crate::Error {
     crate::Error::Usage(message)
 }
 
-/// Tenant names become directory names.
-fn valid_tenant(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 64
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+/// Tenant (and vendor) names become directory names and partition values: a letter first, then
+/// letters, digits, `_` or `-`, so that every reader types them as strings (`0042` would read
+/// as the number 42, `2026-11-01` as a date).
+pub fn valid_partition_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    name.len() <= 64
+        && chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 /// The `[privacy]` policy; a key is required to pseudonymise.
@@ -242,10 +243,10 @@ pub fn configure_sources(
         }
     }
     for (vendor, tenant) in &configured {
-        if !valid_tenant(tenant) {
+        if !valid_partition_name(tenant) {
             return Err(ConfigError::Value {
                 key: format!("{vendor}.{tenant}"),
-                message: "tenant names may use letters, digits, '-' and '_' only (they become directory names)".into(),
+                message: "a tenant name starts with a letter, then letters, digits, '_' or '-' (it becomes the tenant= partition value, and readers would type a name like 0042 as a number); rename the section".into(),
             }
             .into());
         }
@@ -335,4 +336,69 @@ pub fn build(
         write_mode: options.write_mode,
         privacy,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn partition_names_read_as_strings() {
+        for good in ["acme", "Acme-EU", "a0042", "x_1"] {
+            assert!(valid_partition_name(good), "{good}");
+        }
+        for bad in [
+            "0042",
+            "",
+            "-acme",
+            "_acme",
+            "acme.eu",
+            "ac me",
+            "2026-11-01",
+            "é",
+        ] {
+            assert!(!valid_partition_name(bad), "{bad}");
+        }
+        for v in VENDORS {
+            assert!(valid_partition_name(v.name()), "{}", v.name());
+        }
+    }
+
+    #[test]
+    fn a_tenant_named_like_a_number_is_refused_by_key() {
+        let config = ConfigFile::parse(
+            "[genesys.0042]\nregion = \"us_east_1\"\n",
+            Path::new("ccetl.toml"),
+        )
+        .unwrap();
+        let err = configure_sources(&config, &Environment::process(), &[])
+            .err()
+            .expect("refused");
+        assert_eq!(err.exit_status(), crate::ExitStatus::Usage);
+        let message = err.to_string();
+        assert!(
+            message.starts_with("genesys.0042:") && message.contains("starts with a letter"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_top_level_table_names_its_line_and_the_known_ones() {
+        let config = ConfigFile::parse(
+            "[output]\ndir = \"out\"\n\n[genesis.acme]\nregion = \"us_east_1\"\n",
+            Path::new("ccetl.toml"),
+        )
+        .unwrap();
+        let message = configure_sources(&config, &Environment::process(), &[])
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(
+            message.contains("line 4")
+                && message.contains("genesis")
+                && message.contains("genesys, cxone"),
+            "{message}"
+        );
+    }
 }

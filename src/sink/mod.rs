@@ -1,13 +1,26 @@
-//! Hive-style Parquet partitions, written so that a reader never sees half of one.
+//! Hive-style Parquet partitions, written so that a reader never sees half of one, in dataset
+//! folders that hold data only.
 //!
-//! Layout: `<root>/<dataset>/source=<vendor>/tenant=<name>/date=YYYY-MM-DD/part-00000.zstd.parquet`
-//! plus `_SUCCESS`, a small JSON manifest (rows, bytes, schema and query fingerprints, run id,
-//! extraction time) that loaders key on. The partition columns live in the path only.
+//! Layout under the output root:
 //!
-//! A partition is one deterministic file. It is written under a hidden temporary name (which
-//! `*.parquet` globs, Spark and Hive all skip), flushed to disk, and renamed over the previous file
-//! in one atomic step; `_SUCCESS` is removed before and rewritten after, so a re-run replaces a
-//! partition instead of adding to it, and a crash leaves either the old or the new data.
+//! ```text
+//! <dataset>/source=<s>/tenant=<t>/date=<YYYY-MM-DD>/part-00000.zstd.parquet   the data
+//! <dataset>/source=<s>/tenant=<t>/date=<YYYY-MM-DD>/_SUCCESS                  zero bytes, last
+//! _ccetl/manifests/<dataset>/source=<s>/tenant=<t>/date=<YYYY-MM-DD>.json     the manifest
+//! _ccetl/tmp/<run id>/…                                                       files being written
+//! ```
+//!
+//! Every reader opens every file of a dataset folder (Polars and DataFusion read every non-empty
+//! file; DuckDB's `**` every file), so nothing else lives there: the manifest (rows, bytes,
+//! SHA-256, schema and query fingerprints, run id, extraction time) and the temporary files sit
+//! under `_ccetl/` on the same filesystem, so the rename into place stays atomic. The partition
+//! columns live in the path only.
+//!
+//! A partition is one deterministic file, streamed into a temporary file, flushed to disk, and
+//! renamed over the previous one in one step. `_SUCCESS` and the manifest are removed before and
+//! written after (manifest, then `_SUCCESS`), so a re-run replaces a partition instead of adding
+//! to it, a crash leaves either the old or the new data, and a partition with `_SUCCESS` has its
+//! manifest.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
@@ -21,13 +34,26 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::transform::{Dataset, schema_fingerprint};
 
 /// The data file of every partition.
 pub const PART_FILE: &str = "part-00000.zstd.parquet";
-/// The completion marker and manifest.
+/// The completion marker: zero bytes, written last.
 pub const SUCCESS_FILE: &str = "_SUCCESS";
+/// ccetl's own folder under the output root (manifests, temporary files); never a dataset.
+pub const STATE_DIR: &str = "_ccetl";
+
+/// How the Parquet files name their writer: `<name> version <x> (build <commit>)`, the form
+/// parquet-java parses (it distrusts string statistics of writers it cannot parse).
+pub const CREATED_BY: &str = concat!(
+    "ccetl version ",
+    env!("CARGO_PKG_VERSION"),
+    " (build ",
+    env!("CCETL_BUILD"),
+    ")"
+);
 
 /// Why a partition could not be written. The previous partition, if any, is left as it was
 /// unless the failure came after the atomic rename.
@@ -86,13 +112,30 @@ pub struct PartitionKey {
 
 /// `<root>/<dataset>/source=<s>/tenant=<t>/date=<YYYY-MM-DD>`: the one place partition paths are built.
 pub fn hive_partition_path(root: &Path, key: &PartitionKey) -> PathBuf {
-    root.join(key.dataset.name())
-        .join(format!("source={}", key.source))
-        .join(format!("tenant={}", key.tenant))
-        .join(format!("date={}", key.date.format("%Y-%m-%d")))
+    root.join(key.dataset.name()).join(key.relative())
 }
 
-/// What `_SUCCESS` records about a written partition.
+/// `<root>/_ccetl/manifests/<dataset>/source=<s>/tenant=<t>/date=<YYYY-MM-DD>.json`.
+pub fn manifest_path(root: &Path, key: &PartitionKey) -> PathBuf {
+    let mut path = root
+        .join(STATE_DIR)
+        .join("manifests")
+        .join(key.dataset.name())
+        .join(key.relative());
+    path.set_extension("json");
+    path
+}
+
+impl PartitionKey {
+    /// `source=<s>/tenant=<t>/date=<YYYY-MM-DD>`.
+    fn relative(&self) -> PathBuf {
+        PathBuf::from(format!("source={}", self.source))
+            .join(format!("tenant={}", self.tenant))
+            .join(format!("date={}", self.date.format("%Y-%m-%d")))
+    }
+}
+
+/// What a partition's manifest records (`<root>/_ccetl/manifests/…/date=<d>.json`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Manifest {
     /// Dataset name.
@@ -111,6 +154,9 @@ pub struct Manifest {
     pub rows: u64,
     /// Bytes of the file.
     pub bytes: u64,
+    /// SHA-256 of the file, hex (absent in manifests of ccetl before 0.2).
+    #[serde(default)]
+    pub sha256: String,
     /// The file's name.
     pub file: String,
     /// Hash of the Arrow schema.
@@ -155,6 +201,27 @@ pub struct PartitionWriter {
     root: PathBuf,
 }
 
+/// Counts and hashes what goes to the file, so the manifest can record size and checksum
+/// without reading the file back.
+struct HashingFile {
+    file: File,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl Write for HashingFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
 impl PartitionWriter {
     /// A writer for `root`.
     pub fn new(root: impl Into<PathBuf>) -> Self {
@@ -166,11 +233,32 @@ impl PartitionWriter {
         &self.root
     }
 
-    /// The manifest of a complete partition, if there is one.
+    /// The folder of a run's temporary files.
+    pub fn temp_dir(&self, run_id: &str) -> PathBuf {
+        self.root.join(STATE_DIR).join("tmp").join(run_id)
+    }
+
+    /// Removes a run's temporary folder (call when the run is over; what is left in it was never
+    /// committed).
+    pub fn remove_temp_dir(&self, run_id: &str) {
+        let _ = fs::remove_dir_all(self.temp_dir(run_id));
+    }
+
+    /// The manifest of a complete partition, if there is one: its `_SUCCESS` and its data file
+    /// exist and its manifest parses. A partition written by ccetl before 0.2 (the manifest in a
+    /// non-empty `_SUCCESS`) counts too, until it is rewritten.
     pub fn manifest(&self, key: &PartitionKey) -> Option<Manifest> {
-        let path = hive_partition_path(&self.root, key).join(SUCCESS_FILE);
-        let text = fs::read_to_string(path).ok()?;
-        serde_json::from_str(&text).ok()
+        let dir = hive_partition_path(&self.root, key);
+        let success = fs::read(dir.join(SUCCESS_FILE)).ok()?;
+        if !dir.join(PART_FILE).is_file() {
+            return None;
+        }
+        let text = if success.is_empty() {
+            fs::read(manifest_path(&self.root, key)).ok()?
+        } else {
+            success
+        };
+        serde_json::from_slice(&text).ok()
     }
 
     /// Writes (or replaces) one partition with `batch`. Blocking: call from a blocking task.
@@ -185,22 +273,33 @@ impl PartitionWriter {
         file.commit(info)
     }
 
-    /// Starts a partition: batches are streamed into a hidden temporary file, and nothing is
-    /// visible until [`PartitionFile::commit`]. Dropping it uncommitted removes the temporary file.
-    /// Blocking: call from a blocking task.
+    /// Starts a partition: batches are streamed into a temporary file under `_ccetl/tmp/`, and
+    /// nothing is visible until [`PartitionFile::commit`]. Dropping it uncommitted removes the
+    /// temporary file. Blocking: call from a blocking task.
     pub fn create(
         &self,
         key: &PartitionKey,
         schema: SchemaRef,
         run_id: &str,
     ) -> Result<PartitionFile, SinkError> {
-        let dir = hive_partition_path(&self.root, key);
-        fs::create_dir_all(&dir).map_err(|e| io_error("create directory", &dir, e))?;
-        let tmp = dir.join(format!(".{PART_FILE}.{run_id}.tmp"));
+        let tmp_dir = self.temp_dir(run_id);
+        fs::create_dir_all(&tmp_dir).map_err(|e| io_error("create directory", &tmp_dir, e))?;
+        let tmp = tmp_dir.join(format!(
+            "{}~{}~{}~{}.parquet.tmp",
+            key.dataset.name(),
+            key.source,
+            key.tenant,
+            key.date
+        ));
         let file = File::create(&tmp).map_err(|e| io_error("create", &tmp, e))?;
+        let file = HashingFile {
+            file,
+            hasher: Sha256::new(),
+            bytes: 0,
+        };
         let props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
-            .set_created_by(concat!("ccetl ", env!("CARGO_PKG_VERSION")).to_string())
+            .set_created_by(CREATED_BY.to_string())
             .build();
         let writer = match ArrowWriter::try_new(file, schema.clone(), Some(props)) {
             Ok(w) => w,
@@ -211,7 +310,7 @@ impl PartitionWriter {
         };
         Ok(PartitionFile {
             key: key.clone(),
-            dir,
+            root: self.root.clone(),
             tmp,
             schema,
             writer: Some(writer),
@@ -220,13 +319,13 @@ impl PartitionWriter {
     }
 }
 
-/// A partition being written: rows go to a hidden temporary file until [`PartitionFile::commit`].
+/// A partition being written: rows go to a temporary file until [`PartitionFile::commit`].
 pub struct PartitionFile {
     key: PartitionKey,
-    dir: PathBuf,
+    root: PathBuf,
     tmp: PathBuf,
     schema: SchemaRef,
-    writer: Option<ArrowWriter<File>>,
+    writer: Option<ArrowWriter<HashingFile>>,
     rows: u64,
 }
 
@@ -265,23 +364,27 @@ impl PartitionFile {
             path: self.tmp.clone(),
             message: "the partition file is already closed".into(),
         })?;
-        let file = writer
+        let hashed = writer
             .into_inner()
             .map_err(|e| parquet_error(&self.tmp, e))?;
-        file.sync_all()
+        hashed
+            .file
+            .sync_all()
             .map_err(|e| io_error("flush", &self.tmp, e))?;
-        let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
-        drop(file);
-        let dir = &self.dir;
+        let bytes = hashed.bytes;
+        let sha256 = hex(&hashed.hasher.finalize());
+        drop(hashed.file);
+        let dir = hive_partition_path(&self.root, &self.key);
+        let manifest_file = manifest_path(&self.root, &self.key);
         let success = dir.join(SUCCESS_FILE);
-        match fs::remove_file(&success) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io_error("remove", &success, e)),
-        }
+        // Unmark first: from here until the marker is back, the partition is not complete.
+        remove_if_present(&success)?;
+        remove_if_present(&manifest_file)?;
+        fs::create_dir_all(&dir).map_err(|e| io_error("create directory", &dir, e))?;
         let part = dir.join(PART_FILE);
         fs::rename(&self.tmp, &part).map_err(|e| io_error("rename into place", &part, e))?;
-        remove_stale_files(dir)?;
+        remove_stale_files(&dir)?;
+        sync_dir(&dir);
         let manifest = Manifest {
             dataset: self.key.dataset.name().to_string(),
             source: self.key.source.to_string(),
@@ -291,6 +394,7 @@ impl PartitionFile {
             interval_end: info.interval_end,
             rows: self.rows,
             bytes,
+            sha256,
             file: PART_FILE.to_string(),
             schema_fingerprint: schema_fingerprint(&self.schema),
             query: info.query.clone(),
@@ -301,14 +405,22 @@ impl PartitionFile {
             details: info.details.clone(),
         };
         let text = serde_json::to_vec_pretty(&manifest).map_err(|e| SinkError::Parquet {
-            path: success.clone(),
+            path: manifest_file.clone(),
             message: e.to_string(),
         })?;
-        let success_tmp = dir.join(format!(".{SUCCESS_FILE}.{}.tmp", info.run_id));
-        write_synced(&success_tmp, &text)?;
-        fs::rename(&success_tmp, &success)
-            .map_err(|e| io_error("rename into place", &success, e))?;
-        sync_dir(dir);
+        let manifest_dir = manifest_file
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| self.root.clone());
+        fs::create_dir_all(&manifest_dir)
+            .map_err(|e| io_error("create directory", &manifest_dir, e))?;
+        let manifest_tmp = self.tmp.with_extension("json.tmp");
+        write_synced(&manifest_tmp, &text)?;
+        fs::rename(&manifest_tmp, &manifest_file)
+            .map_err(|e| io_error("rename into place", &manifest_file, e))?;
+        sync_dir(&manifest_dir);
+        write_synced(&success, b"")?;
+        sync_dir(&dir);
         Ok(manifest)
     }
 }
@@ -317,11 +429,12 @@ impl Drop for PartitionFile {
     fn drop(&mut self) {
         if self.writer.is_some() {
             let _ = fs::remove_file(&self.tmp);
-            // A partition this file would have created: leave no empty folder behind (a folder
-            // with a previous partition in it is not empty, and stays).
-            let _ = fs::remove_dir(&self.dir);
         }
     }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn parquet_error(path: &Path, e: parquet::errors::ParquetError) -> SinkError {
@@ -349,8 +462,8 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), SinkError> {
     file.sync_all().map_err(|e| io_error("flush", path, e))
 }
 
-/// Removes data files a previous layout or a crashed run left behind, so the partition holds
-/// exactly one data file.
+/// Removes what earlier layouts or crashed runs of earlier versions left in a partition folder
+/// (other `part-*.parquet` files, hidden temporary files), so it holds exactly one data file.
 fn remove_stale_files(dir: &Path) -> Result<(), SinkError> {
     let entries = fs::read_dir(dir).map_err(|e| io_error("list", dir, e))?;
     for entry in entries.flatten() {
@@ -358,14 +471,21 @@ fn remove_stale_files(dir: &Path) -> Result<(), SinkError> {
         let name = name.to_string_lossy();
         let stale_part =
             name.starts_with("part-") && name.ends_with(".parquet") && name != PART_FILE;
-        let stale_tmp =
-            name.starts_with('.') && name.ends_with(".tmp") && !name.contains(SUCCESS_FILE);
+        let stale_tmp = name.starts_with('.') && name.ends_with(".tmp");
         if stale_part || stale_tmp {
             let path = entry.path();
             fs::remove_file(&path).map_err(|e| io_error("remove stale file", &path, e))?;
         }
     }
     Ok(())
+}
+
+fn remove_if_present(path: &Path) -> Result<(), SinkError> {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io_error("remove", path, e)),
+    }
 }
 
 fn sync_dir(dir: &Path) {
@@ -483,18 +603,104 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let writer = PartitionWriter::new(root.path());
         writer.write(&key(), &batch(5), &info("run1")).unwrap();
-        // Make the partition directory read-only: the temp file cannot be created.
+        // The temporary folder cannot be made (a file is in its way, whoever runs the test).
+        fs::remove_dir_all(root.path().join(STATE_DIR).join("tmp")).unwrap();
+        fs::write(root.path().join(STATE_DIR).join("tmp"), b"in the way").unwrap();
+        let e = writer
+            .write(&key(), &batch(9), &info("run2"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("cannot create directory"), "{e}");
+        assert_eq!(writer.manifest(&key()).unwrap().run_id, "run1");
+        // A write whose batch does not fit the file fails before anything is swapped.
+        fs::remove_file(root.path().join(STATE_DIR).join("tmp")).unwrap();
+        let mut file = writer
+            .create(&key(), Dataset::Contacts.schema(), "run3")
+            .unwrap();
+        assert!(file.write(&batch(11)).is_err());
+        drop(file);
+        assert_eq!(writer.manifest(&key()).unwrap().run_id, "run1");
+        assert_eq!(
+            fs::read_dir(writer.temp_dir("run3")).unwrap().count(),
+            0,
+            "the temporary file is gone"
+        );
+    }
+
+    #[test]
+    fn dataset_folders_hold_data_only_and_the_manifest_sits_beside() {
+        let root = tempfile::tempdir().unwrap();
+        let writer = PartitionWriter::new(root.path());
+        let manifest = writer.write(&key(), &batch(5), &info("run1")).unwrap();
         let dir = hive_partition_path(root.path(), &key());
-        let mut perms = fs::metadata(&dir).unwrap().permissions();
-        std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o555);
-        fs::set_permissions(&dir, perms.clone()).unwrap();
-        let result = writer.write(&key(), &batch(9), &info("run2"));
-        std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
-        fs::set_permissions(&dir, perms).unwrap();
-        // root ignores permissions; only check when the write was refused.
-        if let Err(e) = result {
-            assert!(e.to_string().contains("cannot create"), "{e}");
-            assert_eq!(writer.manifest(&key()).unwrap().run_id, "run1");
-        }
+        let mut names: Vec<String> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, [SUCCESS_FILE, PART_FILE]);
+        assert_eq!(fs::metadata(dir.join(SUCCESS_FILE)).unwrap().len(), 0);
+        let data = fs::read(dir.join(PART_FILE)).unwrap();
+        assert_eq!(manifest.bytes, data.len() as u64);
+        assert_eq!(manifest.sha256, hex(&Sha256::digest(&data)));
+        let on_disk: Manifest =
+            serde_json::from_slice(&fs::read(manifest_path(root.path(), &key())).unwrap()).unwrap();
+        assert_eq!(on_disk, manifest);
+        assert_eq!(
+            manifest_path(root.path(), &key()),
+            root.path().join(
+                "_ccetl/manifests/queue_intervals/source=genesys/tenant=acme/date=2026-11-20.json"
+            )
+        );
+        assert_eq!(fs::read_dir(writer.temp_dir("run1")).unwrap().count(), 0);
+        writer.remove_temp_dir("run1");
+        assert!(!writer.temp_dir("run1").exists());
+    }
+
+    #[test]
+    fn a_partition_without_its_marker_or_data_is_not_complete() {
+        let root = tempfile::tempdir().unwrap();
+        let writer = PartitionWriter::new(root.path());
+        writer.write(&key(), &batch(5), &info("run1")).unwrap();
+        let dir = hive_partition_path(root.path(), &key());
+        fs::remove_file(dir.join(SUCCESS_FILE)).unwrap();
+        assert!(writer.manifest(&key()).is_none());
+        writer.write(&key(), &batch(5), &info("run2")).unwrap();
+        fs::remove_file(dir.join(PART_FILE)).unwrap();
+        assert!(writer.manifest(&key()).is_none());
+    }
+
+    #[test]
+    fn a_manifest_in_an_old_success_file_still_counts() {
+        let root = tempfile::tempdir().unwrap();
+        let writer = PartitionWriter::new(root.path());
+        let manifest = writer.write(&key(), &batch(5), &info("old")).unwrap();
+        let dir = hive_partition_path(root.path(), &key());
+        fs::remove_file(manifest_path(root.path(), &key())).unwrap();
+        let mut legacy = serde_json::to_value(&manifest).unwrap();
+        legacy.as_object_mut().unwrap().remove("sha256");
+        fs::write(dir.join(SUCCESS_FILE), legacy.to_string()).unwrap();
+        let read = writer.manifest(&key()).unwrap();
+        assert_eq!((read.run_id.as_str(), read.sha256.as_str()), ("old", ""));
+    }
+
+    #[test]
+    fn files_name_their_writer_the_way_parquet_java_parses() {
+        // parquet-java's VersionParser: `<application> version <semver> (build <hash>)`.
+        let rest = CREATED_BY.strip_prefix("ccetl version ").unwrap();
+        let (version, build) = rest.split_once(" (build ").unwrap();
+        assert_eq!(version, env!("CARGO_PKG_VERSION"));
+        let build = build.strip_suffix(')').unwrap();
+        assert!(!build.is_empty() && !build.contains(' '), "{CREATED_BY}");
+        let root = tempfile::tempdir().unwrap();
+        PartitionWriter::new(root.path())
+            .write(&key(), &batch(5), &info("run1"))
+            .unwrap();
+        let file = File::open(hive_partition_path(root.path(), &key()).join(PART_FILE)).unwrap();
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+        assert_eq!(
+            reader.metadata().file_metadata().created_by(),
+            Some(CREATED_BY)
+        );
     }
 }

@@ -195,9 +195,14 @@ fn assert_contacts_equal(
 }
 
 fn manifest(out: &Path, day: NaiveDate) -> Manifest {
-    let text = std::fs::read_to_string(dataset_dir(out, "contacts", "test", day).join("_SUCCESS"))
-        .unwrap();
-    serde_json::from_str(&text).unwrap()
+    ccetl::sink::PartitionWriter::new(out)
+        .manifest(&ccetl::sink::PartitionKey {
+            dataset: Dataset::Contacts,
+            source: "genesys",
+            tenant: "test".into(),
+            date: day,
+        })
+        .expect("a complete partition with its manifest")
 }
 
 async fn run_contacts(

@@ -6,6 +6,7 @@ mod cxone;
 mod duckdb;
 mod layout;
 mod metrics;
+mod readers;
 mod resilience;
 mod sources;
 mod truth;

@@ -138,16 +138,21 @@ async fn one_tenants_refused_secret_fails_only_its_slices() {
                 assert!(!partition(&out, dataset, "genesys", "beta", *day));
             }
         }
-        assert!(!out.join("queue_intervals/source=genesys/tenant=beta").exists());
+        assert!(
+            !out.join("queue_intervals/source=genesys/tenant=beta")
+                .exists()
+        );
         if format == "json" {
-            let summary: serde_json::Value = serde_json::from_str(
-                stdout.lines().last().expect("a summary line"),
-            )
-            .expect("the summary is JSON");
+            let summary: serde_json::Value =
+                serde_json::from_str(stdout.lines().last().expect("a summary line"))
+                    .expect("the summary is JSON");
             assert_eq!(summary["written"], 8, "{summary}");
             assert_eq!(summary["failed"].as_array().unwrap().len(), 4, "{summary}");
             for f in summary["failed"].as_array().unwrap() {
-                assert_eq!((&f["source"], &f["tenant"]), (&"genesys".into(), &"beta".into()));
+                assert_eq!(
+                    (&f["source"], &f["tenant"]),
+                    (&"genesys".into(), &"beta".into())
+                );
                 assert_eq!(f["kind"], "auth", "{f}");
             }
             let sources = summary["sources"].as_array().unwrap();
@@ -158,10 +163,27 @@ async fn one_tenants_refused_secret_fails_only_its_slices() {
                     .unwrap_or_else(|| panic!("{t} in {summary}"))
                     .clone()
             };
-            assert_eq!((by_tenant("alpha")["written"].clone(), by_tenant("alpha")["failed"].clone()), (4.into(), 0.into()));
-            assert_eq!((by_tenant("gamma")["written"].clone(), by_tenant("gamma")["failed"].clone()), (4.into(), 0.into()));
+            assert_eq!(
+                (
+                    by_tenant("alpha")["written"].clone(),
+                    by_tenant("alpha")["failed"].clone()
+                ),
+                (4.into(), 0.into())
+            );
+            assert_eq!(
+                (
+                    by_tenant("gamma")["written"].clone(),
+                    by_tenant("gamma")["failed"].clone()
+                ),
+                (4.into(), 0.into())
+            );
             assert_eq!(by_tenant("beta")["failed"], 4);
-            assert!(by_tenant("beta")["auth_error"].as_str().unwrap().contains("refused"));
+            assert!(
+                by_tenant("beta")["auth_error"]
+                    .as_str()
+                    .unwrap()
+                    .contains("refused")
+            );
         } else {
             assert!(
                 stdout.contains("8 slices written, 0 skipped, 4 failed (genesys.beta 4)"),
@@ -231,10 +253,34 @@ async fn hostile_cxone_numbers_fail_that_slice_and_the_rest_lands() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     let out = dir.path().join("out");
     let day = |d: &str| date(d);
-    assert!(!partition(&out, "contacts", "cxone", "gamma", day("2026-11-02")));
-    assert!(partition(&out, "contacts", "cxone", "gamma", day("2026-11-03")));
-    assert!(partition(&out, "queue_intervals", "cxone", "gamma", day("2026-11-02")));
-    assert!(partition(&out, "queue_intervals", "cxone", "gamma", day("2026-11-03")));
+    assert!(!partition(
+        &out,
+        "contacts",
+        "cxone",
+        "gamma",
+        day("2026-11-02")
+    ));
+    assert!(partition(
+        &out,
+        "contacts",
+        "cxone",
+        "gamma",
+        day("2026-11-03")
+    ));
+    assert!(partition(
+        &out,
+        "queue_intervals",
+        "cxone",
+        "gamma",
+        day("2026-11-02")
+    ));
+    assert!(partition(
+        &out,
+        "queue_intervals",
+        "cxone",
+        "gamma",
+        day("2026-11-03")
+    ));
 }
 
 /// A source whose slice for `panic_on` panics, and whose other slices write one row.

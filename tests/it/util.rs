@@ -23,6 +23,22 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
+/// The Python of a virtual environment `.ci/run` makes (`target/py/<venv>`): `None` when it is
+/// missing (the test says so and skips), a failure on CI, where it must be there.
+pub fn python(venv: &str) -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/py")
+        .join(venv)
+        .join("bin/python");
+    if path.exists() {
+        Some(path)
+    } else if std::env::var_os("CI").is_some() {
+        panic!("{} is missing on CI; .ci/run creates it", path.display());
+    } else {
+        None
+    }
+}
+
 pub fn date(s: &str) -> NaiveDate {
     s.parse().expect("date")
 }

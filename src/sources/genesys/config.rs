@@ -241,3 +241,19 @@ impl GenesysSection {
     }
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_key_in_a_tenant_section_is_an_error_with_its_line() {
+        let text = "[output]\ndir = \"out\"\n\n[genesys.acme]\nregion = \"us_east_1\"\nregoin = \"eu_central_1\"\n";
+        let config = ConfigFile::parse(text, Path::new("ccetl.toml")).unwrap();
+        let err = config
+            .tenants::<GenesysSection>("genesys")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 6") && err.contains("regoin"), "{err}");
+    }
+}

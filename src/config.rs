@@ -175,7 +175,8 @@ fn default_personal_data() -> String {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutputSection {
-    /// Root directory of the datasets (relative paths are relative to the working directory).
+    /// Root directory of the datasets (a relative path is relative to the configuration file's
+    /// folder, whatever the working directory: cron starts jobs anywhere).
     #[serde(default = "default_output_dir")]
     pub dir: PathBuf,
 }
@@ -207,6 +208,14 @@ pub struct PipelineSection {
     /// correcting recent data.
     #[serde(default = "default_lookback_days")]
     pub lookback_days: u32,
+    /// How far back `ccetl run` catches up missed nights: days after the last final partition
+    /// that are missing, and provisional ones, within this many days before yesterday.
+    #[serde(default = "default_max_catchup_days")]
+    pub max_catchup_days: u32,
+    /// Seconds the slices in flight get to finish after SIGINT or SIGTERM before they are
+    /// abandoned (their temporary files removed, no `_SUCCESS`).
+    #[serde(default = "default_stop_grace_secs")]
+    pub stop_grace_secs: u64,
 }
 
 impl Default for PipelineSection {
@@ -215,6 +224,8 @@ impl Default for PipelineSection {
             concurrency: default_concurrency(),
             max_slices_in_flight: default_max_slices_in_flight(),
             lookback_days: default_lookback_days(),
+            max_catchup_days: default_max_catchup_days(),
+            stop_grace_secs: default_stop_grace_secs(),
         }
     }
 }
@@ -229,6 +240,14 @@ fn default_max_slices_in_flight() -> usize {
 
 fn default_lookback_days() -> u32 {
     1
+}
+
+fn default_max_catchup_days() -> u32 {
+    31
+}
+
+fn default_stop_grace_secs() -> u64 {
+    30
 }
 
 /// A value that may be written inline or, better, read from the environment or a file.
@@ -320,6 +339,20 @@ impl ConfigFile {
             .unwrap_or_default()
     }
 
+    /// A path written in the file: a relative one resolves against the file's folder.
+    pub fn resolve_path(&self, path: &Path) -> PathBuf {
+        if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.base_dir().join(path)
+        }
+    }
+
+    /// `[output] dir`, resolved against the file's folder.
+    pub fn output_dir(&self) -> PathBuf {
+        self.resolve_path(&self.output.dir)
+    }
+
     /// The top-level tables that are not shared sections, with their line: each must name a
     /// registered vendor (planning checks).
     pub fn vendor_tables(&self) -> &[(String, usize)] {
@@ -358,6 +391,7 @@ impl ConfigFile {
 #[derive(Clone, Default)]
 pub struct Environment {
     overrides: BTreeMap<String, String>,
+    base_dir: PathBuf,
 }
 
 impl Environment {
@@ -369,6 +403,13 @@ impl Environment {
     /// The same, with `name` set to `value`.
     pub fn with(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.overrides.insert(name.into(), value.into());
+        self
+    }
+
+    /// The same, resolving relative `{ file = … }` paths against `dir` (the configuration
+    /// file's folder).
+    pub fn relative_to(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.base_dir = dir.into();
         self
     }
 
@@ -421,7 +462,7 @@ impl Environment {
                     ),
                 }),
             },
-            ValueRef::File { file } => match std::fs::read_to_string(file) {
+            ValueRef::File { file } => match std::fs::read_to_string(self.base_dir.join(file)) {
                 Ok(v) if !v.trim().is_empty() => Ok(v.trim().to_string()),
                 Ok(_) => Err(ConfigError::MissingCredential {
                     key: key.to_string(),

@@ -2,7 +2,8 @@
 //!
 //! Exit codes are a contract with schedulers (design.md): 0 every slice written, 1 some slices
 //! failed, 2 usage or configuration error, 3 authentication failed, 4 the upstream API failed
-//! permanently. Every error message says what to do next and never carries a secret.
+//! permanently, 5 another run holds the output's lock, 130/143 stopped by SIGINT/SIGTERM. Every
+//! error message says what to do next and never carries a secret.
 
 use crate::auth::AuthError;
 use crate::config::ConfigError;
@@ -21,6 +22,12 @@ pub enum ExitStatus {
     Auth = 3,
     /// The upstream API failed permanently (every slice failed on the API).
     Api = 4,
+    /// Another run holds the output's lock; nothing was fetched.
+    Locked = 5,
+    /// Stopped by SIGINT (Ctrl-C) after the slices in flight were committed or abandoned.
+    Interrupted = 130,
+    /// Stopped by SIGTERM after the slices in flight were committed or abandoned.
+    Terminated = 143,
 }
 
 impl ExitStatus {
@@ -42,6 +49,9 @@ pub enum Error {
     /// No token could be obtained.
     #[error(transparent)]
     Auth(#[from] AuthError),
+    /// Another run holds the output's lock.
+    #[error(transparent)]
+    Locked(#[from] crate::sink::lock::LockError),
     /// Anything else that went wrong at run time (simulator start-up, runtime I/O).
     #[error("{0}")]
     Runtime(String),
@@ -53,7 +63,8 @@ impl Error {
         match self {
             Error::Usage(_) | Error::Config(_) => ExitStatus::Usage,
             Error::Auth(_) => ExitStatus::Auth,
-            Error::Runtime(_) => ExitStatus::SlicesFailed,
+            Error::Locked(e) if e.is_held() => ExitStatus::Locked,
+            Error::Locked(_) | Error::Runtime(_) => ExitStatus::SlicesFailed,
         }
     }
 }

@@ -1,17 +1,46 @@
-//! The `ccetl` binary: load `.env`, parse the command line, run, map to an exit code.
+//! The `ccetl` binary: load `.env` beside the configuration file, parse the command line, run,
+//! map to an exit code.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
 
+/// The configuration file the command line names (`--config`, `CCETL_CONFIG`, or `ccetl.toml`),
+/// read before the full parse so that `.env` beside it can fill the environment first.
+fn config_path() -> PathBuf {
+    let mut args = std::env::args_os().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--" {
+            break;
+        }
+        if arg == "--config" {
+            if let Some(path) = args.next() {
+                return PathBuf::from(path);
+            }
+        } else if let Some(path) = arg.to_str().and_then(|a| a.strip_prefix("--config=")) {
+            return PathBuf::from(path);
+        }
+    }
+    std::env::var_os("CCETL_CONFIG")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("ccetl.toml"))
+}
+
 fn main() -> ExitCode {
-    match dotenvy::dotenv() {
-        Ok(_) => {}
+    // `.env` lives beside the configuration file, not wherever cron happens to start the job.
+    let dir = config_path()
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    match dotenvy::from_path(dir.join(".env")) {
+        Ok(()) => {}
         Err(e) if e.not_found() => {}
         // The parser's message quotes the offending line, which may hold a secret: don't print it.
         Err(_) => {
             eprintln!(
-                "ccetl: error: .env is malformed (a line is not NAME=value); fix or remove it"
+                "ccetl: error: {} is malformed (a line is not NAME=value); fix or remove it",
+                dir.join(".env").display()
             );
             return ExitCode::from(ccetl::ExitStatus::Usage.code());
         }

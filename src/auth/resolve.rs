@@ -19,13 +19,14 @@ fn valid_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
-/// The token store of `[auth] token_dir` (relative paths from the working directory).
+/// The token store of `[auth] token_dir` (a relative path from the configuration file's folder).
 pub fn token_store(config: &ConfigFile) -> TokenStore {
     TokenStore::new(
         config
             .auth
             .token_dir
-            .clone()
+            .as_deref()
+            .map(|d| config.resolve_path(d))
             .unwrap_or_else(crate::auth::store::default_dir),
     )
 }

@@ -21,7 +21,8 @@ fn connection(
     config: &ConfigFile,
     name: &str,
 ) -> Result<crate::auth::connection::Connection, ConfigError> {
-    crate::auth::resolve::connection(config, name, &Environment::process())
+    let env = Environment::process().relative_to(config.base_dir());
+    crate::auth::resolve::connection(config, name, &env)
 }
 
 /// `ccetl auth …`.

@@ -62,7 +62,8 @@ pub async fn run(
         "Backfilling {first} to {yesterday} into {} ...",
         args.output.display()
     );
-    let summary = pipeline::run(plan, telemetry.progress()).await?;
+    let stop = super::stop_on_signals();
+    let summary = pipeline::run_until(plan, telemetry.progress(), &stop).await?;
     let status = report(&summary, log_format);
     sim.shutdown().await;
     let glob = args

@@ -291,17 +291,55 @@ async fn run_plan(
     };
     let plan = plan::build(&config, &options, &Environment::process())?;
     for source in &plan.sources {
+        let (from, to) = source
+            .date_range()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .unwrap_or_default();
         tracing::info!(
             source = source.vendor(),
             tenant = %source.tenant,
-            from = %source.dates.first().map(|d| d.to_string()).unwrap_or_default(),
-            to = %source.dates.last().map(|d| d.to_string()).unwrap_or_default(),
-            slices = source.dates.len() * source.datasets.len(),
+            from = %from,
+            to = %to,
+            slices = source.slice_count(),
             "Planned."
         );
     }
-    let summary = pipeline::run(plan, telemetry.progress()).await?;
+    let stop = stop_on_signals();
+    let summary = pipeline::run_until(plan, telemetry.progress(), &stop).await?;
     Ok(report(&summary, log_format))
+}
+
+/// A stop handle pulled by SIGINT or SIGTERM: the run starts no new slice and gives the ones in
+/// flight their grace period, then prints its summary. A second signal ends the process at once
+/// (committed partitions stay complete; temporary files are removed by the next run).
+pub(crate) fn stop_on_signals() -> pipeline::StopHandle {
+    let stop = pipeline::StopHandle::new();
+    let handle = stop.clone();
+    tokio::spawn(async move {
+        let Ok(mut term) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        else {
+            return;
+        };
+        let mut signals = 0;
+        loop {
+            let (why, code) = tokio::select! {
+                _ = tokio::signal::ctrl_c() => ("SIGINT", ExitStatus::Interrupted),
+                _ = term.recv() => ("SIGTERM", ExitStatus::Terminated),
+            };
+            signals += 1;
+            if signals > 1 {
+                eprintln!("ccetl: {why} again: stopping now");
+                std::process::exit(i32::from(code.code()));
+            }
+            tracing::warn!(
+                signal = why,
+                "Stopping: no new slices start; the ones in flight get their grace period to finish."
+            );
+            handle.stop(why);
+        }
+    });
+    stop
 }
 
 /// Prints the summary (stdout) and the failed slices (stderr); returns the exit status.

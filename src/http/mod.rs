@@ -114,6 +114,21 @@ pub enum ApiError {
         /// What happened and what was tried.
         message: String,
     },
+    /// The next wait (a `Retry-After`, or the backoff) would end past the request's retry budget
+    /// (`max_retry_elapsed_secs`), so it was not started.
+    #[error(
+        "{last}; waiting {wait:?} more would exceed the retry budget (max_retry_elapsed_secs = {budget:?}, {spent:?} spent): resume later"
+    )]
+    RetryBudgetSpent {
+        /// The wait that was refused.
+        wait: Duration,
+        /// Time spent on the request so far.
+        spent: Duration,
+        /// The budget.
+        budget: Duration,
+        /// The last error.
+        last: Box<ApiError>,
+    },
     /// A transient error that persisted through every retry.
     #[error("{last} (gave up after {attempts} attempts)")]
     RetriesExhausted {
@@ -154,7 +169,9 @@ impl ApiError {
     pub fn is_auth(&self) -> bool {
         match self {
             ApiError::Auth(_) => true,
-            ApiError::RetriesExhausted { last, .. } => last.is_auth(),
+            ApiError::RetriesExhausted { last, .. } | ApiError::RetryBudgetSpent { last, .. } => {
+                last.is_auth()
+            }
             _ => false,
         }
     }
@@ -310,11 +327,15 @@ impl ApiClient {
     ) -> Result<T, ApiError> {
         let reauthed = AtomicBool::new(false);
         let attempts = AtomicU64::new(0);
+        // The retry budget counts every wait, Retry-After and cool-downs included: a wait that
+        // would end past it is not started.
+        let started = Instant::now();
+        let budget = self.settings.max_retry_elapsed;
+        let refused_wait: std::sync::Mutex<Option<Duration>> = std::sync::Mutex::new(None);
         let backoff = ExponentialBuilder::default()
             .with_min_delay(self.settings.min_backoff)
             .with_max_delay(self.settings.max_backoff)
             .with_max_times(self.settings.max_retries)
-            .with_total_delay(Some(self.settings.max_retry_elapsed))
             .with_jitter();
         let attempt = || {
             attempts.fetch_add(1, Ordering::Relaxed);
@@ -324,7 +345,14 @@ impl ApiClient {
             .retry(backoff)
             .sleep(tokio::time::sleep)
             .when(ApiError::is_retryable)
-            .adjust(|e, delay| delay.map(|d| e.retry_after().unwrap_or(d)))
+            .adjust(|e, delay| {
+                let wait = delay.map(|d| e.retry_after().unwrap_or(d))?;
+                if started.elapsed() + wait > budget {
+                    *refused_wait.lock().unwrap_or_else(|p| p.into_inner()) = Some(wait);
+                    return None;
+                }
+                Some(wait)
+            })
             .notify(|e, delay| {
                 RequestStats::inc(&self.stats.retries);
                 tracing::warn!(
@@ -335,8 +363,16 @@ impl ApiClient {
                 );
             })
             .await;
+        let refused = *refused_wait.lock().unwrap_or_else(|p| p.into_inner());
         result.map_err(|e| {
-            if e.is_retryable() {
+            if let Some(wait) = refused {
+                ApiError::RetryBudgetSpent {
+                    wait,
+                    spent: started.elapsed(),
+                    budget,
+                    last: Box::new(e),
+                }
+            } else if e.is_retryable() {
                 ApiError::RetriesExhausted {
                     attempts: attempts.load(Ordering::Relaxed) as usize,
                     last: Box::new(e),

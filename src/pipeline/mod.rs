@@ -64,6 +64,45 @@ pub(crate) struct RunContext {
     pub(crate) run_id: String,
     pub(crate) privacy: Pseudonymizer,
     slots: Arc<Semaphore>,
+    stop: StopHandle,
+    stop_grace: std::time::Duration,
+}
+
+/// Asks a running pipeline to stop (SIGINT, SIGTERM): no new slice starts; the slices in flight
+/// get the plan's grace period to commit, then are abandoned (their temporary files removed,
+/// never a `_SUCCESS`); the summary names every slice not written.
+#[derive(Clone)]
+pub struct StopHandle {
+    tx: Arc<tokio::sync::watch::Sender<Option<String>>>,
+}
+
+impl Default for StopHandle {
+    fn default() -> Self {
+        Self {
+            tx: Arc::new(tokio::sync::watch::channel(None).0),
+        }
+    }
+}
+
+impl StopHandle {
+    /// A handle nobody has pulled yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Asks the run to stop, saying why (`SIGTERM`, say).
+    pub fn stop(&self, why: &str) {
+        self.tx.send_replace(Some(why.to_string()));
+    }
+
+    /// Why the run was asked to stop, if it was.
+    pub fn reason(&self) -> Option<String> {
+        self.tx.borrow().clone()
+    }
+
+    fn subscribe(&self) -> tokio::sync::watch::Receiver<Option<String>> {
+        self.tx.subscribe()
+    }
 }
 
 /// What source drivers tell the run loop.
@@ -119,13 +158,30 @@ fn panic_message(e: tokio::task::JoinError) -> String {
 
 /// Runs every slice of the plan.
 pub async fn run(plan: Plan, progress: &dyn Progress) -> Result<RunSummary, crate::Error> {
+    run_until(plan, progress, &StopHandle::new()).await
+}
+
+/// Runs every slice of the plan, or until `stop` is pulled. Holds the output's lock for the run:
+/// a second run on the same output fails at once with [`crate::Error::Locked`].
+pub async fn run_until(
+    plan: Plan,
+    progress: &dyn Progress,
+    stop: &StopHandle,
+) -> Result<RunSummary, crate::Error> {
     let started = Instant::now();
+    let run_id = new_run_id();
+    let lock = crate::sink::lock::OutputLock::acquire(&plan.output_dir, &run_id)?;
+    let writer = PartitionWriter::new(plan.output_dir.clone());
+    // Nothing else writes here now: whatever dead runs left in flight can go.
+    writer.remove_stale_temp_dirs();
     let ctx = Arc::new(RunContext {
-        writer: PartitionWriter::new(plan.output_dir.clone()),
+        writer,
         write_mode: plan.write_mode,
-        run_id: new_run_id(),
+        run_id,
         privacy: plan.privacy.clone(),
         slots: Arc::new(Semaphore::new(plan.max_slices_in_flight.max(1))),
+        stop: stop.clone(),
+        stop_grace: plan.stop_grace,
     });
     let mut summary = RunSummary {
         run_id: ctx.run_id.clone(),
@@ -215,6 +271,8 @@ pub async fn run(plan: Plan, progress: &dyn Progress) -> Result<RunSummary, crat
     }
     progress.finish();
     ctx.writer.remove_temp_dir(&ctx.run_id);
+    drop(lock);
+    summary.stopped_by = stop.reason();
     summary.finish();
     summary.elapsed_secs = started.elapsed().as_secs_f64();
     Ok(summary)
@@ -222,11 +280,7 @@ pub async fn run(plan: Plan, progress: &dyn Progress) -> Result<RunSummary, crat
 
 /// Every (dataset, date) of a source, date by date.
 fn slices_of(source: &SourcePlan) -> Vec<(Dataset, NaiveDate)> {
-    source
-        .dates
-        .iter()
-        .flat_map(|date| source.datasets.iter().map(move |d| (*d, *date)))
-        .collect()
+    source.slices.clone()
 }
 
 fn record(
@@ -240,9 +294,19 @@ fn record(
 ) {
     let part = &mut summary.sources[source];
     match result {
-        Ok(SliceOutcome::Written { rows }) => {
+        Ok(SliceOutcome::Written {
+            rows,
+            is_final,
+            skipped,
+        }) => {
             part.written += 1;
             part.rows += rows;
+            if !is_final {
+                part.provisional += 1;
+            }
+            for (reason, n) in skipped {
+                *part.skipped_records.entry(reason).or_default() += n;
+            }
         }
         Ok(SliceOutcome::Skipped) => part.skipped += 1,
         Err((kind, error)) => {
@@ -317,8 +381,18 @@ async fn drive_source(
     let mut pending = slices.iter().copied();
     let mut running = JoinSet::new();
     let mut in_flight: HashMap<tokio::task::Id, (Dataset, NaiveDate)> = HashMap::new();
-    let mut stopped: Option<String> = None;
+    // Why no further slice starts (credentials refused, or the run was asked to stop), and the
+    // kind the slices not run fail with.
+    let mut stopped: Option<(FailureKind, String)> = None;
+    let mut stop = ctx.stop.subscribe();
+    let mut abandon_at: Option<tokio::time::Instant> = None;
     loop {
+        if stopped.is_none()
+            && let Some(reason) = stop.borrow().clone()
+        {
+            stopped = Some((FailureKind::Stopped, reason));
+            abandon_at = Some(tokio::time::Instant::now() + ctx.stop_grace);
+        }
         while stopped.is_none() && running.len() < concurrency {
             let Some((dataset, date)) = pending.next() else {
                 break;
@@ -343,7 +417,24 @@ async fn drive_source(
             );
             in_flight.insert(handle.id(), (dataset, date));
         }
-        let Some(joined) = running.join_next_with_id().await else {
+        if running.is_empty() {
+            break;
+        }
+        let joined = tokio::select! {
+            joined = running.join_next_with_id() => joined,
+            _ = stop.changed(), if stopped.is_none() => continue,
+            _ = tokio::time::sleep_until(abandon_at.unwrap_or_else(tokio::time::Instant::now)),
+                if abandon_at.is_some() => {
+                tracing::warn!(
+                    slices = running.len(),
+                    "The grace period is over; abandoning the slices still running."
+                );
+                abandon_at = None;
+                running.abort_all();
+                continue;
+            }
+        };
+        let Some(joined) = joined else {
             break;
         };
         let (id, result) = match joined {
@@ -351,13 +442,10 @@ async fn drive_source(
             Err(e) => {
                 let id = e.id();
                 let result = if e.is_cancelled() {
-                    Err((
-                        FailureKind::Auth,
-                        format!(
-                            "abandoned: {}",
-                            stopped.clone().unwrap_or_else(|| "the run stopped".into())
-                        ),
-                    ))
+                    let (kind, reason) = stopped
+                        .clone()
+                        .unwrap_or((FailureKind::Stopped, "the run stopped".into()));
+                    Err((kind, format!("abandoned: {reason}")))
                 } else {
                     let message = format!(
                         "internal error (a bug; please report it): {}",
@@ -376,7 +464,10 @@ async fn drive_source(
             tracing::error!(dataset = dataset.name(), %date, error = %error, "Slice failed.");
             // Every further request would be refused the same way: stop this source only.
             if *kind == FailureKind::Auth && stopped.is_none() {
-                stopped = Some(format!("credentials refused earlier in this run: {error}"));
+                stopped = Some((
+                    FailureKind::Auth,
+                    format!("credentials refused earlier in this run: {error}"),
+                ));
                 running.abort_all();
             }
         }
@@ -387,9 +478,9 @@ async fn drive_source(
             result,
         });
     }
-    if let Some(reason) = &stopped {
+    if let Some((kind, reason)) = &stopped {
         let rest: Vec<_> = pending.collect();
-        fail_all(&rest, FailureKind::Auth, &format!("not fetched: {reason}"));
+        fail_all(&rest, *kind, &format!("not fetched: {reason}"));
     }
     let _ = events.send(Event::Source {
         source: index,

@@ -1,8 +1,9 @@
 //! One slice, end to end: the resume check, the source's rows streamed through a bounded channel
 //! into Arrow batches and the partition file, and the commit with its manifest.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, Utc};
 use tokio::sync::mpsc;
@@ -25,6 +26,10 @@ pub(crate) enum SliceOutcome {
     Written {
         /// Its rows.
         rows: u64,
+        /// Whether it is final (else provisional: fetched again later).
+        is_final: bool,
+        /// Records not turned into rows, by reason.
+        skipped: BTreeMap<String, u64>,
     },
     /// The partition was complete already (`--resume`).
     Skipped,
@@ -37,6 +42,7 @@ pub(crate) type SliceFailed = (FailureKind, String);
 pub(crate) struct SliceJob {
     source: Arc<dyn Source>,
     request: RequestPrint,
+    settle: Duration,
     key: PartitionKey,
     slice: SliceRequest,
     ctx: Arc<RunContext>,
@@ -65,6 +71,7 @@ impl SliceJob {
         Self {
             source,
             request,
+            settle: plan.settings.settle_margin(),
             key: PartitionKey {
                 dataset,
                 source: plan.vendor(),
@@ -86,11 +93,7 @@ impl SliceJob {
     /// Runs it: skipped when complete (resume), else fetched and written.
     pub(crate) async fn run(self) -> Result<SliceOutcome, SliceFailed> {
         let dataset = self.slice.dataset;
-        if self.ctx.write_mode == WriteMode::Resume
-            && let Some(manifest) = self.ctx.writer.manifest(&self.key)
-            && manifest.query_fingerprint == self.request.fingerprint
-            && manifest.schema_fingerprint == schema_fingerprint(&dataset.schema())
-        {
+        if self.ctx.write_mode == WriteMode::Resume && self.is_complete().await {
             tracing::debug!("Partition already complete; skipped.");
             return Ok(SliceOutcome::Skipped);
         }
@@ -106,14 +109,28 @@ impl SliceJob {
             Some(file) => file,
             None => self.create_file().await?,
         };
+        let extracted_at = Utc::now();
+        let mut provisional = report.provisional;
+        let settled_at = chrono::Duration::from_std(self.settle)
+            .ok()
+            .and_then(|settle| self.slice.end.checked_add_signed(settle));
+        if settled_at.is_none_or(|at| extracted_at < at) {
+            provisional.push(format!(
+                "extracted before the day had settled ({} min after its end)",
+                self.settle.as_secs() / 60
+            ));
+        }
+        let skipped = report.skipped;
         let info = PartitionInfo {
             interval_start: self.slice.start,
             interval_end: self.slice.end,
             query: self.request.name.clone(),
             query_fingerprint: self.request.fingerprint.clone(),
             run_id: self.ctx.run_id.clone(),
-            extracted_at: Utc::now(),
+            extracted_at,
             details: report.details,
+            skipped_records: skipped.clone(),
+            provisional_reasons: provisional,
         };
         let batch = pending
             .to_batch(&self.ctx.privacy)
@@ -128,12 +145,43 @@ impl SliceJob {
         tracing::info!(
             rows = manifest.rows,
             bytes = manifest.bytes,
+            r#final = manifest.is_final,
             fetch_ms = fetch_started.elapsed().as_millis() as u64,
             "Wrote partition."
         );
         Ok(SliceOutcome::Written {
             rows: manifest.rows,
+            is_final: manifest.is_final,
+            skipped,
         })
+    }
+
+    /// Whether the partition is complete as it is: final, fetched with the same request and
+    /// schema, and its data file the one the manifest describes (size and SHA-256).
+    async fn is_complete(&self) -> bool {
+        let writer = self.ctx.writer.clone();
+        let key = self.key.clone();
+        let fingerprint = self.request.fingerprint.clone();
+        let schema = schema_fingerprint(&self.slice.dataset.schema());
+        tokio::task::spawn_blocking(move || {
+            let Some(manifest) = writer.manifest(&key) else {
+                return false;
+            };
+            let part =
+                crate::sink::hive_partition_path(writer.root(), &key).join(crate::sink::PART_FILE);
+            let complete = manifest.is_final
+                && manifest.query_fingerprint == fingerprint
+                && manifest.schema_fingerprint == schema
+                && manifest.matches_file(&part);
+            if !complete && !manifest.matches_file(&part) {
+                tracing::warn!(
+                    "The partition's file does not match its manifest; fetching it again."
+                );
+            }
+            complete
+        })
+        .await
+        .unwrap_or(false)
     }
 
     /// Starts the partition's temporary file (nothing is visible until the commit).

@@ -25,6 +25,8 @@ pub enum FailureKind {
     Sink,
     /// A bug: a panic or a broken invariant, caught at the slice's boundary.
     Internal,
+    /// The run was asked to stop (SIGINT, SIGTERM) before the slice was written.
+    Stopped,
 }
 
 /// A slice that was not written.
@@ -55,8 +57,12 @@ pub struct SourceSummary {
     pub written: usize,
     /// Partitions skipped because they were complete.
     pub skipped: usize,
+    /// Written partitions that are provisional (fetched again by the next `run` or `--resume`).
+    pub provisional: usize,
     /// Slices that failed.
     pub failed: usize,
+    /// Records received but not turned into rows, by reason.
+    pub skipped_records: std::collections::BTreeMap<String, u64>,
     /// Rows written.
     pub rows: u64,
     /// API requests sent.
@@ -95,6 +101,10 @@ pub struct RunSummary {
     pub written: usize,
     /// Partitions skipped because they were complete (resume).
     pub skipped: usize,
+    /// Written partitions that are provisional.
+    pub provisional: usize,
+    /// Records received but not turned into rows, by reason.
+    pub skipped_records: std::collections::BTreeMap<String, u64>,
     /// Slices that failed, sorted by source, tenant, dataset and date.
     pub failed: Vec<SliceFailure>,
     /// Rows written.
@@ -113,6 +123,8 @@ pub struct RunSummary {
     pub auth_error: Option<String>,
     /// Per (source, tenant), in plan order.
     pub sources: Vec<SourceSummary>,
+    /// Set when the run was asked to stop (`SIGINT`, `SIGTERM`).
+    pub stopped_by: Option<String>,
 }
 
 impl RunSummary {
@@ -120,6 +132,13 @@ impl RunSummary {
     pub fn finish(&mut self) {
         self.written = self.sources.iter().map(|s| s.written).sum();
         self.skipped = self.sources.iter().map(|s| s.skipped).sum();
+        self.provisional = self.sources.iter().map(|s| s.provisional).sum();
+        self.skipped_records.clear();
+        for s in &self.sources {
+            for (reason, n) in &s.skipped_records {
+                *self.skipped_records.entry(reason.clone()).or_default() += n;
+            }
+        }
         self.rows = self.sources.iter().map(|s| s.rows).sum();
         self.requests = self.sources.iter().map(|s| s.requests).sum();
         self.throttled = self.sources.iter().map(|s| s.throttled).sum();
@@ -133,6 +152,11 @@ impl RunSummary {
 
     /// The exit code of this outcome.
     pub fn exit_status(&self) -> ExitStatus {
+        match self.stopped_by.as_deref() {
+            Some("SIGINT") => return ExitStatus::Interrupted,
+            Some(_) => return ExitStatus::Terminated,
+            None => {}
+        }
         if !self.sources.is_empty() && self.sources.iter().all(|s| s.auth_error.is_some()) {
             ExitStatus::Auth
         } else if self.failed.is_empty() {
@@ -156,7 +180,7 @@ impl RunSummary {
             .map(|s| format!("{} {}", s.label(), s.failed))
             .collect();
         format!(
-            "ccetl: {} slices written, {} skipped, {} failed{}; {} rows; {} requests, {} throttled (429), {} retries, {} token{}; {:.1} s",
+            "ccetl: {} slices written, {} skipped, {} failed{}{}; {} rows{}; {} requests, {} throttled (429), {} retries, {} token{}; {:.1} s{}",
             self.written,
             self.skipped,
             self.failed.len(),
@@ -165,13 +189,35 @@ impl RunSummary {
             } else {
                 format!(" ({})", failing.join(", "))
             },
+            if self.provisional > 0 {
+                format!("; {} provisional", self.provisional)
+            } else {
+                String::new()
+            },
             self.rows,
+            if self.skipped_records.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " ({} records skipped: {})",
+                    self.skipped_records.values().sum::<u64>(),
+                    self.skipped_records
+                        .iter()
+                        .map(|(k, n)| format!("{k} {n}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            },
             self.requests,
             self.throttled,
             self.retries,
             self.tokens,
             if self.tokens == 1 { "" } else { "s" },
-            self.elapsed_secs
+            self.elapsed_secs,
+            match &self.stopped_by {
+                Some(signal) => format!("; stopped by {signal}"),
+                None => String::new(),
+            }
         )
     }
 }

@@ -34,16 +34,22 @@ pub struct SourcePlan {
     pub tenant: String,
     /// Time zone of business dates.
     pub time_zone: Tz,
-    /// Datasets to extract.
-    pub datasets: Vec<Dataset>,
-    /// Dates to extract, ascending.
-    pub dates: Vec<NaiveDate>,
+    /// The slices to fetch: (dataset, date), date by date.
+    pub slices: Vec<(Dataset, NaiveDate)>,
     /// The vendor's validated settings.
     pub settings: Arc<dyn SourceSettings>,
 }
 
+/// Every dataset on every date, date by date.
+fn grid(datasets: &[Dataset], dates: &[NaiveDate]) -> Vec<(Dataset, NaiveDate)> {
+    dates
+        .iter()
+        .flat_map(|date| datasets.iter().map(move |d| (*d, *date)))
+        .collect()
+}
+
 impl SourcePlan {
-    /// A source of `settings`' vendor.
+    /// A source of `settings`' vendor: every dataset on every date.
     pub fn new(
         tenant: impl Into<String>,
         settings: impl SourceSettings + 'static,
@@ -54,10 +60,16 @@ impl SourcePlan {
         Self {
             tenant: tenant.into(),
             time_zone,
-            datasets,
-            dates,
+            slices: grid(&datasets, &dates),
             settings: Arc::new(settings),
         }
+    }
+
+    /// The first and last date of the slices.
+    pub fn date_range(&self) -> Option<(NaiveDate, NaiveDate)> {
+        let first = self.slices.iter().map(|(_, d)| *d).min()?;
+        let last = self.slices.iter().map(|(_, d)| *d).max()?;
+        Some((first, last))
     }
 
     /// The vendor's registered name: the partition path's `source=`.
@@ -72,7 +84,7 @@ impl SourcePlan {
 
     /// Slices of this source.
     pub fn slice_count(&self) -> usize {
-        self.dates.len() * self.datasets.len()
+        self.slices.len()
     }
 }
 
@@ -90,6 +102,8 @@ pub struct Plan {
     pub write_mode: WriteMode,
     /// The personal-data policy.
     pub privacy: Pseudonymizer,
+    /// How long slices in flight may finish after a stop is asked for.
+    pub stop_grace: std::time::Duration,
 }
 
 impl Plan {
@@ -103,6 +117,7 @@ impl Plan {
             max_slices_in_flight: 16,
             write_mode: WriteMode::Replace,
             privacy: drop_personal_data(),
+            stop_grace: std::time::Duration::from_secs(30),
         }
     }
 
@@ -115,6 +130,62 @@ impl Plan {
 /// The policy when no dataset holds personal data.
 fn drop_personal_data() -> Pseudonymizer {
     Pseudonymizer::dropping()
+}
+
+/// What `run` adds to its days so that missed nights are caught up: for one source's dataset,
+/// every day after its last final partition that is missing, and every provisional one, within
+/// `max_days` before yesterday.
+struct CatchUp<'a> {
+    root: &'a std::path::Path,
+    vendor: &'static str,
+    tenant: &'a str,
+    yesterday: NaiveDate,
+    max_days: u32,
+}
+
+impl CatchUp<'_> {
+    fn dates(&self, dataset: Dataset) -> Vec<NaiveDate> {
+        let states = crate::sink::partition_states(self.root, dataset, self.vendor, self.tenant);
+        let window_start = self
+            .yesterday
+            .checked_sub_days(chrono::Days::new(u64::from(self.max_days.max(1)) - 1))
+            .unwrap_or(self.yesterday);
+        let last_final = states
+            .iter()
+            .filter(|(d, is_final)| **is_final && **d <= self.yesterday)
+            .map(|(d, _)| *d)
+            .max();
+        let mut dates: Vec<NaiveDate> = states
+            .iter()
+            .filter(|(d, is_final)| !**is_final && **d >= window_start && **d <= self.yesterday)
+            .map(|(d, _)| *d)
+            .collect();
+        if let Some(last_final) = last_final {
+            let first_missing = last_final.succ_opt().unwrap_or(last_final);
+            if first_missing < window_start {
+                let before = window_start.pred_opt().unwrap_or(window_start);
+                tracing::warn!(
+                    source = self.vendor,
+                    tenant = self.tenant,
+                    dataset = dataset.name(),
+                    last_final = %last_final,
+                    max_catchup_days = self.max_days,
+                    "More days are missing than `run` catches up; run `ccetl backfill --from {first_missing} --to {before} --resume --tenant {} --dataset {}` for the rest.",
+                    self.tenant,
+                    dataset.name()
+                );
+            }
+            let from = first_missing.max(window_start);
+            dates.extend(
+                from.iter_days()
+                    .take_while(|d| *d <= self.yesterday)
+                    .filter(|d| !states.contains_key(d)),
+            );
+        }
+        dates.sort();
+        dates.dedup();
+        dates
+    }
 }
 
 /// Options from the command line that shape a plan.
@@ -211,6 +282,7 @@ pub fn configure_sources(
     tenants: &[String],
 ) -> Result<Vec<ConfiguredSource>, crate::Error> {
     check_vendor_tables(config)?;
+    let env = &env.clone().relative_to(config.base_dir());
     let configured = configured_tenants(config)?;
     if configured.is_empty() {
         return Err(ConfigError::Value {
@@ -267,6 +339,7 @@ pub fn build(
 ) -> Result<Plan, crate::Error> {
     let now = options.now.unwrap_or_else(Utc::now);
     let configured = configure_sources(config, env, &options.tenants)?;
+    let env = &env.clone().relative_to(config.base_dir());
     let mut wanted_datasets = Vec::new();
     for d in &options.datasets {
         wanted_datasets.push(Dataset::parse(d).ok_or_else(|| {
@@ -290,6 +363,10 @@ pub fn build(
         }
         .into());
     }
+    let output_dir = options
+        .output_dir
+        .clone()
+        .unwrap_or_else(|| config.output_dir());
     let mut sources = Vec::new();
     for ConfiguredSource {
         tenant,
@@ -307,18 +384,37 @@ pub fn build(
             time_zone,
             now,
         )?;
+        let mut slices = grid(&datasets, &dates);
+        if let DateSelection::Run { date: None, .. } = options.dates {
+            let today = now.with_timezone(&time_zone).date_naive();
+            let catch_up = CatchUp {
+                root: &output_dir,
+                vendor: settings.vendor(),
+                tenant: &tenant,
+                yesterday: today.pred_opt().unwrap_or(today),
+                max_days: config.pipeline.max_catchup_days,
+            };
+            for dataset in &datasets {
+                for date in catch_up.dates(*dataset) {
+                    if !slices.contains(&(*dataset, date)) {
+                        slices.push((*dataset, date));
+                    }
+                }
+            }
+            let order = |d: &Dataset| datasets.iter().position(|x| x == d);
+            slices.sort_by_key(|(d, date)| (*date, order(d)));
+        }
         sources.push(SourcePlan {
             tenant,
             time_zone,
-            datasets,
-            dates,
+            slices,
             settings,
         });
     }
     let holds_personal_data = sources.iter().any(|s| {
-        s.datasets
+        s.slices
             .iter()
-            .any(|d| d.columns().iter().any(|c| c.personal))
+            .any(|(d, _)| d.columns().iter().any(|c| c.personal))
     });
     let privacy = if holds_personal_data {
         privacy(config, env)?
@@ -327,14 +423,12 @@ pub fn build(
     };
     Ok(Plan {
         sources,
-        output_dir: options
-            .output_dir
-            .clone()
-            .unwrap_or_else(|| config.output.dir.clone()),
+        output_dir,
         concurrency,
         max_slices_in_flight,
         write_mode: options.write_mode,
         privacy,
+        stop_grace: std::time::Duration::from_secs(config.pipeline.stop_grace_secs),
     })
 }
 

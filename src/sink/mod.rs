@@ -38,6 +38,8 @@ use sha2::{Digest, Sha256};
 
 use crate::transform::{Dataset, schema_fingerprint};
 
+pub mod lock;
+
 /// The data file of every partition.
 pub const PART_FILE: &str = "part-00000.zstd.parquet";
 /// The completion marker: zero bytes, written last.
@@ -171,9 +173,41 @@ pub struct Manifest {
     pub extracted_at: DateTime<Utc>,
     /// ccetl's version.
     pub ccetl_version: String,
+    /// Whether the data is final: the day ended more than the source's settle margin before
+    /// extraction and nothing in it was still going on. `run` and `--resume` fetch a
+    /// provisional partition again. (Manifests of ccetl before 0.2 have none: not final.)
+    #[serde(default, rename = "final")]
+    pub is_final: bool,
+    /// Why it is provisional (empty when final).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub provisional_reasons: Vec<String>,
+    /// Records the source received but did not turn into rows, by reason.
+    #[serde(default)]
+    pub skipped_records: BTreeMap<String, u64>,
     /// Dataset-specific facts (e.g. ongoing conversations left for a later run).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub details: BTreeMap<String, serde_json::Value>,
+}
+
+impl Manifest {
+    /// Whether `path` is the file this manifest describes: same size and SHA-256 (a torn or
+    /// replaced file is not). Reads the file.
+    pub fn matches_file(&self, path: &Path) -> bool {
+        if self.sha256.is_empty() {
+            return false;
+        }
+        let Ok(mut file) = File::open(path) else {
+            return false;
+        };
+        if file.metadata().map(|m| m.len()).ok() != Some(self.bytes) {
+            return false;
+        }
+        let mut hasher = Sha256::new();
+        if std::io::copy(&mut file, &mut hasher).is_err() {
+            return false;
+        }
+        hex(&hasher.finalize()) == self.sha256
+    }
 }
 
 /// What the caller knows about a partition before writing it.
@@ -193,6 +227,59 @@ pub struct PartitionInfo {
     pub extracted_at: DateTime<Utc>,
     /// Dataset-specific facts for the manifest.
     pub details: BTreeMap<String, serde_json::Value>,
+    /// Records not turned into rows, by reason.
+    pub skipped_records: BTreeMap<String, u64>,
+    /// Why the data may still change; empty = final.
+    pub provisional_reasons: Vec<String>,
+}
+
+/// The partitions of one (dataset, source, tenant) that are complete (`_SUCCESS` and a
+/// manifest), each with whether it is final: what `run` consults to catch up. Partitions of
+/// ccetl before 0.2 count as present but not final.
+pub fn partition_states(
+    root: &Path,
+    dataset: Dataset,
+    source: &str,
+    tenant: &str,
+) -> BTreeMap<NaiveDate, bool> {
+    let mut states = BTreeMap::new();
+    let data_dir = root
+        .join(dataset.name())
+        .join(format!("source={source}"))
+        .join(format!("tenant={tenant}"));
+    let manifests_dir = root
+        .join(STATE_DIR)
+        .join("manifests")
+        .join(dataset.name())
+        .join(format!("source={source}"))
+        .join(format!("tenant={tenant}"));
+    let Ok(entries) = fs::read_dir(&data_dir) else {
+        return states;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(date) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("date="))
+            .and_then(|d| d.parse::<NaiveDate>().ok())
+        else {
+            continue;
+        };
+        let Ok(marker) = fs::read(entry.path().join(SUCCESS_FILE)) else {
+            continue;
+        };
+        let manifest: Option<Manifest> = if marker.is_empty() {
+            fs::read(manifests_dir.join(format!("date={date}.json")))
+                .ok()
+                .and_then(|t| serde_json::from_slice(&t).ok())
+        } else {
+            serde_json::from_slice(&marker).ok()
+        };
+        if let Some(m) = manifest {
+            states.insert(date, m.is_final);
+        }
+    }
+    states
 }
 
 /// Writes partitions under one output root.
@@ -242,6 +329,19 @@ impl PartitionWriter {
     /// committed).
     pub fn remove_temp_dir(&self, run_id: &str) {
         let _ = fs::remove_dir_all(self.temp_dir(run_id));
+    }
+
+    /// Removes every run's temporary folder: what runs that died left behind. Only while holding
+    /// the output's lock, when no other run can be writing.
+    pub fn remove_stale_temp_dirs(&self) {
+        let tmp = self.root.join(STATE_DIR).join("tmp");
+        let Ok(entries) = fs::read_dir(&tmp) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            tracing::info!(path = %entry.path().display(), "Removing what a run that ended early left in flight.");
+            let _ = fs::remove_dir_all(entry.path());
+        }
     }
 
     /// The manifest of a complete partition, if there is one: its `_SUCCESS` and its data file
@@ -402,6 +502,9 @@ impl PartitionFile {
             run_id: info.run_id.clone(),
             extracted_at: info.extracted_at,
             ccetl_version: env!("CARGO_PKG_VERSION").to_string(),
+            is_final: info.provisional_reasons.is_empty(),
+            provisional_reasons: info.provisional_reasons.clone(),
+            skipped_records: info.skipped_records.clone(),
             details: info.details.clone(),
         };
         let text = serde_json::to_vec_pretty(&manifest).map_err(|e| SinkError::Parquet {
@@ -522,6 +625,8 @@ mod tests {
             run_id: run.into(),
             extracted_at: Utc::now(),
             details: BTreeMap::new(),
+            skipped_records: BTreeMap::new(),
+            provisional_reasons: Vec::new(),
         }
     }
 
@@ -655,6 +760,30 @@ mod tests {
         assert_eq!(fs::read_dir(writer.temp_dir("run1")).unwrap().count(), 0);
         writer.remove_temp_dir("run1");
         assert!(!writer.temp_dir("run1").exists());
+    }
+
+    #[test]
+    fn a_torn_or_replaced_file_does_not_match_its_manifest() {
+        let root = tempfile::tempdir().unwrap();
+        let writer = PartitionWriter::new(root.path());
+        let manifest = writer.write(&key(), &batch(5), &info("run1")).unwrap();
+        let part = hive_partition_path(root.path(), &key()).join(PART_FILE);
+        assert!(manifest.matches_file(&part));
+        assert!(manifest.is_final);
+        let data = fs::read(&part).unwrap();
+        fs::write(&part, &data[..data.len() / 2]).unwrap();
+        assert!(!manifest.matches_file(&part), "torn");
+        let mut flipped = data.clone();
+        flipped[10] ^= 1;
+        fs::write(&part, &flipped).unwrap();
+        assert!(!manifest.matches_file(&part), "same size, other bytes");
+        fs::write(&part, &data).unwrap();
+        assert!(manifest.matches_file(&part));
+        let legacy = Manifest {
+            sha256: String::new(),
+            ..manifest
+        };
+        assert!(!legacy.matches_file(&part), "nothing to verify against");
     }
 
     #[test]

@@ -106,6 +106,9 @@ pub trait SourceSettings: Send + Sync {
     fn vendor(&self) -> &'static str;
     /// What `dataset`'s slices request.
     fn request(&self, dataset: Dataset) -> RequestPrint;
+    /// How long after a day ends its data may still change (`settle_minutes`): a slice fetched
+    /// sooner is provisional, and fetched again by the next `run` or `--resume`.
+    fn settle_margin(&self) -> std::time::Duration;
     /// Builds the rate-limited client; vendors that need a token to find their API sign in here.
     fn connect(&self) -> BoxFuture<'_, Result<Arc<dyn Source>, SourceError>>;
 }
@@ -142,12 +145,17 @@ pub struct SliceRequest {
     pub today: NaiveDate,
 }
 
-/// What fetching a slice found out, for its manifest (method used, windows split, records
-/// skipped and why, …).
+/// What fetching a slice found out, for its manifest: facts (method used, windows split, …),
+/// the records that did not become rows and why, and whether the data may still change.
 #[derive(Debug, Clone, Default)]
 pub struct SliceReport {
     /// Dataset-specific facts.
     pub details: BTreeMap<String, Value>,
+    /// Records not turned into rows, by reason (`duplicate`, `ongoing`, `outside_slice`, …).
+    pub skipped: BTreeMap<String, u64>,
+    /// Why the data may still change (a conversation still going on, …); empty when the source
+    /// knows of no reason. The pipeline adds its own (a day too recent).
+    pub provisional: Vec<String>,
 }
 
 /// Counters of one source's client.

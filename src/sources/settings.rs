@@ -96,6 +96,12 @@ impl HttpKeys {
     }
 }
 
+/// Default of `settle_minutes`: neither vendor documents when a day's analytics stop changing;
+/// two hours covers wrap-ups and conversations running past midnight (Genesys's data lake, read
+/// by async jobs, has its own availability date, checked separately).
+pub fn default_settle_minutes() -> u64 {
+    120
+}
 /// Default of `time_zone`.
 pub fn default_time_zone() -> String {
     "UTC".to_string()

@@ -109,6 +109,19 @@ impl ContactAdmission {
         self.ongoing
     }
 
+    /// Records turned away, by reason (reasons with none left out).
+    pub fn skipped(&self) -> BTreeMap<String, u64> {
+        [
+            ("duplicate", self.duplicates),
+            ("ongoing", self.ongoing),
+            ("outside_slice", self.outside),
+        ]
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(k, n)| (k.to_string(), n))
+        .collect()
+    }
+
     /// What the manifest records: duplicates dropped, ongoing and outside-the-slice skipped.
     pub fn details(&self) -> BTreeMap<String, Value> {
         BTreeMap::from([
@@ -151,6 +164,15 @@ mod tests {
                 d["ongoing_skipped"].as_u64()
             ),
             (Some(1), Some(2), Some(1))
+        );
+        let skipped = a.skipped();
+        assert_eq!(
+            (
+                skipped["duplicate"],
+                skipped["outside_slice"],
+                skipped["ongoing"]
+            ),
+            (1, 2, 1)
         );
     }
 }

@@ -301,6 +301,10 @@ impl SourceSettings for Brittle {
         }
     }
 
+    fn settle_margin(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(3600)
+    }
+
     fn connect(&self) -> BoxFuture<'_, Result<Arc<dyn Source>, SourceError>> {
         Box::pin(async move {
             assert!(!self.panic_in_connect, "a bug while connecting");

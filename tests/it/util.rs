@@ -74,6 +74,7 @@ pub fn settings(sim: &Simulator, http: ApiClientSettings) -> GenesysSettings {
             client_secret: sim.config().client_secret.clone().into(),
         },
         http,
+        settle: Duration::from_secs(7200),
         queries: GenesysQueries::load(None).expect("queries"),
         details: DetailsSettings {
             job_poll_initial: Duration::from_millis(50),
@@ -97,6 +98,7 @@ pub fn cxone_settings(sim: &Simulator, version: &str) -> ccetl::sources::cxone::
         interval: Duration::from_secs(1800),
         contacts_page_size: 250,
         http: fast_http(),
+        settle: Duration::from_secs(7200),
     }
 }
 

@@ -44,6 +44,10 @@ pub struct CxoneSection {
     /// `top` of completed-contact pages.
     #[serde(default = "default_cxone_page_size")]
     pub contacts_page_size: u64,
+    /// Minutes after a day ends before its data counts as final (the vendor keeps correcting
+    /// a day for a while after it ends; see README "Failure and recovery").
+    #[serde(default = "settings::default_settle_minutes")]
+    pub settle_minutes: u64,
     /// Request budget (CXone publishes none; keep it modest).
     #[serde(default = "default_cxone_requests_per_minute")]
     pub requests_per_minute: u32,
@@ -168,6 +172,7 @@ impl CxoneSection {
             interval: Duration::from_secs(u64::from(self.interval_minutes) * 60),
             contacts_page_size: self.contacts_page_size.clamp(1, 10_000),
             http,
+            settle: Duration::from_secs(self.settle_minutes.saturating_mul(60)),
         };
         Ok((settings, time_zone, datasets))
     }

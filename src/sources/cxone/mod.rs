@@ -125,6 +125,8 @@ pub struct CxoneSettings {
     pub contacts_page_size: u64,
     /// Quota and retry bounds.
     pub http: ApiClientSettings,
+    /// How long after a day ends its data counts as final.
+    pub settle: Duration,
 }
 
 impl SourceSettings for CxoneSettings {
@@ -155,6 +157,10 @@ impl SourceSettings for CxoneSettings {
             name: format!("{} {endpoint}", self.api_version),
             fingerprint,
         }
+    }
+
+    fn settle_margin(&self) -> Duration {
+        self.settle
     }
 
     fn connect(&self) -> BoxFuture<'_, Result<Arc<dyn Source>, SourceError>> {
@@ -384,7 +390,11 @@ impl CxoneSource {
             ("rows_received".to_string(), received.into()),
         ]);
         details.extend(admission.details());
-        Ok(SliceReport { details })
+        Ok(SliceReport {
+            details,
+            skipped: admission.skipped(),
+            provisional: Vec::new(),
+        })
     }
 }
 
@@ -448,8 +458,9 @@ fn rows_under(
     let object = body
         .as_object()
         .ok_or_else(|| malformed("the answer is not a JSON object".into()))?;
+    // A 200 answer without its list is not "no rows" (that is a 204): refuse it.
     let Some((_, list)) = object.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)) else {
-        return Ok(Vec::new());
+        return Err(malformed(format!("the answer has no `{key}`")));
     };
     let list = list
         .as_array()
@@ -490,5 +501,13 @@ mod tests {
             )
             .is_err()
         );
+        let missing = rows_under(
+            Some(json!({"totalRecords": 5})),
+            "completedContacts",
+            "contacts/completed",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(missing.contains("no `completedContacts`"), "{missing}");
     }
 }

@@ -39,6 +39,10 @@ pub struct GenesysSection {
     pub datasets: Option<Vec<String>>,
     /// Directory with the query bodies (`queue_intervals.json`, …); default the built-in ones.
     pub queries_dir: Option<PathBuf>,
+    /// Minutes after a day ends before its data counts as final (the vendor keeps correcting
+    /// a day for a while after it ends; see README "Failure and recovery").
+    #[serde(default = "settings::default_settle_minutes")]
+    pub settle_minutes: u64,
     /// Request budget for this OAuth client (Genesys allows 300 per minute per token by default).
     #[serde(default = "default_requests_per_minute")]
     pub requests_per_minute: u32,
@@ -232,6 +236,7 @@ impl GenesysSection {
                 api_base,
                 auth,
                 http,
+                settle: Duration::from_secs(self.settle_minutes.saturating_mul(60)),
                 queries,
                 details,
             },

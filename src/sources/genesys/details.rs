@@ -124,10 +124,12 @@ pub struct DetailMetric {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct QueryPage {
+    /// Absent on an empty page.
     #[serde(default)]
     conversations: Vec<DetailConversation>,
+    /// Required: without it, paging cannot know where the results end.
     #[serde(default)]
-    total_hits: u64,
+    total_hits: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -363,7 +365,16 @@ impl DetailsFetcher<'_> {
                 .client
                 .post_json(DETAILS_QUERY_PATH, &Value::Object(body))
                 .await?;
-            if page_number == 1 && page.total_hits > self.settings.result_cap {
+            let total_hits = page.total_hits.ok_or_else(|| {
+                WindowError::Api(ApiError::Malformed {
+                    method: "POST".into(),
+                    path: DETAILS_QUERY_PATH.into(),
+                    reason: "a details page without totalHits: cannot tell where the results end"
+                        .into(),
+                    truncated: false,
+                })
+            })?;
+            if page_number == 1 && total_hits > self.settings.result_cap {
                 return Err(WindowError::TooLarge);
             }
             let n = page.conversations.len() as u64;
@@ -375,7 +386,7 @@ impl DetailsFetcher<'_> {
             }
             // totalHits moves while a day still receives traffic: stop on a short page, or when
             // the latest total is covered.
-            if n < size || size * page_number >= page.total_hits {
+            if n < size || size * page_number >= total_hits {
                 return Ok(0);
             }
             page_number += 1;
@@ -473,12 +484,19 @@ impl DetailsFetcher<'_> {
     ) -> Result<(), WindowError> {
         let results = format!("{job_path}/results");
         let mut cursor: Option<String> = None;
+        let mut received = 0u64;
         loop {
             let mut query = vec![("pageSize", self.settings.job_page_size.to_string())];
             if let Some(c) = &cursor {
                 query.push(("cursor", c.clone()));
             }
             let page: JobPage = self.client.get_json(&results, &query).await?;
+            received += page.conversations.len() as u64;
+            // More than one job may return (`details_job_result_cap`): the window is too large
+            // even if this API did not refuse it; what was read is deduplicated downstream.
+            if received > self.settings.job_result_cap {
+                return Err(WindowError::TooLarge);
+            }
             if !page.conversations.is_empty() {
                 pages
                     .send(page.conversations)

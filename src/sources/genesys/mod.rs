@@ -175,6 +175,8 @@ pub struct GenesysSettings {
     pub auth: GenesysAuth,
     /// Quota and retry bounds.
     pub http: ApiClientSettings,
+    /// How long after a day ends its data counts as final.
+    pub settle: Duration,
     /// Every query the source runs.
     pub queries: GenesysQueries,
     /// Details paging, splitting and job limits.
@@ -240,6 +242,10 @@ impl SourceSettings for GenesysSettings {
                 .into_iter(),
             ),
         }
+    }
+
+    fn settle_margin(&self) -> Duration {
+        self.settle
     }
 
     fn connect(&self) -> BoxFuture<'_, Result<Arc<dyn Source>, SourceError>> {
@@ -372,15 +378,23 @@ impl GenesysSource {
         consumed?;
         let report = produced?;
         let ongoing = admission.ongoing();
+        let mut provisional = Vec::new();
         if ongoing > 0 {
             tracing::info!(
                 ongoing,
                 "Ongoing conversations left for a later run (look-back)."
             );
+            provisional.push(format!(
+                "{ongoing} conversation(s) were still going on (left for a later run)"
+            ));
         }
         let mut details = report.details();
         details.extend(admission.details());
-        Ok(SliceReport { details })
+        Ok(SliceReport {
+            details,
+            skipped: admission.skipped(),
+            provisional,
+        })
     }
 }
 
@@ -413,9 +427,16 @@ impl Source for GenesysSource {
                     let conversations = self
                         .aggregate(&self.queries.agent_conversations, start, end, zone)
                         .await?;
-                    rows.send(rows::agent_intervals(&presence, &conversations)?)
-                        .await?;
-                    Ok(SliceReport::default())
+                    let (agents, without_user) =
+                        rows::agent_intervals(&presence, &conversations)?;
+                    rows.send(agents).await?;
+                    let mut report = SliceReport::default();
+                    if without_user > 0 {
+                        report
+                            .skipped
+                            .insert("group_without_user_id".into(), without_user);
+                    }
+                    Ok(report)
                 }
                 Dataset::Metrics => {
                     for query in &self.queries.metrics {

@@ -232,11 +232,13 @@ const CONVERSATION_METRICS: [(&str, &str, &str); 6] = [
 ];
 
 /// The users aggregates answer (`presence`) joined with the conversation aggregates by `userId`
-/// (`conversations`), as `agent_intervals` rows sorted by interval and user.
+/// (`conversations`), as `agent_intervals` rows sorted by interval and user, and how many groups
+/// had no `userId` (counted, since they cannot become an agent's row).
 pub fn agent_intervals(
     presence: &AggregateQueryResponse,
     conversations: &AggregateQueryResponse,
-) -> Result<Vec<AgentIntervalRow>, TransformError> {
+) -> Result<(Vec<AgentIntervalRow>, u64), TransformError> {
+    let mut without_user = 0u64;
     let mut rows: BTreeMap<AgentKey, AgentAccumulator> = BTreeMap::new();
     let user = |group: &BTreeMap<String, Value>| {
         group
@@ -246,6 +248,7 @@ pub fn agent_intervals(
     };
     for result in &presence.results {
         let Some(user_id) = user(&result.group) else {
+            without_user += 1;
             continue;
         };
         for point in &result.data {
@@ -270,6 +273,7 @@ pub fn agent_intervals(
     }
     for result in &conversations.results {
         let Some(user_id) = user(&result.group) else {
+            without_user += 1;
             continue;
         };
         for point in &result.data {
@@ -294,10 +298,12 @@ pub fn agent_intervals(
             }
         }
     }
-    Ok(rows
-        .into_iter()
-        .map(|((start, end, user_id), acc)| agent_row(start, end, user_id, acc))
-        .collect())
+    Ok((
+        rows.into_iter()
+            .map(|((start, end, user_id), acc)| agent_row(start, end, user_id, acc))
+            .collect(),
+        without_user,
+    ))
 }
 
 fn agent_row(
@@ -718,7 +724,9 @@ mod tests {
                   "metrics": [ { "metric": "tHandle", "stats": { "count": 3, "sum": 900000, "min": 1, "max": 2 } } ] } ] } ] }"#,
         )
         .unwrap();
-        let batch = batch(agent_intervals(&presence, &conversations).unwrap());
+        let (rows, without_user) = agent_intervals(&presence, &conversations).unwrap();
+        assert_eq!(without_user, 0);
+        let batch = batch(rows);
         assert_eq!(batch.num_rows(), 1);
         let f = |n: &str| {
             batch

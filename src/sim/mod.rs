@@ -146,6 +146,8 @@ pub enum FaultKind {
     },
     /// Revoke every issued token, then answer normally (which gives 401).
     ExpireTokens,
+    /// Answer normally, but cut the connection after half of the body (a reset mid-body).
+    ResetMidBody,
 }
 
 /// How the next submitted async job ends.
@@ -452,6 +454,22 @@ async fn faults_and_log(
         Some(FaultKind::ExpireTokens) => {
             state.lock().tokens.clear();
             next.run(request).await
+        }
+        Some(FaultKind::ResetMidBody) => {
+            let (mut parts, body) = next.run(request).await.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX)
+                .await
+                .unwrap_or_default();
+            let half = bytes.slice(..bytes.len() / 2);
+            parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+            let chunks: Vec<Result<axum::body::Bytes, std::io::Error>> = vec![
+                Ok(half),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "injected reset",
+                )),
+            ];
+            Response::from_parts(parts, Body::from_stream(futures_util::stream::iter(chunks)))
         }
         None => next.run(request).await,
     };

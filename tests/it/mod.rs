@@ -6,6 +6,7 @@ mod cxone;
 mod duckdb;
 mod layout;
 mod metrics;
+mod nightly;
 mod readers;
 mod resilience;
 mod sources;

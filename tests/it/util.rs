@@ -353,3 +353,104 @@ pub fn assert_tables_equal(landed: &Table, expected: &Table) {
         assert_eq!(&landed[key], want, "row {key:?}");
     }
 }
+
+/// Every row of every dataset under `root`, as text (partition path, then every column), sorted:
+/// two outputs hold the same data exactly when these are equal.
+pub fn all_rows(root: &Path) -> BTreeMap<String, Vec<String>> {
+    fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    files(&path, out);
+                } else if path.extension().is_some_and(|e| e == "parquet") {
+                    out.push(path);
+                }
+            }
+        }
+    }
+    fn cell(array: &dyn Array, i: usize) -> String {
+        use arrow_array::BooleanArray;
+        if array.is_null(i) {
+            return "∅".into();
+        }
+        let any = array.as_any();
+        if let Some(a) = any.downcast_ref::<StringArray>() {
+            format!("{:?}", a.value(i))
+        } else if let Some(a) = any.downcast_ref::<Int64Array>() {
+            a.value(i).to_string()
+        } else if let Some(a) = any.downcast_ref::<Float64Array>() {
+            format!("{:?}", a.value(i))
+        } else if let Some(a) = any.downcast_ref::<BooleanArray>() {
+            a.value(i).to_string()
+        } else if let Some(a) = any.downcast_ref::<TimestampMicrosecondArray>() {
+            a.value(i).to_string()
+        } else {
+            panic!(
+                "a column type the comparison does not know: {:?}",
+                array.data_type()
+            )
+        }
+    }
+    let mut out = BTreeMap::new();
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return out;
+    };
+    for dataset in entries.flatten() {
+        let name = dataset.file_name().to_string_lossy().to_string();
+        if name.starts_with('_') || !dataset.path().is_dir() {
+            continue;
+        }
+        let mut found = Vec::new();
+        files(&dataset.path(), &mut found);
+        let mut rows = Vec::new();
+        for file in found {
+            let partition = file
+                .parent()
+                .and_then(|p| p.strip_prefix(dataset.path()).ok())
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            let reader =
+                ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&file).unwrap())
+                    .unwrap()
+                    .build()
+                    .unwrap();
+            for batch in reader {
+                let batch = batch.unwrap();
+                for i in 0..batch.num_rows() {
+                    let mut row = partition.clone();
+                    for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+                        row.push_str(&format!(" {}={}", field.name(), cell(column.as_ref(), i)));
+                    }
+                    rows.push(row);
+                }
+            }
+        }
+        rows.sort();
+        out.insert(name, rows);
+    }
+    out
+}
+
+/// Asserts two outputs hold the same rows, naming the first differences.
+pub fn assert_same_rows(landed: &Path, expected: &Path, context: &str) {
+    let (a, b) = (all_rows(landed), all_rows(expected));
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        b.keys().collect::<Vec<_>>(),
+        "datasets differ ({context})"
+    );
+    for (dataset, rows) in &b {
+        let got = &a[dataset];
+        if got != rows {
+            let missing: Vec<_> = rows.iter().filter(|r| !got.contains(r)).take(2).collect();
+            let extra: Vec<_> = got.iter().filter(|r| !rows.contains(r)).take(2).collect();
+            panic!(
+                "{dataset}: {} rows landed, {} expected ({context}); missing {missing:?}; unexpected {extra:?}",
+                got.len(),
+                rows.len()
+            );
+        }
+        assert!(!rows.is_empty(), "{dataset} is empty ({context})");
+    }
+}

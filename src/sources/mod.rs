@@ -171,6 +171,19 @@ pub struct SourceStats {
     pub tokens: u64,
 }
 
+impl SourceStats {
+    /// The counters of a source's client.
+    pub fn of(client: &crate::http::ApiClient) -> Self {
+        let (requests, throttled, retries, _) = client.stats().snapshot();
+        Self {
+            requests,
+            throttled,
+            retries,
+            tokens: client.tokens().fetch_count(),
+        }
+    }
+}
+
 /// Where a source hands its rows: a bounded channel to the partition writer, so a source that
 /// fetches faster than rows are written waits instead of buffering a day.
 pub struct RowSender {

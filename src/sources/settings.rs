@@ -10,9 +10,39 @@ use std::time::Duration;
 use chrono_tz::Tz;
 use reqwest::Url;
 
-use crate::config::{ConfigError, value_error};
+use crate::config::{ConfigError, ConfigFile, value_error};
 use crate::http::ApiClientSettings;
+use crate::sources::{ConfiguredSource, SourceSettings};
 use crate::transform::Dataset;
+
+/// Every `[<vendor>.<tenant>]` section that `wanted` selects, read into the vendor's section type
+/// `S` and resolved by `resolve` into its settings, time zone and datasets: the part of
+/// `Vendor::configure` every vendor shares.
+pub fn configure_tenants<S, T>(
+    config: &ConfigFile,
+    vendor: &str,
+    wanted: &dyn Fn(&str) -> bool,
+    mut resolve: impl FnMut(&str, &S) -> Result<(T, Tz, Vec<Dataset>), ConfigError>,
+) -> Result<Vec<ConfiguredSource>, ConfigError>
+where
+    S: serde::de::DeserializeOwned,
+    T: SourceSettings + 'static,
+{
+    let mut sources = Vec::new();
+    for (tenant, section) in config.tenants::<S>(vendor)? {
+        if !wanted(&tenant) {
+            continue;
+        }
+        let (settings, time_zone, datasets) = resolve(&tenant, &section)?;
+        sources.push(ConfiguredSource {
+            tenant,
+            time_zone,
+            datasets,
+            settings: std::sync::Arc::new(settings),
+        });
+    }
+    Ok(sources)
+}
 
 /// `time_zone`: an IANA name.
 pub fn time_zone(key: &str, text: &str) -> Result<Tz, ConfigError> {

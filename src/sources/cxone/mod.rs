@@ -68,18 +68,12 @@ impl Vendor for Cxone {
         env: &Environment,
         wanted: &dyn Fn(&str) -> bool,
     ) -> Result<Vec<ConfiguredSource>, ConfigError> {
-        let sections = config.tenants::<config::CxoneSection>(self.name())?;
-        let mut sources = Vec::new();
-        for (tenant, section) in sections.iter().filter(|(t, _)| wanted(t)) {
-            let (settings, time_zone, datasets) = section.resolve(tenant, config, env)?;
-            sources.push(ConfiguredSource {
-                tenant: tenant.clone(),
-                time_zone,
-                datasets,
-                settings: Arc::new(settings),
-            });
-        }
-        Ok(sources)
+        crate::sources::settings::configure_tenants(
+            config,
+            self.name(),
+            wanted,
+            |tenant, section: &config::CxoneSection| section.resolve(tenant, config, env),
+        )
     }
 
     fn column_sources(&self, dataset: Dataset) -> &'static [(&'static str, &'static str)] {
@@ -425,13 +419,7 @@ impl Source for CxoneSource {
     }
 
     fn stats(&self) -> SourceStats {
-        let (requests, throttled, retries, _) = self.client.stats().snapshot();
-        SourceStats {
-            requests,
-            throttled,
-            retries,
-            tokens: self.client.tokens().fetch_count(),
-        }
+        SourceStats::of(&self.client)
     }
 }
 

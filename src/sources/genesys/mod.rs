@@ -74,20 +74,15 @@ impl Vendor for Genesys {
         env: &Environment,
         wanted: &dyn Fn(&str) -> bool,
     ) -> Result<Vec<ConfiguredSource>, ConfigError> {
-        let sections = config.tenants::<config::GenesysSection>(self.name())?;
         let base_dir = config.base_dir();
-        let mut sources = Vec::new();
-        for (tenant, section) in sections.iter().filter(|(t, _)| wanted(t)) {
-            let (settings, time_zone, datasets) =
-                section.resolve(tenant, config, env, &base_dir)?;
-            sources.push(ConfiguredSource {
-                tenant: tenant.clone(),
-                time_zone,
-                datasets,
-                settings: Arc::new(settings),
-            });
-        }
-        Ok(sources)
+        crate::sources::settings::configure_tenants(
+            config,
+            self.name(),
+            wanted,
+            |tenant, section: &config::GenesysSection| {
+                section.resolve(tenant, config, env, &base_dir)
+            },
+        )
     }
 
     fn column_sources(&self, dataset: Dataset) -> &'static [(&'static str, &'static str)] {
@@ -451,12 +446,6 @@ impl Source for GenesysSource {
     }
 
     fn stats(&self) -> SourceStats {
-        let (requests, throttled, retries, _) = self.client.stats().snapshot();
-        SourceStats {
-            requests,
-            throttled,
-            retries,
-            tokens: self.client.tokens().fetch_count(),
-        }
+        SourceStats::of(&self.client)
     }
 }

@@ -105,6 +105,13 @@ pub struct Selection {
     /// Slices fetched at once per source, overriding [pipeline] concurrency.
     #[arg(long)]
     pub concurrency: Option<usize>,
+    /// Show the slices it would fetch, the requests they cost and the time at the quotas; fetch
+    /// nothing (no token, no data request).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Also write the run record (the JSON summary with every slice) to this file.
+    #[arg(long, value_name = "PATH")]
+    pub summary_json: Option<PathBuf>,
 }
 
 /// `ccetl run`.
@@ -289,7 +296,8 @@ async fn run_plan(
         write_mode,
         now: None,
     };
-    let plan = plan::build(&config, &options, &Environment::process())?;
+    let mut plan = plan::build(&config, &options, &Environment::process())?;
+    plan.command = std::env::args().skip(1).collect();
     for source in &plan.sources {
         let (from, to) = source
             .date_range()
@@ -304,8 +312,27 @@ async fn run_plan(
             "Planned."
         );
     }
+    if selection.dry_run {
+        let estimate = tokio::task::spawn_blocking(move || pipeline::dry_run::estimate(&plan))
+            .await
+            .map_err(|e| Error::Runtime(e.to_string()))?;
+        match log_format {
+            LogFormat::Json => println!("{}", serde_json::to_string(&estimate).unwrap_or_default()),
+            LogFormat::Text => print!("{}", estimate.describe()),
+        }
+        return Ok(ExitStatus::Success);
+    }
     let stop = stop_on_signals();
     let summary = pipeline::run_until(plan, telemetry.progress(), &stop).await?;
+    if let Some(path) = &selection.summary_json {
+        let json = serde_json::to_vec_pretty(&summary).unwrap_or_default();
+        std::fs::write(path, json).map_err(|e| {
+            Error::Runtime(format!(
+                "cannot write the summary to {}: {e}",
+                path.display()
+            ))
+        })?;
+    }
     Ok(report(&summary, log_format))
 }
 

@@ -226,6 +226,32 @@ pub struct RequestStats {
     pub reauths: AtomicU64,
 }
 
+/// Requests counted for one unit of work (a slice), whichever client sends them: the pipeline
+/// runs a slice inside [`counting`], and every request, 429 and retry sent from within it is added
+/// here too, so a manifest can say what its slice cost.
+#[derive(Debug, Default)]
+pub struct WorkRequests {
+    /// Requests sent.
+    pub requests: AtomicU64,
+    /// 429 answers.
+    pub throttled: AtomicU64,
+    /// Retries.
+    pub retries: AtomicU64,
+}
+
+tokio::task_local! {
+    static WORK: Arc<WorkRequests>;
+}
+
+/// Runs `work`, counting its requests into `counter`.
+pub async fn counting<F: std::future::Future>(counter: Arc<WorkRequests>, work: F) -> F::Output {
+    WORK.scope(counter, work).await
+}
+
+fn count_for_work(pick: fn(&WorkRequests) -> &AtomicU64) {
+    let _ = WORK.try_with(|w| pick(w).fetch_add(1, Ordering::Relaxed));
+}
+
 impl RequestStats {
     fn inc(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
@@ -355,6 +381,7 @@ impl ApiClient {
             })
             .notify(|e, delay| {
                 RequestStats::inc(&self.stats.retries);
+                count_for_work(|w| &w.retries);
                 tracing::warn!(
                     vendor = self.vendor,
                     error = %e,
@@ -441,6 +468,7 @@ impl ApiClient {
                     .body(body.to_vec());
             }
             RequestStats::inc(&self.stats.requests);
+            count_for_work(|w| &w.requests);
             let transport = |reason: String| ApiError::Transport {
                 method: method.to_string(),
                 path: path.into(),
@@ -492,6 +520,7 @@ impl ApiClient {
                 }
                 Disposition::RateLimited => {
                     RequestStats::inc(&self.stats.throttled);
+                    count_for_work(|w| &w.throttled);
                     let delay = retry::retry_after(response.headers(), SystemTime::now())
                         .unwrap_or(DEFAULT_RETRY_AFTER);
                     if delay > self.settings.max_retry_after {

@@ -8,6 +8,7 @@
 //! source completes. Memory holds at most a few pages per slice in flight, whatever the range.
 //! Nothing here knows a vendor: sources are [`crate::sources::Source`] trait objects.
 
+pub mod dry_run;
 mod slice;
 pub mod summary;
 
@@ -20,7 +21,7 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
-pub use summary::{FailureKind, RunSummary, SliceFailure, SourceSummary};
+pub use summary::{FailureKind, RunSummary, SliceFailure, SliceRecord, SliceStatus, SourceSummary};
 
 use crate::plan::{Plan, SourcePlan, WriteMode};
 use crate::sink::PartitionWriter;
@@ -184,6 +185,9 @@ pub async fn run_until(
         stop_grace: plan.stop_grace,
     });
     let mut summary = RunSummary {
+        record_version: summary::RUN_RECORD_VERSION,
+        started_at: Some(Utc::now()),
+        command: plan.command.clone(),
         run_id: ctx.run_id.clone(),
         sources: plan
             .sources
@@ -271,10 +275,19 @@ pub async fn run_until(
     }
     progress.finish();
     ctx.writer.remove_temp_dir(&ctx.run_id);
-    drop(lock);
     summary.stopped_by = stop.reason();
     summary.finish();
     summary.elapsed_secs = started.elapsed().as_secs_f64();
+    summary.ended_at = Some(Utc::now());
+    match serde_json::to_vec_pretty(&summary) {
+        Ok(json) => {
+            if let Err(e) = ctx.writer.write_run_record(&ctx.run_id, &json) {
+                tracing::warn!(error = %e, "Could not keep the run record.");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "Could not encode the run record."),
+    }
+    drop(lock);
     Ok(summary)
 }
 
@@ -293,11 +306,30 @@ fn record(
     result: Result<SliceOutcome, (FailureKind, String)>,
 ) {
     let part = &mut summary.sources[source];
+    let mut slice = SliceRecord {
+        source: vendor,
+        tenant: tenant.to_string(),
+        dataset: dataset.name(),
+        date,
+        status: SliceStatus::Skipped,
+        partition: format!(
+            "{}/source={vendor}/tenant={tenant}/date={date}",
+            dataset.name()
+        ),
+        rows: None,
+        bytes: None,
+        is_final: None,
+        requests: 0,
+        kind: None,
+        error: None,
+    };
     match result {
         Ok(SliceOutcome::Written {
             rows,
             is_final,
             skipped,
+            bytes,
+            requests,
         }) => {
             part.written += 1;
             part.rows += rows;
@@ -307,6 +339,9 @@ fn record(
             for (reason, n) in skipped {
                 *part.skipped_records.entry(reason).or_default() += n;
             }
+            slice.status = SliceStatus::Written;
+            (slice.rows, slice.bytes, slice.is_final, slice.requests) =
+                (Some(rows), Some(bytes), Some(is_final), requests);
         }
         Ok(SliceOutcome::Skipped) => part.skipped += 1,
         Err((kind, error)) => {
@@ -314,6 +349,9 @@ fn record(
             if kind == FailureKind::Auth && part.auth_error.is_none() {
                 part.auth_error = Some(error.clone());
             }
+            slice.status = SliceStatus::Failed;
+            slice.kind = Some(kind);
+            slice.error = Some(error.clone());
             summary.failed.push(SliceFailure {
                 source: vendor,
                 tenant: tenant.to_string(),
@@ -324,6 +362,7 @@ fn record(
             });
         }
     }
+    summary.slices.push(slice);
 }
 
 /// One source of the run: connect, then its slices with at most `concurrency` in flight (each

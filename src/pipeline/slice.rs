@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 
 use super::{FailureKind, RunContext, failure_kind};
 use crate::plan::{SourcePlan, WriteMode, day_interval};
-use crate::sink::{PartitionFile, PartitionInfo, PartitionKey};
+use crate::sink::{PartitionFile, PartitionInfo, PartitionKey, PartitionWriter};
 use crate::sources::{RequestPrint, RowSender, SliceRequest, Source};
 use crate::transform::{Dataset, Rows, schema_fingerprint};
 
@@ -30,6 +30,10 @@ pub(crate) enum SliceOutcome {
         is_final: bool,
         /// Records not turned into rows, by reason.
         skipped: BTreeMap<String, u64>,
+        /// Bytes of the data file.
+        bytes: u64,
+        /// API requests the slice sent.
+        requests: u64,
     },
     /// The partition was complete already (`--resume`).
     Skipped,
@@ -37,6 +41,33 @@ pub(crate) enum SliceOutcome {
 
 /// Why a slice failed: the kind (for the exit code) and the message.
 pub(crate) type SliceFailed = (FailureKind, String);
+
+/// Whether a partition is complete as it is: final, fetched with the request `fingerprint` and
+/// today's schema, and its data file the one its manifest describes (size and SHA-256).
+/// Blocking (reads the file).
+pub(crate) fn partition_complete(
+    writer: &PartitionWriter,
+    key: &PartitionKey,
+    fingerprint: &str,
+) -> bool {
+    let Some(manifest) = writer.manifest(key) else {
+        return false;
+    };
+    let part = crate::sink::hive_partition_path(writer.root(), key).join(crate::sink::PART_FILE);
+    if manifest.sha256.is_empty() {
+        tracing::debug!(
+            "The partition was written by ccetl before 0.2 (no checksum); fetching it again."
+        );
+        return false;
+    }
+    if !manifest.matches_file(&part) {
+        tracing::warn!("The partition's file does not match its manifest; fetching it again.");
+        return false;
+    }
+    manifest.is_final
+        && manifest.query_fingerprint == fingerprint
+        && manifest.schema_fingerprint == schema_fingerprint(&key.dataset.schema())
+}
 
 /// A slice to run.
 pub(crate) struct SliceJob {
@@ -99,7 +130,8 @@ impl SliceJob {
         }
         let fetch_started = Instant::now();
         let (rows, inbox) = RowSender::channel(dataset, CHANNEL_CHUNKS);
-        let producer = self.source.fetch(&self.slice, rows);
+        let counter = Arc::new(crate::http::WorkRequests::default());
+        let producer = crate::http::counting(counter.clone(), self.source.fetch(&self.slice, rows));
         let consumer = self.write_rows(inbox);
         let (produced, consumed) = tokio::join!(producer, consumer);
         // The writer's error explains a source that stopped because nobody took its rows.
@@ -131,6 +163,7 @@ impl SliceJob {
             details: report.details,
             skipped_records: skipped.clone(),
             provisional_reasons: provisional,
+            requests: counter.requests.load(std::sync::atomic::Ordering::Relaxed),
         };
         let batch = pending
             .to_batch(&self.ctx.privacy)
@@ -153,35 +186,19 @@ impl SliceJob {
             rows: manifest.rows,
             is_final: manifest.is_final,
             skipped,
+            bytes: manifest.bytes,
+            requests: manifest.requests,
         })
     }
 
-    /// Whether the partition is complete as it is: final, fetched with the same request and
-    /// schema, and its data file the one the manifest describes (size and SHA-256).
+    /// Whether the partition is complete as it is (see [`partition_complete`]).
     async fn is_complete(&self) -> bool {
         let writer = self.ctx.writer.clone();
         let key = self.key.clone();
         let fingerprint = self.request.fingerprint.clone();
-        let schema = schema_fingerprint(&self.slice.dataset.schema());
-        tokio::task::spawn_blocking(move || {
-            let Some(manifest) = writer.manifest(&key) else {
-                return false;
-            };
-            let part =
-                crate::sink::hive_partition_path(writer.root(), &key).join(crate::sink::PART_FILE);
-            let complete = manifest.is_final
-                && manifest.query_fingerprint == fingerprint
-                && manifest.schema_fingerprint == schema
-                && manifest.matches_file(&part);
-            if !complete && !manifest.matches_file(&part) {
-                tracing::warn!(
-                    "The partition's file does not match its manifest; fetching it again."
-                );
-            }
-            complete
-        })
-        .await
-        .unwrap_or(false)
+        tokio::task::spawn_blocking(move || partition_complete(&writer, &key, &fingerprint))
+            .await
+            .unwrap_or(false)
     }
 
     /// Starts the partition's temporary file (nothing is visible until the commit).

@@ -46,6 +46,48 @@ pub struct SliceFailure {
     pub error: String,
 }
 
+/// How a slice ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SliceStatus {
+    /// Its partition was written.
+    Written,
+    /// Its partition was complete already (`--resume`).
+    Skipped,
+    /// It failed (see `kind` and `error`).
+    Failed,
+}
+
+/// One slice of the run, as the run record lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SliceRecord {
+    /// Vendor.
+    pub source: &'static str,
+    /// Tenant.
+    pub tenant: String,
+    /// Dataset.
+    pub dataset: &'static str,
+    /// Business date.
+    pub date: NaiveDate,
+    /// How it ended.
+    pub status: SliceStatus,
+    /// The partition's folder, relative to the output root.
+    pub partition: String,
+    /// Rows written (written slices).
+    pub rows: Option<u64>,
+    /// Bytes of the data file (written slices).
+    pub bytes: Option<u64>,
+    /// Whether the partition is final (written slices).
+    #[serde(rename = "final")]
+    pub is_final: Option<bool>,
+    /// API requests the slice sent (written slices; the source's totals count every request).
+    pub requests: u64,
+    /// Why it failed.
+    pub kind: Option<FailureKind>,
+    /// The error message.
+    pub error: Option<String>,
+}
+
 /// One (source, tenant)'s part of the run.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SourceSummary {
@@ -92,9 +134,16 @@ impl SourceSummary {
     }
 }
 
-/// The outcome of a run, printed as one line (or JSON) for schedulers.
+/// The version of the run record's JSON shape (README "Run records"); a field removed or
+/// renamed changes it, a field added does not.
+pub const RUN_RECORD_VERSION: u32 = 1;
+
+/// The outcome of a run, printed as one line (or JSON) for schedulers, and kept as its run
+/// record (`<output>/_ccetl/runs/<run id>.json`).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RunSummary {
+    /// [`RUN_RECORD_VERSION`].
+    pub record_version: u32,
     /// Run id (also in every manifest).
     pub run_id: String,
     /// Partitions written.
@@ -125,6 +174,14 @@ pub struct RunSummary {
     pub sources: Vec<SourceSummary>,
     /// Set when the run was asked to stop (`SIGINT`, `SIGTERM`).
     pub stopped_by: Option<String>,
+    /// When the run started and ended (UTC).
+    pub started_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When the run ended (UTC).
+    pub ended_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The command line (`backfill --from … --to …`), when the CLI ran it.
+    pub command: Vec<String>,
+    /// Every slice, sorted by source, tenant, dataset and date.
+    pub slices: Vec<SliceRecord>,
 }
 
 impl RunSummary {
@@ -145,6 +202,9 @@ impl RunSummary {
         self.retries = self.sources.iter().map(|s| s.retries).sum();
         self.tokens = self.sources.iter().map(|s| s.tokens).sum();
         self.auth_error = self.sources.iter().find_map(|s| s.auth_error.clone());
+        self.slices.sort_by(|a, b| {
+            (a.source, &a.tenant, a.dataset, a.date).cmp(&(b.source, &b.tenant, b.dataset, b.date))
+        });
         self.failed.sort_by(|a, b| {
             (a.source, &a.tenant, a.dataset, a.date).cmp(&(b.source, &b.tenant, b.dataset, b.date))
         });

@@ -104,6 +104,8 @@ pub struct Plan {
     pub privacy: Pseudonymizer,
     /// How long slices in flight may finish after a stop is asked for.
     pub stop_grace: std::time::Duration,
+    /// The command line that asked for it (for the run record).
+    pub command: Vec<String>,
 }
 
 impl Plan {
@@ -118,6 +120,7 @@ impl Plan {
             write_mode: WriteMode::Replace,
             privacy: drop_personal_data(),
             stop_grace: std::time::Duration::from_secs(30),
+            command: Vec::new(),
         }
     }
 
@@ -429,6 +432,7 @@ pub fn build(
         write_mode: options.write_mode,
         privacy,
         stop_grace: std::time::Duration::from_secs(config.pipeline.stop_grace_secs),
+        command: Vec::new(),
     })
 }
 

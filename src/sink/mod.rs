@@ -184,6 +184,9 @@ pub struct Manifest {
     /// Records the source received but did not turn into rows, by reason.
     #[serde(default)]
     pub skipped_records: BTreeMap<String, u64>,
+    /// API requests the slice sent (retries included); what `--dry-run` estimates from.
+    #[serde(default)]
+    pub requests: u64,
     /// Dataset-specific facts (e.g. ongoing conversations left for a later run).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub details: BTreeMap<String, serde_json::Value>,
@@ -231,6 +234,8 @@ pub struct PartitionInfo {
     pub skipped_records: BTreeMap<String, u64>,
     /// Why the data may still change; empty = final.
     pub provisional_reasons: Vec<String>,
+    /// API requests the slice sent.
+    pub requests: u64,
 }
 
 /// The partitions of one (dataset, source, tenant) that are complete (`_SUCCESS` and a
@@ -282,6 +287,38 @@ pub fn partition_states(
     states
 }
 
+/// The requests the most recent complete partitions of one (dataset, source, tenant) recorded,
+/// newest first, at most `limit` (partitions of ccetl before 0.2 recorded none).
+pub fn recent_requests(
+    root: &Path,
+    dataset: Dataset,
+    source: &str,
+    tenant: &str,
+    limit: usize,
+) -> Vec<u64> {
+    let dir = root
+        .join(STATE_DIR)
+        .join("manifests")
+        .join(dataset.name())
+        .join(format!("source={source}"))
+        .join(format!("tenant={tenant}"));
+    let Ok(entries) = fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut named: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    // `date=YYYY-MM-DD.json`: the names sort by date.
+    named.sort();
+    named
+        .iter()
+        .rev()
+        .filter_map(|p| fs::read(p).ok())
+        .filter_map(|t| serde_json::from_slice::<Manifest>(&t).ok())
+        .map(|m| m.requests)
+        .filter(|r| *r > 0)
+        .take(limit)
+        .collect()
+}
+
 /// Writes partitions under one output root.
 #[derive(Debug, Clone)]
 pub struct PartitionWriter {
@@ -329,6 +366,25 @@ impl PartitionWriter {
     /// committed).
     pub fn remove_temp_dir(&self, run_id: &str) {
         let _ = fs::remove_dir_all(self.temp_dir(run_id));
+    }
+
+    /// Where a run's record is kept: `<root>/_ccetl/runs/<run id>.json`.
+    pub fn run_record_path(&self, run_id: &str) -> PathBuf {
+        self.root
+            .join(STATE_DIR)
+            .join("runs")
+            .join(format!("{run_id}.json"))
+    }
+
+    /// Keeps a run's record (written whole, then renamed into place).
+    pub fn write_run_record(&self, run_id: &str, json: &[u8]) -> Result<PathBuf, SinkError> {
+        let path = self.run_record_path(run_id);
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        fs::create_dir_all(&dir).map_err(|e| io_error("create directory", &dir, e))?;
+        let tmp = dir.join(format!(".{run_id}.json.tmp"));
+        write_synced(&tmp, json)?;
+        fs::rename(&tmp, &path).map_err(|e| io_error("rename into place", &path, e))?;
+        Ok(path)
     }
 
     /// Removes every run's temporary folder: what runs that died left behind. Only while holding
@@ -505,6 +561,7 @@ impl PartitionFile {
             is_final: info.provisional_reasons.is_empty(),
             provisional_reasons: info.provisional_reasons.clone(),
             skipped_records: info.skipped_records.clone(),
+            requests: info.requests,
             details: info.details.clone(),
         };
         let text = serde_json::to_vec_pretty(&manifest).map_err(|e| SinkError::Parquet {
@@ -627,6 +684,7 @@ mod tests {
             details: BTreeMap::new(),
             skipped_records: BTreeMap::new(),
             provisional_reasons: Vec::new(),
+            requests: 3,
         }
     }
 

@@ -109,6 +109,11 @@ pub trait SourceSettings: Send + Sync {
     /// How long after a day ends its data may still change (`settle_minutes`): a slice fetched
     /// sooner is provisional, and fetched again by the next `run` or `--resume`.
     fn settle_margin(&self) -> std::time::Duration;
+    /// The request budget per minute (`requests_per_minute`), for estimates.
+    fn requests_per_minute(&self) -> u32;
+    /// Requests one slice of `dataset` costs when no earlier run says better (`--dry-run`
+    /// prefers what the manifests of this tenant recorded).
+    fn estimate_requests(&self, dataset: Dataset) -> u64;
     /// Builds the rate-limited client; vendors that need a token to find their API sign in here.
     fn connect(&self) -> BoxFuture<'_, Result<Arc<dyn Source>, SourceError>>;
 }

@@ -7,6 +7,7 @@ mod duckdb;
 mod layout;
 mod metrics;
 mod nightly;
+mod operator;
 mod readers;
 mod resilience;
 mod sources;

@@ -3,7 +3,7 @@
 //! lose nothing, and faults of every kind that change nothing in what lands.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Output, Stdio};
+use std::process::{Child, Output};
 use std::time::{Duration, Instant};
 
 use assert_cmd::cargo::CommandCargoExt;
@@ -17,69 +17,6 @@ use chrono_tz::Tz;
 use super::util::*;
 
 const AGGREGATES: &str = "/api/v2/analytics/conversations/aggregates/query";
-
-/// A configuration for the simulator's Genesys org and CXone tenant (both tenant `demo`), with
-/// `extra` appended, in a folder of its own.
-struct Setup {
-    dir: tempfile::TempDir,
-    config: PathBuf,
-    env: Vec<(String, String)>,
-}
-
-impl Setup {
-    fn new(sim: &Simulator, extra: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let client = sim.client_config("demo", 60_000, &dir.path().join("out"));
-        let config = dir.path().join("ccetl.toml");
-        std::fs::write(&config, format!("{}\n{extra}", client.toml)).unwrap();
-        Self {
-            dir,
-            config,
-            env: client.env,
-        }
-    }
-
-    fn out(&self) -> PathBuf {
-        self.dir.path().join("out")
-    }
-
-    fn command(&self, args: &[&str]) -> std::process::Command {
-        let mut cmd = std::process::Command::cargo_bin("ccetl").unwrap();
-        cmd.current_dir(self.dir.path())
-            .env_remove("RUST_LOG")
-            .env_remove("CCETL_CONFIG")
-            .env_remove("CCETL_OUTPUT")
-            .env_remove("CCETL_LOG_FORMAT")
-            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .arg("--config")
-            .arg(&self.config)
-            .args(args);
-        cmd
-    }
-
-    fn spawn(&self, args: &[&str]) -> Child {
-        self.command(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
-    }
-
-    async fn run(&self, args: &[&str]) -> Output {
-        let mut cmd = self.command(args);
-        tokio::task::spawn_blocking(move || cmd.output().unwrap())
-            .await
-            .unwrap()
-    }
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
 
 async fn wait_for(child: Child) -> Output {
     tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())

@@ -305,6 +305,14 @@ impl SourceSettings for Brittle {
         std::time::Duration::from_secs(3600)
     }
 
+    fn requests_per_minute(&self) -> u32 {
+        60
+    }
+
+    fn estimate_requests(&self, _: Dataset) -> u64 {
+        0
+    }
+
     fn connect(&self) -> BoxFuture<'_, Result<Arc<dyn Source>, SourceError>> {
         Box::pin(async move {
             assert!(!self.panic_in_connect, "a bug while connecting");

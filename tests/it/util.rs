@@ -22,6 +22,7 @@ use ccetl::transport::parse_base_url;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use std::process::{Child, Output, Stdio};
 
 /// The Python of a virtual environment `.ci/run` makes (`target/py/<venv>`): `None` when it is
 /// missing (the test says so and skips), a failure on CI, where it must be there.
@@ -453,4 +454,70 @@ pub fn assert_same_rows(landed: &Path, expected: &Path, context: &str) {
         }
         assert!(!rows.is_empty(), "{dataset} is empty ({context})");
     }
+}
+
+/// A configuration for the simulator's Genesys org and CXone tenant (both tenant `demo`), with
+/// `extra` appended, in a folder of its own.
+pub struct Setup {
+    pub dir: tempfile::TempDir,
+    pub config: PathBuf,
+    pub env: Vec<(String, String)>,
+}
+
+impl Setup {
+    pub fn new(sim: &Simulator, extra: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let client = sim.client_config("demo", 60_000, &dir.path().join("out"));
+        let config = dir.path().join("ccetl.toml");
+        std::fs::write(&config, format!("{}\n{extra}", client.toml)).unwrap();
+        Self {
+            dir,
+            config,
+            env: client.env,
+        }
+    }
+
+    pub fn out(&self) -> PathBuf {
+        self.dir.path().join("out")
+    }
+
+    pub fn command(&self, args: &[&str]) -> std::process::Command {
+        let mut cmd =
+            <std::process::Command as assert_cmd::cargo::CommandCargoExt>::cargo_bin("ccetl")
+                .unwrap();
+        cmd.current_dir(self.dir.path())
+            .env_remove("RUST_LOG")
+            .env_remove("CCETL_CONFIG")
+            .env_remove("CCETL_OUTPUT")
+            .env_remove("CCETL_LOG_FORMAT")
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .arg("--config")
+            .arg(&self.config)
+            .args(args);
+        cmd
+    }
+
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        self.command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
+    pub async fn run(&self, args: &[&str]) -> Output {
+        let mut cmd = self.command(args);
+        tokio::task::spawn_blocking(move || cmd.output().unwrap())
+            .await
+            .unwrap()
+    }
+}
+
+/// stdout and stderr of a finished command, for messages.
+pub fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
 }

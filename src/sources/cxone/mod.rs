@@ -157,6 +157,22 @@ impl SourceSettings for CxoneSettings {
         self.settle
     }
 
+    fn requests_per_minute(&self) -> u32 {
+        self.http.requests_per_minute.get()
+    }
+
+    /// The interval reports are asked once per interval of the day; completed contacts page by
+    /// `contacts_page_size` (a day of a mid-sized tenant: a few pages).
+    fn estimate_requests(&self, dataset: Dataset) -> u64 {
+        match dataset {
+            Dataset::QueueIntervals | Dataset::AgentIntervals => {
+                86_400 / self.interval.as_secs().max(60)
+            }
+            Dataset::Contacts => 3,
+            Dataset::Metrics => 0,
+        }
+    }
+
     fn connect(&self) -> BoxFuture<'_, Result<Arc<dyn Source>, SourceError>> {
         Box::pin(async move {
             let source: Arc<dyn Source> = Arc::new(CxoneSource::connect(self).await?);

@@ -243,6 +243,21 @@ impl SourceSettings for GenesysSettings {
         self.settle
     }
 
+    fn requests_per_minute(&self) -> u32 {
+        self.http.requests_per_minute.get()
+    }
+
+    /// One aggregates query per query file and day; `contacts` pages by 100 (query) or 1,000
+    /// (jobs, plus submit, polls and delete): 20 is a mid-sized contact center's day.
+    fn estimate_requests(&self, dataset: Dataset) -> u64 {
+        match dataset {
+            Dataset::QueueIntervals => 1,
+            Dataset::AgentIntervals => 2,
+            Dataset::Metrics => self.queries.metrics.len() as u64,
+            Dataset::Contacts => 20,
+        }
+    }
+
     fn connect(&self) -> BoxFuture<'_, Result<Arc<dyn Source>, SourceError>> {
         Box::pin(async move {
             let source: Arc<dyn Source> = Arc::new(GenesysSource::connect(self)?);

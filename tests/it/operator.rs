@@ -1,0 +1,148 @@
+//! The operator's and the analyst's view: run records, `--dry-run`, `ccetl status`, schema export,
+//! selectors and completions.
+
+use ccetl::sim::{Fault, FaultKind, SimConfig};
+use serde_json::Value;
+
+use super::util::*;
+
+fn json_line(stdout: &[u8]) -> Value {
+    let text = String::from_utf8_lossy(stdout);
+    let last = text.lines().last().unwrap_or_default().to_string();
+    serde_json::from_str(&last).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_run_record_lists_every_slice_with_the_failed_one() {
+    let sim = sim(SimConfig {
+        rate_limit: 100_000,
+        ..SimConfig::default()
+    })
+    .await;
+    sim.inject(Fault {
+        path: "/api/v2/analytics/users/aggregates/query".into(),
+        kind: FaultKind::Status {
+            status: 400,
+            retry_after: None,
+            message: Some("injected: bad metric".into()),
+        },
+        count: 1,
+    });
+    let setup = Setup::new(&sim, "[pipeline]\nconcurrency = 1\n");
+    let summary_path = setup.dir.path().join("summary.json");
+    let output = setup
+        .run(&[
+            "backfill",
+            "--from",
+            "2026-11-02",
+            "--to",
+            "2026-11-03",
+            "--dataset",
+            "queue_intervals",
+            "--dataset",
+            "agent_intervals",
+            "--summary-json",
+            summary_path.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let written: Value = serde_json::from_slice(&std::fs::read(&summary_path).unwrap()).unwrap();
+    let run_id = written["run_id"].as_str().unwrap().to_string();
+    let kept: Value = serde_json::from_slice(
+        &std::fs::read(setup.out().join(format!("_ccetl/runs/{run_id}.json"))).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        kept, written,
+        "the run record and --summary-json are the same document"
+    );
+    assert_eq!(kept["record_version"], 1);
+    let command: Vec<&str> = kept["command"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        command.contains(&"backfill") && command.contains(&"2026-11-02"),
+        "{command:?}"
+    );
+    assert!(kept["started_at"].as_str().unwrap() <= kept["ended_at"].as_str().unwrap());
+    let slices = kept["slices"].as_array().unwrap();
+    assert_eq!(slices.len(), 8, "2 days × 2 datasets × 2 sources");
+    let failed: Vec<&Value> = slices.iter().filter(|s| s["status"] == "failed").collect();
+    assert_eq!(failed.len(), 1, "{slices:?}");
+    assert_eq!(
+        (
+            &failed[0]["source"],
+            &failed[0]["dataset"],
+            &failed[0]["kind"]
+        ),
+        (&"genesys".into(), &"agent_intervals".into(), &"api".into())
+    );
+    assert!(
+        failed[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("injected: bad metric")
+    );
+    for s in slices.iter().filter(|s| s["status"] == "written") {
+        let dir = setup.out().join(s["partition"].as_str().unwrap());
+        let bytes = std::fs::metadata(dir.join("part-00000.zstd.parquet"))
+            .unwrap()
+            .len();
+        assert_eq!(s["bytes"].as_u64(), Some(bytes), "{s}");
+        assert!(s["rows"].as_u64().unwrap() > 0 && s["final"] == true, "{s}");
+        assert!(s["requests"].as_u64().unwrap() >= 1, "{s}");
+    }
+    for source in kept["sources"].as_array().unwrap() {
+        assert!(source["requests"].as_u64().unwrap() > 0, "{source}");
+        assert!(source.get("throttled").is_some() && source.get("retries").is_some());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_run_fetches_nothing_and_estimates_the_requests_within_ten_percent() {
+    let sim = sim(SimConfig {
+        rate_limit: 100_000,
+        ..SimConfig::default()
+    })
+    .await;
+    let setup = Setup::new(&sim, "");
+    let datasets = ["--dataset", "contacts", "--dataset", "queue_intervals"];
+    let mut history = vec!["backfill", "--from", "2026-11-02", "--to", "2026-11-05"];
+    history.extend(datasets);
+    let first = setup.run(&history).await;
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    let before = (sim.requests().len(), sim.stats().token_requests);
+    let mut args = vec!["backfill", "--from", "2026-11-09", "--to", "2026-11-12"];
+    args.extend(datasets);
+    let mut dry = vec!["--log-format", "json"];
+    dry.extend(args.iter().copied());
+    dry.push("--dry-run");
+    let estimate = setup.run(&dry).await;
+    assert_eq!(estimate.status.code(), Some(0), "{}", text(&estimate));
+    assert_eq!(
+        (sim.requests().len(), sim.stats().token_requests),
+        before,
+        "a dry run sends nothing, not even a token request"
+    );
+    let estimate = json_line(&estimate.stdout);
+    let expected = estimate["requests"].as_u64().unwrap();
+    let mut real = vec!["--log-format", "json"];
+    real.extend(args.iter().copied());
+    let run = setup.run(&real).await;
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+    let actual = json_line(&run.stdout)["requests"].as_u64().unwrap();
+    let off = (expected as f64 - actual as f64).abs() / actual as f64;
+    assert!(
+        off <= 0.10,
+        "estimated {expected} requests, the run made {actual}"
+    );
+    // Nothing to do: --resume skips every complete partition, and the estimate says so.
+    let mut resume = vec!["--log-format", "json"];
+    resume.extend(args.iter().copied());
+    resume.extend(["--resume", "--dry-run"]);
+    let nothing = json_line(&setup.run(&resume).await.stdout);
+    assert_eq!(nothing["requests"], 0, "{nothing}");
+}

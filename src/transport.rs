@@ -46,9 +46,22 @@ pub fn describe_reqwest_error(e: &reqwest::Error) -> String {
     text
 }
 
+/// How an error message shows a URL the user wrote: quoted, unless it may carry credentials.
+fn shown(text: &str) -> String {
+    if text.contains('@') {
+        "the URL (not shown: it may carry credentials)".to_string()
+    } else {
+        format!("{text:?}")
+    }
+}
+
 /// Checks a base URL and gives it a trailing slash, so that paths join under it.
 pub fn parse_base_url(text: &str) -> Result<Url, String> {
-    let mut url = Url::parse(text.trim()).map_err(|e| format!("{text:?} is not a URL: {e}"))?;
+    let mut url =
+        Url::parse(text.trim()).map_err(|e| format!("{} is not a URL: {e}", shown(text)))?;
+    if url.query().is_some() || !url.username().is_empty() || url.password().is_some() {
+        return Err("the URL must not carry credentials or a query string".into());
+    }
     match url.scheme() {
         "https" => {}
         "http" => {
@@ -60,14 +73,17 @@ pub fn parse_base_url(text: &str) -> Result<Url, String> {
             };
             if !loopback {
                 return Err(format!(
-                    "{text:?} uses plain http: only https is allowed, except for the simulator on 127.0.0.1/localhost"
+                    "{} uses plain http: only https is allowed, except for the simulator on 127.0.0.1/localhost",
+                    shown(text)
                 ));
             }
         }
-        other => return Err(format!("{text:?}: unsupported scheme {other}; use https")),
-    }
-    if url.query().is_some() || !url.username().is_empty() || url.password().is_some() {
-        return Err("the URL must not carry credentials or a query string".into());
+        other => {
+            return Err(format!(
+                "{}: unsupported scheme {other}; use https",
+                shown(text)
+            ));
+        }
     }
     if !url.path().ends_with('/') {
         let path = format!("{}/", url.path());
@@ -97,6 +113,12 @@ mod tests {
         assert!(parse_base_url("http://localhost:8080/").is_ok());
         assert!(parse_base_url("http://api.mypurecloud.com").is_err());
         assert!(parse_base_url("https://user:pw@api.mypurecloud.com").is_err());
+        let e = parse_base_url("http://id:hunter2@login.example.com").unwrap_err();
+        assert!(!e.contains("hunter2"), "{e}");
+        let e = parse_base_url("ftp://id:hunter2@x").unwrap_err();
+        assert!(!e.contains("hunter2"), "{e}");
+        let e = parse_base_url("not a url with hunter2@").unwrap_err();
+        assert!(!e.contains("hunter2"), "{e}");
         assert_eq!(
             parse_base_url("https://gw.example.com/genesys")
                 .unwrap()

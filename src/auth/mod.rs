@@ -85,6 +85,14 @@ pub enum AuthError {
     },
 }
 
+impl AuthError {
+    /// Whether the token endpoint was out of reach or kept failing (an outage, not refused
+    /// credentials): such a failure counts as the API's (exit code 4), not the credentials'.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, AuthError::Unavailable { .. })
+    }
+}
+
 /// A token as a grant returned it.
 pub struct FetchedToken {
     /// The bearer token.

@@ -50,7 +50,7 @@ pub async fn run(
             from: first,
             to: yesterday,
         },
-        tenants: Vec::new(),
+        sources: plan::SourceFilter::all(),
         datasets: Vec::new(),
         output_dir: None,
         concurrency: None,

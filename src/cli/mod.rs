@@ -4,6 +4,7 @@
 mod auth;
 #[cfg(feature = "sim")]
 mod demo;
+mod status;
 mod telemetry;
 
 use std::path::{Path, PathBuf};
@@ -63,7 +64,10 @@ pub enum Command {
     /// Extract an inclusive date range; --resume skips partitions already complete.
     Backfill(BackfillArgs),
     /// Check the configuration and that every source's credentials give a token.
-    Check,
+    Check(CheckArgs),
+    /// Coverage of the output: per source, tenant and dataset, which days are complete,
+    /// provisional, missing or failed; exits 1 when there are gaps.
+    Status(StatusArgs),
     /// Serve the embedded API simulator on 127.0.0.1 until Ctrl-C.
     #[cfg(feature = "sim")]
     Sim(SimArgs),
@@ -88,17 +92,75 @@ pub struct QueriesArgs {
     /// A query folder to check instead of the configured ones.
     #[arg(long)]
     pub dir: Option<PathBuf>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub sources: SourceArgs,
+}
+
+/// `ccetl check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub sources: SourceArgs,
+}
+
+/// `ccetl status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// First day (YYYY-MM-DD); default 30 days before yesterday.
+    #[arg(long)]
+    pub from: Option<NaiveDate>,
+    /// Last day (YYYY-MM-DD), inclusive; default yesterday (in each source's time zone).
+    #[arg(long)]
+    pub to: Option<NaiveDate>,
+    /// Output root, overriding [output] dir.
+    #[arg(long, env = "CCETL_OUTPUT")]
+    pub output: Option<PathBuf>,
+    /// `text` (a table and a calendar per dataset) or `json`.
+    #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
+    pub format: StatusFormat,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub sources: SourceArgs,
+}
+
+/// How `ccetl status` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFormat {
+    /// A table and a calendar for people.
+    Text,
+    /// One JSON document.
+    Json,
+}
+
+/// Which sources and datasets a command covers.
+#[derive(Debug, Args, Default)]
+pub struct SourceArgs {
+    /// Only this source: `vendor.tenant` (`genesys.acme`) or a vendor (`cxone`); repeatable, or
+    /// comma-separated; default all configured.
+    #[arg(long = "source", value_name = "VENDOR[.TENANT]", value_delimiter = ',')]
+    pub sources: Vec<String>,
+    /// Only this tenant, of whichever vendor (repeatable, or comma-separated).
+    #[arg(long = "tenant", value_delimiter = ',')]
+    pub tenants: Vec<String>,
+    /// Only this dataset (repeatable, or comma-separated); default as configured.
+    #[arg(long = "dataset", value_delimiter = ',')]
+    pub datasets: Vec<String>,
+}
+
+impl SourceArgs {
+    fn filter(&self) -> plan::SourceFilter {
+        plan::SourceFilter::new(&self.sources, &self.tenants)
+    }
 }
 
 /// Which sources, datasets and output a run covers.
 #[derive(Debug, Args)]
 pub struct Selection {
-    /// Only this tenant (repeatable); default all configured.
-    #[arg(long = "tenant")]
-    pub tenants: Vec<String>,
-    /// Only this dataset (repeatable); default as configured.
-    #[arg(long = "dataset")]
-    pub datasets: Vec<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub sources: SourceArgs,
     /// Output root, overriding [output] dir.
     #[arg(long, env = "CCETL_OUTPUT")]
     pub output: Option<PathBuf>,
@@ -263,7 +325,8 @@ async fn dispatch(cli: Cli, telemetry: &telemetry::Telemetry) -> Result<ExitStat
             )
             .await
         }
-        Command::Check => check(&cli.config).await,
+        Command::Check(args) => check(&cli.config, args).await,
+        Command::Status(args) => status::run(&cli.config, args),
         #[cfg(feature = "sim")]
         Command::Sim(args) => serve_simulator(args).await,
         #[cfg(feature = "sim")]
@@ -289,8 +352,8 @@ async fn run_plan(
     let config = load_config(config_path)?;
     let options = PlanOptions {
         dates,
-        tenants: selection.tenants,
-        datasets: selection.datasets,
+        sources: selection.sources.filter(),
+        datasets: selection.sources.datasets.clone(),
         output_dir: selection.output,
         concurrency: selection.concurrency,
         write_mode,
@@ -389,15 +452,15 @@ pub(crate) fn report(summary: &RunSummary, log_format: LogFormat) -> ExitStatus 
     summary.exit_status()
 }
 
-async fn check(config_path: &Path) -> Result<ExitStatus, Error> {
+async fn check(config_path: &Path, args: CheckArgs) -> Result<ExitStatus, Error> {
     let config = load_config(config_path)?;
     let options = PlanOptions {
         dates: DateSelection::Run {
             date: None,
             lookback_days: Some(0),
         },
-        tenants: Vec::new(),
-        datasets: Vec::new(),
+        sources: args.sources.filter(),
+        datasets: args.sources.datasets.clone(),
         output_dir: None,
         concurrency: None,
         write_mode: WriteMode::Replace,
@@ -518,8 +581,18 @@ fn queries(config_path: &Path, args: QueriesArgs) -> Result<ExitStatus, Error> {
         Err(_) if args.dir.is_some() => None,
         Err(e) => return Err(e.into()),
     };
+    let filter = args.sources.filter();
     for vendor in VENDORS {
-        print_listings(&vendor.query_files(config.as_ref(), args.dir.as_deref())?);
+        let listings: Vec<_> = vendor
+            .query_files(config.as_ref(), args.dir.as_deref())?
+            .into_iter()
+            .filter(|l| {
+                l.tenant
+                    .as_deref()
+                    .is_none_or(|t| filter.matches(vendor.name(), t))
+            })
+            .collect();
+        print_listings(&listings);
     }
     Ok(ExitStatus::Success)
 }

@@ -168,7 +168,7 @@ impl ApiError {
     /// Whether the failure is about credentials or tokens (exit code 3).
     pub fn is_auth(&self) -> bool {
         match self {
-            ApiError::Auth(_) => true,
+            ApiError::Auth(e) => !e.is_unavailable(),
             ApiError::RetriesExhausted { last, .. } | ApiError::RetryBudgetSpent { last, .. } => {
                 last.is_auth()
             }
@@ -365,7 +365,14 @@ impl ApiClient {
             .with_jitter();
         let attempt = || {
             attempts.fetch_add(1, Ordering::Relaxed);
-            self.send_once::<T>(&method, path, query, body.as_deref(), &reauthed)
+            self.send_once::<T>(
+                &method,
+                path,
+                query,
+                body.as_deref(),
+                &reauthed,
+                (started, budget),
+            )
         };
         let result = attempt
             .retry(backoff)
@@ -440,6 +447,7 @@ impl ApiClient {
         query: &[(&str, String)],
         body: Option<&[u8]>,
         reauthed: &AtomicBool,
+        (started, budget): (Instant, Duration),
     ) -> Result<T, ApiError> {
         let mut url =
             self.base
@@ -454,6 +462,28 @@ impl ApiClient {
                 .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
         }
         loop {
+            // The shared cool-down (another task's 429, say) is a wait of this request too.
+            let now = Instant::now();
+            let until = *self
+                .cooldown_until
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if let Some(until) = until
+                && until > now
+                && until.duration_since(started) > budget
+            {
+                let wait = until.duration_since(now);
+                return Err(ApiError::RetryBudgetSpent {
+                    wait,
+                    spent: now.duration_since(started),
+                    budget,
+                    last: Box::new(ApiError::RateLimited {
+                        method: method.to_string(),
+                        path: path.into(),
+                        retry_after: wait,
+                    }),
+                });
+            }
             self.wait_for_cooldown().await;
             self.limiter.until_ready().await;
             let token = self.tokens.get().await?;

@@ -27,7 +27,7 @@ use crate::plan::{Plan, SourcePlan, WriteMode};
 use crate::sink::PartitionWriter;
 use crate::sources::{Source, SourceError, SourceSettings, SourceStats};
 use crate::transform::{Dataset, Pseudonymizer};
-use slice::{SliceJob, SliceOutcome};
+use slice::{SliceJob, SliceOutcome, cancelled};
 
 /// Reports progress (a bar on a terminal, nothing otherwise).
 pub trait Progress: Send + Sync {
@@ -425,12 +425,15 @@ async fn drive_source(
     let mut stopped: Option<(FailureKind, String)> = None;
     let mut stop = ctx.stop.subscribe();
     let mut abandon_at: Option<tokio::time::Instant> = None;
+    // Abandons this source's slices that have not started their commit.
+    let (cancel, cancel_rx) = tokio::sync::watch::channel::<Option<(FailureKind, String)>>(None);
     loop {
         if stopped.is_none()
             && let Some(reason) = stop.borrow().clone()
         {
             stopped = Some((FailureKind::Stopped, reason));
-            abandon_at = Some(tokio::time::Instant::now() + ctx.stop_grace);
+            // A grace too long to add to now means: wait for the slices in flight, however long.
+            abandon_at = tokio::time::Instant::now().checked_add(ctx.stop_grace);
         }
         while stopped.is_none() && running.len() < concurrency {
             let Some((dataset, date)) = pending.next() else {
@@ -447,10 +450,24 @@ async fn drive_source(
             );
             let span = tracing::info_span!("slice", dataset = dataset.name(), %date);
             let slots = ctx.slots.clone();
+            let mut cancel = cancel_rx.clone();
+            let run_stop = ctx.stop.clone();
             let handle = running.spawn(
                 async move {
-                    let _slot = slots.acquire_owned().await;
-                    job.run().await
+                    let _slot = tokio::select! {
+                        slot = slots.acquire_owned() => slot,
+                        (kind, reason) = cancelled(&mut cancel) => {
+                            return Err((kind, format!("not fetched: {reason}")));
+                        }
+                    };
+                    // Waiting for a slot is not having started: after a stop, don't.
+                    if let Some(reason) = run_stop.reason() {
+                        return Err((FailureKind::Stopped, format!("not fetched: {reason}")));
+                    }
+                    if let Some((kind, reason)) = cancel.borrow().clone() {
+                        return Err((kind, format!("not fetched: {reason}")));
+                    }
+                    job.run(cancel).await
                 }
                 .instrument(span),
             );
@@ -469,7 +486,14 @@ async fn drive_source(
                     "The grace period is over; abandoning the slices still running."
                 );
                 abandon_at = None;
-                running.abort_all();
+                let reason = stopped
+                    .as_ref()
+                    .map(|(_, r)| r.clone())
+                    .unwrap_or_else(|| "the run stopped".into());
+                cancel.send_replace(Some((
+                    FailureKind::Stopped,
+                    format!("{reason}, and its grace period ran out"),
+                )));
                 continue;
             }
         };
@@ -503,11 +527,12 @@ async fn drive_source(
             tracing::error!(dataset = dataset.name(), %date, error = %error, "Slice failed.");
             // Every further request would be refused the same way: stop this source only.
             if *kind == FailureKind::Auth && stopped.is_none() {
-                stopped = Some((
+                let why = (
                     FailureKind::Auth,
                     format!("credentials refused earlier in this run: {error}"),
-                ));
-                running.abort_all();
+                );
+                stopped = Some(why.clone());
+                cancel.send_replace(Some(why));
             }
         }
         let _ = events.send(Event::Slice {

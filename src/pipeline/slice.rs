@@ -69,6 +69,30 @@ pub(crate) fn partition_complete(
         && manifest.schema_fingerprint == schema_fingerprint(&key.dataset.schema())
 }
 
+/// What abandons the slices of a source: set (with the kind and reason the slices not written
+/// fail with) when its credentials are refused, or when a stop's grace period runs out.
+pub(crate) type Cancel = tokio::sync::watch::Receiver<Option<(FailureKind, String)>>;
+
+/// Waits until `cancel` is set; never, if its sender is gone without setting it.
+pub(crate) async fn cancelled(cancel: &mut Cancel) -> (FailureKind, String) {
+    loop {
+        if let Some(why) = cancel.borrow_and_update().clone() {
+            return why;
+        }
+        if cancel.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// A slice fetched and ready to commit.
+struct Prepared {
+    file: PartitionFile,
+    batch: arrow_array::RecordBatch,
+    info: PartitionInfo,
+    fetch_started: Instant,
+}
+
 /// A slice to run.
 pub(crate) struct SliceJob {
     source: Arc<dyn Source>,
@@ -121,53 +145,26 @@ impl SliceJob {
         }
     }
 
-    /// Runs it: skipped when complete (resume), else fetched and written.
-    pub(crate) async fn run(self) -> Result<SliceOutcome, SliceFailed> {
-        let dataset = self.slice.dataset;
-        if self.ctx.write_mode == WriteMode::Resume && self.is_complete().await {
-            tracing::debug!("Partition already complete; skipped.");
+    /// Runs it: skipped when complete (resume), else fetched and written. Until its commit
+    /// starts, `cancel` abandons it (its temporary file removed); a commit, once started, is
+    /// finished, so an abandoned slice never leaves a partition half-swapped.
+    pub(crate) async fn run(self, mut cancel: Cancel) -> Result<SliceOutcome, SliceFailed> {
+        let prepared = tokio::select! {
+            prepared = self.prepare() => prepared?,
+            (kind, reason) = cancelled(&mut cancel) => {
+                return Err((kind, format!("abandoned: {reason}")));
+            }
+        };
+        let Some(Prepared {
+            mut file,
+            batch,
+            info,
+            fetch_started,
+        }) = prepared
+        else {
             return Ok(SliceOutcome::Skipped);
-        }
-        let fetch_started = Instant::now();
-        let (rows, inbox) = RowSender::channel(dataset, CHANNEL_CHUNKS);
-        let counter = Arc::new(crate::http::WorkRequests::default());
-        let producer = crate::http::counting(counter.clone(), self.source.fetch(&self.slice, rows));
-        let consumer = self.write_rows(inbox);
-        let (produced, consumed) = tokio::join!(producer, consumer);
-        // The writer's error explains a source that stopped because nobody took its rows.
-        let (file, pending) = consumed?;
-        let report = produced.map_err(|e| (failure_kind(&e), e.to_string()))?;
-        let mut file = match file {
-            Some(file) => file,
-            None => self.create_file().await?,
         };
-        let extracted_at = Utc::now();
-        let mut provisional = report.provisional;
-        let settled_at = chrono::Duration::from_std(self.settle)
-            .ok()
-            .and_then(|settle| self.slice.end.checked_add_signed(settle));
-        if settled_at.is_none_or(|at| extracted_at < at) {
-            provisional.push(format!(
-                "extracted before the day had settled ({} min after its end)",
-                self.settle.as_secs() / 60
-            ));
-        }
-        let skipped = report.skipped;
-        let info = PartitionInfo {
-            interval_start: self.slice.start,
-            interval_end: self.slice.end,
-            query: self.request.name.clone(),
-            query_fingerprint: self.request.fingerprint.clone(),
-            run_id: self.ctx.run_id.clone(),
-            extracted_at,
-            details: report.details,
-            skipped_records: skipped.clone(),
-            provisional_reasons: provisional,
-            requests: counter.requests.load(std::sync::atomic::Ordering::Relaxed),
-        };
-        let batch = pending
-            .to_batch(&self.ctx.privacy)
-            .map_err(transform_failure)?;
+        let skipped = info.skipped_records.clone();
         let manifest = tokio::task::spawn_blocking(move || {
             file.write(&batch)?;
             file.commit(&info)
@@ -189,6 +186,61 @@ impl SliceJob {
             bytes: manifest.bytes,
             requests: manifest.requests,
         })
+    }
+
+    /// Everything before the commit: the resume check (`None`: complete already), the fetch,
+    /// the rows written so far, the last batch and the manifest's facts.
+    async fn prepare(&self) -> Result<Option<Prepared>, SliceFailed> {
+        let dataset = self.slice.dataset;
+        if self.ctx.write_mode == WriteMode::Resume && self.is_complete().await {
+            tracing::debug!("Partition already complete; skipped.");
+            return Ok(None);
+        }
+        let fetch_started = Instant::now();
+        let (rows, inbox) = RowSender::channel(dataset, CHANNEL_CHUNKS);
+        let counter = Arc::new(crate::http::WorkRequests::default());
+        let producer = crate::http::counting(counter.clone(), self.source.fetch(&self.slice, rows));
+        let consumer = self.write_rows(inbox);
+        let (produced, consumed) = tokio::join!(producer, consumer);
+        // The writer's error explains a source that stopped because nobody took its rows.
+        let (file, pending) = consumed?;
+        let report = produced.map_err(|e| (failure_kind(&e), e.to_string()))?;
+        let file = match file {
+            Some(file) => file,
+            None => self.create_file().await?,
+        };
+        let extracted_at = Utc::now();
+        let mut provisional = report.provisional;
+        let settled_at = chrono::Duration::from_std(self.settle)
+            .ok()
+            .and_then(|settle| self.slice.end.checked_add_signed(settle));
+        if settled_at.is_none_or(|at| extracted_at < at) {
+            provisional.push(format!(
+                "extracted before the day had settled ({} min after its end)",
+                self.settle.as_secs() / 60
+            ));
+        }
+        let info = PartitionInfo {
+            interval_start: self.slice.start,
+            interval_end: self.slice.end,
+            query: self.request.name.clone(),
+            query_fingerprint: self.request.fingerprint.clone(),
+            run_id: self.ctx.run_id.clone(),
+            extracted_at,
+            details: report.details,
+            skipped_records: report.skipped,
+            provisional_reasons: provisional,
+            requests: counter.requests.load(std::sync::atomic::Ordering::Relaxed),
+        };
+        let batch = pending
+            .to_batch(&self.ctx.privacy)
+            .map_err(transform_failure)?;
+        Ok(Some(Prepared {
+            file,
+            batch,
+            info,
+            fetch_started,
+        }))
     }
 
     /// Whether the partition is complete as it is (see [`partition_complete`]).

@@ -40,11 +40,14 @@ pub struct SourcePlan {
     pub settings: Arc<dyn SourceSettings>,
 }
 
-/// Every dataset on every date, date by date.
+/// Every dataset on every date, date by date, each (dataset, date) once: two slices of one
+/// partition would write over each other.
 fn grid(datasets: &[Dataset], dates: &[NaiveDate]) -> Vec<(Dataset, NaiveDate)> {
+    let mut seen = std::collections::HashSet::new();
     dates
         .iter()
         .flat_map(|date| datasets.iter().map(move |d| (*d, *date)))
+        .filter(|slice| seen.insert(*slice))
         .collect()
 }
 
@@ -136,8 +139,8 @@ fn drop_personal_data() -> Pseudonymizer {
 }
 
 /// What `run` adds to its days so that missed nights are caught up: for one source's dataset,
-/// every day after its last final partition that is missing, and every provisional one, within
-/// `max_days` before yesterday.
+/// every day since its first partition that is missing, and every provisional one, within the
+/// `max_days` days that end yesterday (beyond them, a warning names the backfill to run).
 struct CatchUp<'a> {
     root: &'a std::path::Path,
     vendor: &'static str,
@@ -153,37 +156,37 @@ impl CatchUp<'_> {
             .yesterday
             .checked_sub_days(chrono::Days::new(u64::from(self.max_days.max(1)) - 1))
             .unwrap_or(self.yesterday);
-        let last_final = states
-            .iter()
-            .filter(|(d, is_final)| **is_final && **d <= self.yesterday)
-            .map(|(d, _)| *d)
-            .max();
         let mut dates: Vec<NaiveDate> = states
             .iter()
             .filter(|(d, is_final)| !**is_final && **d >= window_start && **d <= self.yesterday)
             .map(|(d, _)| *d)
             .collect();
-        if let Some(last_final) = last_final {
-            let first_missing = last_final.succ_opt().unwrap_or(last_final);
-            if first_missing < window_start {
+        // Missing days count from the first partition there is: a fresh output has nothing to
+        // catch up, and a gap is a gap whether or not a final day follows it.
+        if let Some(earliest) = states.keys().next().copied() {
+            dates.extend(
+                earliest
+                    .max(window_start)
+                    .iter_days()
+                    .take_while(|d| *d <= self.yesterday)
+                    .filter(|d| !states.contains_key(d)),
+            );
+            let before_window = earliest
+                .iter_days()
+                .take_while(|d| *d < window_start)
+                .find(|d| !states.contains_key(d));
+            if let Some(first_missing) = before_window {
                 let before = window_start.pred_opt().unwrap_or(window_start);
                 tracing::warn!(
                     source = self.vendor,
                     tenant = self.tenant,
                     dataset = dataset.name(),
-                    last_final = %last_final,
                     max_catchup_days = self.max_days,
                     "More days are missing than `run` catches up; run `ccetl backfill --from {first_missing} --to {before} --resume --tenant {} --dataset {}` for the rest.",
                     self.tenant,
                     dataset.name()
                 );
             }
-            let from = first_missing.max(window_start);
-            dates.extend(
-                from.iter_days()
-                    .take_while(|d| *d <= self.yesterday)
-                    .filter(|d| !states.contains_key(d)),
-            );
         }
         dates.sort();
         dates.dedup();
@@ -196,8 +199,8 @@ impl CatchUp<'_> {
 pub struct PlanOptions {
     /// Dates.
     pub dates: DateSelection,
-    /// Only these tenants (empty = all).
-    pub tenants: Vec<String>,
+    /// Which sources (all when empty).
+    pub sources: SourceFilter,
     /// Only these datasets (empty = as configured).
     pub datasets: Vec<String>,
     /// Overrides `[output] dir`.
@@ -278,11 +281,137 @@ fn configured_tenants(config: &ConfigFile) -> Result<Vec<(&'static str, String)>
     Ok(all)
 }
 
-/// Reads every vendor's sections that `tenants` selects (all when empty), checking tenant names.
+/// Which sources a command covers: `--source genesys.acme` (one tenant of one vendor),
+/// `--source genesys` (every tenant of a vendor), `--tenant acme` (that tenant of any vendor);
+/// nothing given means all.
+#[derive(Debug, Clone, Default)]
+pub struct SourceFilter {
+    selectors: Vec<(Option<String>, Option<String>)>,
+}
+
+impl SourceFilter {
+    /// From `--source` and `--tenant` values (each may hold several, comma-separated).
+    pub fn new(sources: &[String], tenants: &[String]) -> Self {
+        let split = |values: &[String]| -> Vec<String> {
+            values
+                .iter()
+                .flat_map(|v| v.split(','))
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+                .collect()
+        };
+        let mut selectors: Vec<(Option<String>, Option<String>)> = split(sources)
+            .into_iter()
+            .map(|s| match s.split_once('.') {
+                Some((vendor, tenant)) => (Some(vendor.to_string()), Some(tenant.to_string())),
+                None => (Some(s), None),
+            })
+            .collect();
+        selectors.extend(split(tenants).into_iter().map(|t| (None, Some(t))));
+        Self { selectors }
+    }
+
+    /// Everything.
+    pub fn all() -> Self {
+        Self::default()
+    }
+
+    /// Whether `vendor.tenant` is selected.
+    pub fn matches(&self, vendor: &str, tenant: &str) -> bool {
+        self.selectors.is_empty()
+            || self.selectors.iter().any(|(v, t)| {
+                v.as_deref().is_none_or(|v| v == vendor) && t.as_deref().is_none_or(|t| t == tenant)
+            })
+    }
+
+    /// Checks that every selector names something configured.
+    fn check(&self, configured: &[(&'static str, String)]) -> Result<(), crate::Error> {
+        let known = || {
+            configured
+                .iter()
+                .map(|(v, t)| format!("{v}.{t}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        for (vendor, tenant) in &self.selectors {
+            let hit = configured.iter().any(|(v, t)| {
+                vendor.as_deref().is_none_or(|x| x == *v)
+                    && tenant.as_deref().is_none_or(|x| x == t)
+            });
+            if !hit {
+                let flag = match (vendor, tenant) {
+                    (Some(v), Some(t)) => format!("--source {v}.{t}"),
+                    (Some(v), None) => format!("--source {v}"),
+                    (None, Some(t)) => format!("--tenant {t}"),
+                    (None, None) => continue,
+                };
+                return Err(usage(format!(
+                    "{flag}: no such source; configured: {}",
+                    known()
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A configured source as far as its table says, without resolving anything (no credential is
+/// read): what `ccetl status` covers.
+#[derive(Debug, Clone)]
+pub struct SourceOutline {
+    /// Vendor.
+    pub vendor: &'static str,
+    /// Tenant.
+    pub tenant: String,
+    /// Time zone of its business dates (UTC when the table's is not a zone).
+    pub time_zone: Tz,
+    /// Its datasets (the table's `datasets`, else all the vendor fills).
+    pub datasets: Vec<Dataset>,
+}
+
+/// Every configured source `filter` selects, read without credentials.
+pub fn outline_sources(
+    config: &ConfigFile,
+    filter: &SourceFilter,
+) -> Result<Vec<SourceOutline>, crate::Error> {
+    check_vendor_tables(config)?;
+    filter.check(&configured_tenants(config)?)?;
+    let mut out = Vec::new();
+    for v in VENDORS {
+        for (tenant, table) in config.tenants::<toml::Table>(v.name())? {
+            if !filter.matches(v.name(), &tenant) {
+                continue;
+            }
+            let time_zone = table
+                .get("time_zone")
+                .and_then(|z| z.as_str())
+                .and_then(|z| z.parse().ok())
+                .unwrap_or(Tz::UTC);
+            let datasets = match table.get("datasets").and_then(|d| d.as_array()) {
+                Some(names) => names
+                    .iter()
+                    .filter_map(|n| n.as_str().and_then(Dataset::parse))
+                    .filter(|d| v.datasets().contains(d))
+                    .collect(),
+                None => v.datasets().to_vec(),
+            };
+            out.push(SourceOutline {
+                vendor: v.name(),
+                tenant,
+                time_zone,
+                datasets,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Reads every vendor's sections that `filter` selects, checking tenant names.
 pub fn configure_sources(
     config: &ConfigFile,
     env: &Environment,
-    tenants: &[String],
+    filter: &SourceFilter,
 ) -> Result<Vec<ConfiguredSource>, crate::Error> {
     check_vendor_tables(config)?;
     let env = &env.clone().relative_to(config.base_dir());
@@ -305,18 +434,7 @@ pub fn configure_sources(
         }
         .into());
     }
-    for t in tenants {
-        if !configured.iter().any(|(_, tenant)| tenant == t) {
-            return Err(usage(format!(
-                "--tenant {t}: no such source; configured: {}",
-                configured
-                    .iter()
-                    .map(|(_, t)| t.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
-        }
-    }
+    filter.check(&configured)?;
     for (vendor, tenant) in &configured {
         if !valid_partition_name(tenant) {
             return Err(ConfigError::Value {
@@ -326,12 +444,33 @@ pub fn configure_sources(
             .into());
         }
     }
-    let wanted = |tenant: &str| tenants.is_empty() || tenants.iter().any(|t| t == tenant);
     let mut sources = Vec::new();
     for v in VENDORS {
+        let wanted = |tenant: &str| filter.matches(v.name(), tenant);
         sources.extend(v.configure(config, env, &wanted)?);
     }
     Ok(sources)
+}
+
+/// `--dataset` values (repeated, or comma-separated) as datasets; an unknown name is a usage
+/// error that lists the known ones.
+pub fn parse_datasets(values: &[String]) -> Result<Vec<Dataset>, crate::Error> {
+    let mut datasets = Vec::new();
+    for name in values.iter().flat_map(|v| v.split(',')).map(str::trim) {
+        if name.is_empty() {
+            continue;
+        }
+        let d = Dataset::parse(name).ok_or_else(|| {
+            usage(format!(
+                "--dataset {name}: unknown dataset; known: {}",
+                Dataset::names()
+            ))
+        })?;
+        if !datasets.contains(&d) {
+            datasets.push(d);
+        }
+    }
+    Ok(datasets)
 }
 
 /// Builds the plan from a parsed configuration.
@@ -341,22 +480,21 @@ pub fn build(
     env: &Environment,
 ) -> Result<Plan, crate::Error> {
     let now = options.now.unwrap_or_else(Utc::now);
-    let configured = configure_sources(config, env, &options.tenants)?;
+    let configured = configure_sources(config, env, &options.sources)?;
     let env = &env.clone().relative_to(config.base_dir());
-    let mut wanted_datasets = Vec::new();
-    for d in &options.datasets {
-        wanted_datasets.push(Dataset::parse(d).ok_or_else(|| {
-            usage(format!(
-                "--dataset {d}: unknown dataset; known: {}",
-                Dataset::names()
-            ))
-        })?);
-    }
+    let wanted_datasets = parse_datasets(&options.datasets)?;
     let concurrency = options.concurrency.unwrap_or(config.pipeline.concurrency);
     if concurrency == 0 || concurrency > 64 {
         return Err(usage(format!(
             "concurrency {concurrency} is out of range (1 to 64)"
         )));
+    }
+    if config.pipeline.stop_grace_secs > 86_400 {
+        return Err(ConfigError::Value {
+            key: "pipeline.stop_grace_secs".into(),
+            message: "at most 86400 (a day)".into(),
+        }
+        .into());
     }
     let max_slices_in_flight = config.pipeline.max_slices_in_flight;
     if max_slices_in_flight == 0 || max_slices_in_flight > 1024 {
@@ -441,6 +579,83 @@ mod tests {
     use super::*;
     use std::path::Path;
 
+    fn write_partition(root: &Path, date: NaiveDate, provisional: bool) {
+        use crate::sink::{PartitionInfo, PartitionKey, PartitionWriter};
+        use crate::transform::{QueueIntervalRow, Rows};
+        let key = PartitionKey {
+            dataset: Dataset::QueueIntervals,
+            source: "genesys",
+            tenant: "acme".into(),
+            date,
+        };
+        let batch = Rows::from(vec![QueueIntervalRow::default()])
+            .to_batch(&Pseudonymizer::dropping())
+            .unwrap();
+        let info = PartitionInfo {
+            interval_start: Utc::now(),
+            interval_end: Utc::now(),
+            query: "q".into(),
+            query_fingerprint: "f".into(),
+            run_id: "r".into(),
+            extracted_at: Utc::now(),
+            details: Default::default(),
+            skipped_records: Default::default(),
+            provisional_reasons: if provisional {
+                vec!["too soon".into()]
+            } else {
+                Vec::new()
+            },
+            requests: 1,
+        };
+        PartitionWriter::new(root)
+            .write(&key, &batch, &info)
+            .unwrap();
+    }
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn catch_up_fills_every_gap_after_the_last_final_day_and_every_provisional_one() {
+        let root = tempfile::tempdir().unwrap();
+        let catch_up = |max_days| CatchUp {
+            root: root.path(),
+            vendor: "genesys",
+            tenant: "acme",
+            yesterday: d("2026-11-20"),
+            max_days,
+        };
+        assert!(
+            catch_up(31).dates(Dataset::QueueIntervals).is_empty(),
+            "nothing yet"
+        );
+        // Only provisional partitions: the gaps after the first still count.
+        write_partition(root.path(), d("2026-11-16"), true);
+        assert_eq!(
+            catch_up(31).dates(Dataset::QueueIntervals),
+            [
+                "2026-11-16",
+                "2026-11-17",
+                "2026-11-18",
+                "2026-11-19",
+                "2026-11-20"
+            ]
+            .map(d)
+        );
+        // A final day later on: the gap and the provisional day before it count all the same.
+        write_partition(root.path(), d("2026-11-18"), false);
+        assert_eq!(
+            catch_up(31).dates(Dataset::QueueIntervals),
+            ["2026-11-16", "2026-11-17", "2026-11-19", "2026-11-20"].map(d)
+        );
+        // The window bounds it.
+        assert_eq!(
+            catch_up(2).dates(Dataset::QueueIntervals),
+            ["2026-11-19", "2026-11-20"].map(d)
+        );
+    }
+
     #[test]
     fn partition_names_read_as_strings() {
         for good in ["acme", "Acme-EU", "a0042", "x_1"] {
@@ -470,7 +685,7 @@ mod tests {
             Path::new("ccetl.toml"),
         )
         .unwrap();
-        let err = configure_sources(&config, &Environment::process(), &[])
+        let err = configure_sources(&config, &Environment::process(), &SourceFilter::all())
             .err()
             .expect("refused");
         assert_eq!(err.exit_status(), crate::ExitStatus::Usage);
@@ -488,7 +703,7 @@ mod tests {
             Path::new("ccetl.toml"),
         )
         .unwrap();
-        let message = configure_sources(&config, &Environment::process(), &[])
+        let message = configure_sources(&config, &Environment::process(), &SourceFilter::all())
             .err()
             .expect("refused")
             .to_string();

@@ -238,16 +238,24 @@ pub struct PartitionInfo {
     pub requests: u64,
 }
 
+/// What `ccetl status` and catch-up need to know of one complete partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartitionSummary {
+    /// Whether it is final.
+    pub is_final: bool,
+    /// Its rows.
+    pub rows: u64,
+}
+
 /// The partitions of one (dataset, source, tenant) that are complete (`_SUCCESS` and a
-/// manifest), each with whether it is final: what `run` consults to catch up. Partitions of
-/// ccetl before 0.2 count as present but not final.
-pub fn partition_states(
+/// manifest), by date. Partitions of ccetl before 0.2 count as present but not final.
+pub fn partitions(
     root: &Path,
     dataset: Dataset,
     source: &str,
     tenant: &str,
-) -> BTreeMap<NaiveDate, bool> {
-    let mut states = BTreeMap::new();
+) -> BTreeMap<NaiveDate, PartitionSummary> {
+    let mut found = BTreeMap::new();
     let data_dir = root
         .join(dataset.name())
         .join(format!("source={source}"))
@@ -259,7 +267,7 @@ pub fn partition_states(
         .join(format!("source={source}"))
         .join(format!("tenant={tenant}"));
     let Ok(entries) = fs::read_dir(&data_dir) else {
-        return states;
+        return found;
     };
     for entry in entries.flatten() {
         let name = entry.file_name();
@@ -280,11 +288,56 @@ pub fn partition_states(
         } else {
             serde_json::from_slice(&marker).ok()
         };
-        if let Some(m) = manifest {
-            states.insert(date, m.is_final);
+        // A data file gone or cut short is no partition, whatever its markers say.
+        let data_len = fs::metadata(entry.path().join(PART_FILE)).map(|m| m.len());
+        if let Some(m) =
+            manifest.filter(|m| data_len.is_ok_and(|len| m.bytes == 0 || len == m.bytes))
+        {
+            found.insert(
+                date,
+                PartitionSummary {
+                    is_final: m.is_final,
+                    rows: m.rows,
+                },
+            );
         }
     }
-    states
+    found
+}
+
+/// Whether each complete partition of one (dataset, source, tenant) is final, by date: what
+/// `run` consults to catch up.
+pub fn partition_states(
+    root: &Path,
+    dataset: Dataset,
+    source: &str,
+    tenant: &str,
+) -> BTreeMap<NaiveDate, bool> {
+    partitions(root, dataset, source, tenant)
+        .into_iter()
+        .map(|(d, p)| (d, p.is_final))
+        .collect()
+}
+
+/// The most recent run records of an output, newest first (run ids are UUIDv7: their names sort
+/// by time), at most `limit`.
+pub fn recent_run_records(root: &Path, limit: usize) -> Vec<serde_json::Value> {
+    let Ok(entries) = fs::read_dir(root.join(STATE_DIR).join("runs")) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .rev()
+        .take(limit)
+        .filter_map(|p| fs::read(p).ok())
+        .filter_map(|t| serde_json::from_slice(&t).ok())
+        .collect()
 }
 
 /// The requests the most recent complete partitions of one (dataset, source, tenant) recorded,

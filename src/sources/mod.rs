@@ -264,7 +264,7 @@ impl SourceError {
     /// Whether the failure is about credentials or tokens (exit code 3).
     pub fn is_auth(&self) -> bool {
         match self {
-            SourceError::Auth(_) => true,
+            SourceError::Auth(e) => !e.is_unavailable(),
             SourceError::Api(e) | SourceError::Query { error: e, .. } => e.is_auth(),
             _ => false,
         }
@@ -272,7 +272,9 @@ impl SourceError {
 
     /// Whether the failure is the API's (retries ran out, a request refused).
     pub fn is_api(&self) -> bool {
-        matches!(self, SourceError::Api(_) | SourceError::Query { .. }) && !self.is_auth()
+        let reachable = matches!(self, SourceError::Auth(e) if e.is_unavailable());
+        (reachable || matches!(self, SourceError::Api(_) | SourceError::Query { .. }))
+            && !self.is_auth()
     }
 
     /// `error` in the context of `query`.
@@ -287,6 +289,8 @@ impl SourceError {
 /// The query files one tenant runs, for `ccetl queries`.
 #[derive(Debug, Clone)]
 pub struct QueryListing {
+    /// The tenant they are for (`None`: a folder or the built-ins, for no tenant in particular).
+    pub tenant: Option<String>,
     /// `genesys.acme`, or the folder checked.
     pub label: String,
     /// `built-in` or the folder they come from.

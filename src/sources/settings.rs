@@ -64,7 +64,7 @@ pub fn datasets(
     let Some(names) = names else {
         return Ok(supported.to_vec());
     };
-    names
+    let mut datasets: Vec<Dataset> = names
         .iter()
         .map(|n| {
             Dataset::parse(n)
@@ -83,7 +83,15 @@ pub fn datasets(
                     )
                 })
         })
-        .collect()
+        .collect::<Result<_, _>>()?;
+    // Each once: two slices of one partition would write over each other.
+    let mut seen = Vec::new();
+    datasets.retain(|d| {
+        let first = !seen.contains(d);
+        seen.push(*d);
+        first
+    });
+    Ok(datasets)
 }
 
 /// A base URL: https, or plain http on loopback (the simulator).
@@ -174,6 +182,17 @@ mod tests {
         assert!(
             err.contains("x.datasets") && err.contains("queue_intervals, contacts"),
             "{err}"
+        );
+        assert_eq!(
+            datasets(
+                "x.datasets",
+                Some(&["contacts".into(), "contacts".into()]),
+                &supported,
+                "X"
+            )
+            .unwrap(),
+            vec![Dataset::Contacts],
+            "each once"
         );
         assert!(time_zone("x.time_zone", "Mars/Olympus").is_err());
         assert_eq!(

@@ -230,6 +230,87 @@ async fn a_retry_after_beyond_the_remaining_budget_fails_fast() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shared_cool_down_beyond_the_budget_fails_fast_too() {
+    // The first slice's 429 sets a cool-down of a minute; the next slice's request would wait it
+    // out past its own budget, so it is not sent either.
+    let sim = sim(SimConfig::default()).await;
+    sim.inject(Fault {
+        path: AGGREGATES.into(),
+        kind: FaultKind::Status {
+            status: 429,
+            retry_after: Some("60".into()),
+            message: None,
+        },
+        count: 1,
+    });
+    let out = tempfile::tempdir().unwrap();
+    let mut http = fast_http();
+    http.max_retry_elapsed = Duration::from_secs(5);
+    let summary = run(plan(
+        &sim,
+        out.path(),
+        dates("2026-11-10", "2026-11-11"),
+        Tz::UTC,
+        http,
+        1,
+        WriteMode::Replace,
+    ))
+    .await;
+    assert_eq!(summary.failed.len(), 2, "{summary:?}");
+    for f in &summary.failed {
+        assert!(f.error.contains("retry budget"), "{}", f.error);
+    }
+    let asked = sim
+        .requests()
+        .iter()
+        .filter(|r| r.path == AGGREGATES)
+        .count();
+    assert_eq!(
+        asked, 1,
+        "the second request was never sent into the cool-down"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_stop_no_slice_starts_even_one_waiting_for_a_slot() {
+    let sim = sim(SimConfig::default()).await;
+    sim.inject(Fault {
+        path: AGGREGATES.into(),
+        kind: FaultKind::Delay { ms: 600 },
+        count: 100,
+    });
+    let out = tempfile::tempdir().unwrap();
+    let mut plan = plan(
+        &sim,
+        out.path(),
+        dates("2026-11-10", "2026-11-15"),
+        Tz::UTC,
+        fast_http(),
+        4,
+        WriteMode::Replace,
+    );
+    plan.max_slices_in_flight = 1;
+    let stop = ccetl::pipeline::StopHandle::new();
+    let pull = stop.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        pull.stop("SIGTERM");
+    });
+    let summary = ccetl::pipeline::run_until(plan, &ccetl::pipeline::NoProgress, &stop)
+        .await
+        .unwrap();
+    assert_eq!(
+        (summary.written, summary.failed.len()),
+        (1, 5),
+        "only the slice in flight commits: {summary:?}"
+    );
+    for f in &summary.failed {
+        assert!(f.error.starts_with("not fetched: SIGTERM"), "{}", f.error);
+    }
+    assert_eq!(summary.exit_status(), ccetl::ExitStatus::Terminated);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_run_on_the_same_output_exits_with_the_lock_code() {
     let sim = sim(SimConfig {
         rate_limit: 100_000,

@@ -180,10 +180,13 @@ impl GenesysSection {
                 "page sizes must be at least 1",
             ));
         }
-        if !(self.details_job_poll_secs.is_finite() && self.details_job_poll_secs > 0.0) {
+        if !(self.details_job_poll_secs.is_finite()
+            && self.details_job_poll_secs > 0.0
+            && self.details_job_poll_secs <= 3600.0)
+        {
             return Err(value_error(
                 &key("details_job_poll_secs"),
-                "must be a positive number of seconds",
+                "must be a positive number of seconds, at most 3600",
             ));
         }
         let details = DetailsSettings {

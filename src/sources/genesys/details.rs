@@ -473,7 +473,7 @@ impl DetailsFetcher<'_> {
                 });
             }
             tokio::time::sleep(delay).await;
-            delay = (delay * 3 / 2).min(self.settings.job_poll_max);
+            delay = (delay.saturating_mul(3) / 2).min(self.settings.job_poll_max);
         }
     }
 

@@ -95,11 +95,12 @@ impl Vendor for Genesys {
         dir: Option<&Path>,
     ) -> Result<Vec<QueryListing>, ConfigError> {
         if let Some(dir) = dir {
-            return Ok(vec![list_queries("queries", Some(dir))?]);
+            return Ok(vec![list_queries("queries", None, Some(dir))?]);
         }
         let Some(config) = config else {
             return Ok(vec![list_queries(
                 "no configuration; built-in queries",
+                None,
                 None,
             )?]);
         };
@@ -115,7 +116,7 @@ impl Vendor for Genesys {
                         base.join(d)
                     }
                 });
-                list_queries(&format!("genesys.{tenant}"), dir.as_deref())
+                list_queries(&format!("genesys.{tenant}"), Some(tenant), dir.as_deref())
             })
             .collect()
     }
@@ -123,7 +124,11 @@ impl Vendor for Genesys {
 
 /// The query files of one folder (or the built-ins) with what they feed; a configuration error
 /// for an invalid one.
-fn list_queries(label: &str, dir: Option<&Path>) -> Result<QueryListing, ConfigError> {
+fn list_queries(
+    label: &str,
+    tenant: Option<&str>,
+    dir: Option<&Path>,
+) -> Result<QueryListing, ConfigError> {
     let origin = dir
         .map(|d| d.display().to_string())
         .unwrap_or_else(|| "built-in".into());
@@ -154,6 +159,7 @@ fn list_queries(label: &str, dir: Option<&Path>) -> Result<QueryListing, ConfigE
         contacts.fingerprint()
     ));
     Ok(QueryListing {
+        tenant: tenant.map(str::to_string),
         label: label.to_string(),
         origin,
         lines,

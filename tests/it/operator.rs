@@ -146,3 +146,143 @@ async fn a_dry_run_fetches_nothing_and_estimates_the_requests_within_ten_percent
     let nothing = json_line(&setup.run(&resume).await.stdout);
     assert_eq!(nothing["requests"], 0, "{nothing}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_shows_coverage_and_exits_1_on_gaps() {
+    let sim = sim(SimConfig {
+        rate_limit: 100_000,
+        ..SimConfig::default()
+    })
+    .await;
+    let setup = Setup::new(&sim, "");
+    let backfill = setup
+        .run(&[
+            "backfill",
+            "--from",
+            "2026-11-10",
+            "--to",
+            "2026-11-12",
+            "--dataset",
+            "queue_intervals",
+        ])
+        .await;
+    assert_eq!(backfill.status.code(), Some(0), "{}", text(&backfill));
+    let covered = setup
+        .run(&[
+            "status",
+            "--from",
+            "2026-11-10",
+            "--to",
+            "2026-11-12",
+            "--dataset",
+            "queue_intervals",
+        ])
+        .await;
+    let shown = text(&covered);
+    assert_eq!(covered.status.code(), Some(0), "{shown}");
+    assert!(
+        shown.contains("3 complete, 0 provisional, 0 missing, 0 failed") && shown.contains("███"),
+        "{shown}"
+    );
+    assert!(shown.contains("no gaps"), "{shown}");
+    let gappy = setup
+        .run(&[
+            "status",
+            "--from",
+            "2026-11-09",
+            "--to",
+            "2026-11-12",
+            "--dataset",
+            "queue_intervals",
+            "--format",
+            "json",
+        ])
+        .await;
+    assert_eq!(gappy.status.code(), Some(1), "{}", text(&gappy));
+    let report: Value = serde_json::from_slice(&gappy.stdout).unwrap();
+    assert_eq!(report["gaps"], 2, "one day missing for each vendor: {report}");
+    for source in report["sources"].as_array().unwrap() {
+        let days = source["datasets"][0]["days"].as_array().unwrap();
+        let states: Vec<&str> = days.iter().map(|d| d["state"].as_str().unwrap()).collect();
+        assert_eq!(states, ["missing", "complete", "complete", "complete"], "{source}");
+        assert!(days[1]["rows"].as_u64().unwrap() > 0);
+    }
+    // One source only, and nothing of another dataset.
+    let one = setup
+        .run(&[
+            "status",
+            "--from",
+            "2026-11-10",
+            "--to",
+            "2026-11-12",
+            "--source",
+            "cxone.demo",
+            "--format",
+            "json",
+        ])
+        .await;
+    let report: Value = serde_json::from_slice(&one.stdout).unwrap();
+    let sources = report["sources"].as_array().unwrap();
+    assert_eq!(sources.len(), 1, "{report}");
+    assert_eq!(sources[0]["source"], "cxone");
+    assert_eq!(one.status.code(), Some(1), "agent_intervals and contacts were never fetched");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn selectors_pick_sources_and_datasets_and_name_what_exists() {
+    let sim = sim(SimConfig {
+        rate_limit: 100_000,
+        ..SimConfig::default()
+    })
+    .await;
+    let setup = Setup::new(&sim, "");
+    let day = ["--from", "2026-11-10", "--to", "2026-11-10"];
+    let mut args = vec!["backfill"];
+    args.extend(day);
+    args.extend(["--source", "cxone.demo", "--dataset", "queue_intervals,contacts"]);
+    let only_cxone = setup.run(&args).await;
+    assert_eq!(only_cxone.status.code(), Some(0), "{}", text(&only_cxone));
+    assert!(
+        String::from_utf8_lossy(&only_cxone.stdout).contains("2 slices written"),
+        "{}",
+        text(&only_cxone)
+    );
+    let out = setup.out();
+    assert!(out.join("contacts/source=cxone").exists());
+    assert!(out.join("queue_intervals/source=cxone").exists());
+    assert!(!out.join("contacts/source=genesys").exists());
+    assert!(!out.join("agent_intervals").exists());
+    let mut args = vec!["backfill"];
+    args.extend(day);
+    args.extend(["--source", "genesys", "--dataset", "metrics"]);
+    let only_genesys = setup.run(&args).await;
+    assert_eq!(only_genesys.status.code(), Some(0), "{}", text(&only_genesys));
+    assert!(out.join("metrics/source=genesys/tenant=demo/date=2026-11-10").exists());
+    let mut args = vec!["backfill"];
+    args.extend(day);
+    args.extend(["--source", "genesys.nope"]);
+    let unknown = setup.run(&args).await;
+    assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown));
+    assert!(
+        text(&unknown).contains("--source genesys.nope: no such source; configured: genesys.demo, cxone.demo"),
+        "{}",
+        text(&unknown)
+    );
+    let mut args = vec!["backfill"];
+    args.extend(day);
+    args.extend(["--dataset", "contacts,queues"]);
+    let bad_dataset = setup.run(&args).await;
+    assert_eq!(bad_dataset.status.code(), Some(2));
+    assert!(
+        text(&bad_dataset).contains("--dataset queues: unknown dataset; known: queue_intervals"),
+        "{}",
+        text(&bad_dataset)
+    );
+    let check = setup.run(&["check", "--source", "cxone"]).await;
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+    let said = String::from_utf8_lossy(&check.stdout);
+    assert!(said.contains("cxone.demo: configuration valid") && !said.contains("genesys"), "{said}");
+    let queries = setup.run(&["queries", "--tenant", "demo"]).await;
+    assert_eq!(queries.status.code(), Some(0), "{}", text(&queries));
+    assert!(String::from_utf8_lossy(&queries.stdout).contains("genesys.demo"));
+}

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Compares two ccetl output roots dataset by dataset: every column of every row, sorted, plus
-the partition columns from the paths. Prints one line per dataset and exits 1 on any difference.
+"""Compares two ccetl output roots dataset by dataset: every column of every row (but the run's
+stamp, `_run_id` and `_extracted_at`), sorted, plus the partition columns from the paths. Prints one line per dataset and exits 1 on any difference.
 
     python3 scripts/compare-output.py OLD_ROOT NEW_ROOT
 
@@ -18,7 +18,8 @@ def table(root: Path, dataset: str):
         return [], []
     con = duckdb.connect()
     rel = con.read_parquet(files, hive_partitioning=True)
-    columns = sorted(rel.columns)
+    # The run's stamp (_run_id, _extracted_at) differs between runs by design: compare the data.
+    columns = sorted(c for c in rel.columns if not c.startswith("_"))
     select = ", ".join(f'"{c}"::VARCHAR AS "{c}"' for c in columns)
     order = ", ".join(f'"{c}"' for c in columns)
     rows = con.sql(f"SELECT {select} FROM rel ORDER BY {order}").fetchall()

@@ -4,6 +4,7 @@
 mod auth;
 #[cfg(feature = "sim")]
 mod demo;
+pub mod schema;
 mod status;
 mod telemetry;
 
@@ -19,7 +20,6 @@ use crate::plan::{self, DateSelection, PlanOptions, WriteMode};
 #[cfg(feature = "sim")]
 use crate::sim::{SimConfig, Simulator};
 use crate::sources::{self, VENDORS};
-use crate::transform::Dataset;
 
 /// ccetl: contact-center reporting data (Genesys Cloud, NICE CXone) to date-partitioned Parquet.
 #[derive(Debug, Parser)]
@@ -245,7 +245,13 @@ pub struct DemoArgs {
 pub struct SchemaArgs {
     /// Dataset (default: all).
     pub dataset: Option<String>,
-    /// Print a markdown table.
+    /// `text`, `markdown` (README's tables), `json`, `sql` (CREATE TABLE) or `dbt` (sources.yml).
+    #[arg(long, value_enum, default_value_t = schema::SchemaFormat::Text)]
+    pub format: schema::SchemaFormat,
+    /// The SQL dialect of `--format sql`.
+    #[arg(long, value_enum, default_value_t = schema::Dialect::Duckdb)]
+    pub dialect: schema::Dialect,
+    /// The same as `--format markdown`.
     #[arg(long)]
     pub markdown: bool,
 }
@@ -331,7 +337,7 @@ async fn dispatch(cli: Cli, telemetry: &telemetry::Telemetry) -> Result<ExitStat
         Command::Sim(args) => serve_simulator(args).await,
         #[cfg(feature = "sim")]
         Command::Demo(args) => demo::run(args, cli.log_format, telemetry).await,
-        Command::Schema(args) => schema(args),
+        Command::Schema(args) => schema::run(args),
         Command::Queries(args) => queries(&cli.config, args),
         Command::Auth { command } => auth::run(&cli.config, command).await,
     }
@@ -535,33 +541,6 @@ async fn serve_simulator(args: SimArgs) -> Result<ExitStatus, Error> {
         .await
         .map_err(|e| Error::Runtime(format!("cannot wait for Ctrl-C: {e}")))?;
     sim.shutdown().await;
-    Ok(ExitStatus::Success)
-}
-
-fn schema(args: SchemaArgs) -> Result<ExitStatus, Error> {
-    let datasets: Vec<Dataset> = match &args.dataset {
-        Some(name) => vec![Dataset::parse(name).ok_or_else(|| {
-            Error::Usage(format!(
-                "unknown dataset {name:?}; known: {}",
-                Dataset::names()
-            ))
-        })?],
-        None => Dataset::ALL.to_vec(),
-    };
-    for dataset in datasets {
-        if args.markdown {
-            println!(
-                "### `{}`\n\n{}",
-                dataset.name(),
-                sources::markdown_table(dataset)
-            );
-        } else {
-            println!("{} (partitioned by source, tenant, date):", dataset.name());
-            for c in dataset.columns() {
-                println!("  {:<22} {:<20} {}", c.name, c.kind.sql_name(), c.doc);
-            }
-        }
-    }
     Ok(ExitStatus::Success)
 }
 

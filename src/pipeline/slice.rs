@@ -95,6 +95,9 @@ struct Prepared {
 
 /// A slice to run.
 pub(crate) struct SliceJob {
+    /// When the slice was started (its fetch follows): its rows' `_extracted_at` and its
+    /// manifest's.
+    extracted_at: chrono::DateTime<Utc>,
     source: Arc<dyn Source>,
     request: RequestPrint,
     settle: Duration,
@@ -124,6 +127,7 @@ impl SliceJob {
     ) -> Self {
         let (start, end) = day_interval(date, plan.time_zone);
         Self {
+            extracted_at: Utc::now(),
             source,
             request,
             settle: plan.settings.settle_margin(),
@@ -197,6 +201,8 @@ impl SliceJob {
             return Ok(None);
         }
         let fetch_started = Instant::now();
+        // Stamped when the slice was started: data fetched before a day settled is provisional.
+        let extracted_at = self.extracted_at;
         let (rows, inbox) = RowSender::channel(dataset, CHANNEL_CHUNKS);
         let counter = Arc::new(crate::http::WorkRequests::default());
         let producer = crate::http::counting(counter.clone(), self.source.fetch(&self.slice, rows));
@@ -209,7 +215,6 @@ impl SliceJob {
             Some(file) => file,
             None => self.create_file().await?,
         };
-        let extracted_at = Utc::now();
         let mut provisional = report.provisional;
         let settled_at = chrono::Duration::from_std(self.settle)
             .ok()
@@ -233,7 +238,7 @@ impl SliceJob {
             requests: counter.requests.load(std::sync::atomic::Ordering::Relaxed),
         };
         let batch = pending
-            .to_batch(&self.ctx.privacy)
+            .to_batch(&self.batch_context())
             .map_err(transform_failure)?;
         Ok(Some(Prepared {
             file,
@@ -251,6 +256,11 @@ impl SliceJob {
         tokio::task::spawn_blocking(move || partition_complete(&writer, &key, &fingerprint))
             .await
             .unwrap_or(false)
+    }
+
+    /// The privacy policy and the run's stamp for this slice's batches.
+    fn batch_context(&self) -> crate::transform::BatchContext<'_> {
+        crate::transform::BatchContext::new(&self.ctx.privacy, &self.ctx.run_id, self.extracted_at)
     }
 
     /// Starts the partition's temporary file (nothing is visible until the commit).
@@ -288,7 +298,7 @@ impl SliceJob {
             })?;
             if pending.len() >= BATCH_ROWS {
                 let batch = pending
-                    .to_batch(&self.ctx.privacy)
+                    .to_batch(&self.batch_context())
                     .map_err(transform_failure)?;
                 pending = Rows::empty(dataset);
                 let mut open = match file.take() {

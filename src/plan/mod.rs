@@ -589,7 +589,11 @@ mod tests {
             date,
         };
         let batch = Rows::from(vec![QueueIntervalRow::default()])
-            .to_batch(&Pseudonymizer::dropping())
+            .to_batch(&crate::transform::BatchContext::new(
+                &Pseudonymizer::dropping(),
+                "r",
+                Utc::now(),
+            ))
             .unwrap();
         let info = PartitionInfo {
             interval_start: Utc::now(),

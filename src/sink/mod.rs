@@ -755,7 +755,11 @@ mod tests {
             ..Default::default()
         };
         Rows::from(vec![row])
-            .to_batch(&Pseudonymizer::dropping())
+            .to_batch(&crate::transform::BatchContext::new(
+                &Pseudonymizer::dropping(),
+                "test-run",
+                Utc::now(),
+            ))
             .unwrap()
     }
 

@@ -118,6 +118,48 @@ pub fn personal_array<'a>(
     Arc::new(StringArray::from_iter(values.map(|v| privacy.apply(v))))
 }
 
+/// The run that wrote a partition, in every row: part of the contract, so a loader can tell
+/// which rows came with which run (and its run record) without reading a manifest.
+pub const RUN_ID_COLUMN: ColumnSpec = ColumnSpec {
+    name: "_run_id",
+    kind: ColumnType::Utf8,
+    nullable: false,
+    doc: "The run that wrote the partition (a UUIDv7; its record is `_ccetl/runs/<id>.json`).",
+    personal: false,
+};
+
+/// When the slice's data was fetched, in every row.
+pub const EXTRACTED_AT_COLUMN: ColumnSpec = ColumnSpec {
+    name: "_extracted_at",
+    kind: ColumnType::TimestampUtc,
+    nullable: false,
+    doc: "When the slice's data was fetched from the API (UTC).",
+    personal: false,
+};
+
+/// What a batch needs beyond its rows: the personal-data policy, and the stamp of the run that
+/// writes it (`_run_id`, `_extracted_at`).
+#[derive(Clone, Copy)]
+pub struct BatchContext<'a> {
+    /// The personal-data policy.
+    pub privacy: &'a Pseudonymizer,
+    /// The run's id.
+    pub run_id: &'a str,
+    /// When the slice's data was fetched.
+    pub extracted_at: DateTime<Utc>,
+}
+
+impl<'a> BatchContext<'a> {
+    /// A context for `run_id`, stamped now.
+    pub fn new(privacy: &'a Pseudonymizer, run_id: &'a str, extracted_at: DateTime<Utc>) -> Self {
+        Self {
+            privacy,
+            run_id,
+            extracted_at,
+        }
+    }
+}
+
 /// One dataset's row: its declared columns and each column's values by name.
 pub trait DatasetRow: Sized + Send + 'static {
     /// The declared columns, in file order.
@@ -127,18 +169,35 @@ pub trait DatasetRow: Sized + Send + 'static {
     fn column(rows: &[Self], name: &str, privacy: &Pseudonymizer) -> Option<ArrayRef>;
 }
 
-/// `rows` as one record batch of `schema`, every field looked up by name.
+/// `rows` as one record batch of `schema`, every field looked up by name (the run's stamp from
+/// `context`).
 pub fn to_batch<R: DatasetRow>(
     schema: SchemaRef,
     rows: &[R],
-    privacy: &Pseudonymizer,
+    context: &BatchContext<'_>,
 ) -> Result<RecordBatch, TransformError> {
     let columns = schema
         .fields()
         .iter()
         .map(|field| {
-            R::column(rows, field.name(), privacy).ok_or_else(|| TransformError::Undeclared {
-                column: field.name().to_string(),
+            let name = field.name().as_str();
+            let column: Option<ArrayRef> = if name == RUN_ID_COLUMN.name {
+                Some(Arc::new(StringArray::from_iter_values(
+                    std::iter::repeat_n(context.run_id, rows.len()),
+                )))
+            } else if name == EXTRACTED_AT_COLUMN.name {
+                Some(Arc::new(
+                    TimestampMicrosecondArray::from_iter_values(std::iter::repeat_n(
+                        context.extracted_at.timestamp_micros(),
+                        rows.len(),
+                    ))
+                    .with_timezone("UTC"),
+                ))
+            } else {
+                R::column(rows, name, context.privacy)
+            };
+            column.ok_or_else(|| TransformError::Undeclared {
+                column: name.to_string(),
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -159,7 +218,8 @@ pub fn to_batch<R: DatasetRow>(
 ///
 /// Every field is a column named after it; its type gives the Arrow type and nullability; the
 /// string is the column's documentation; `[personal]` marks personal data (an `Option<String>`)
-/// that the privacy policy is applied to when the batch is built.
+/// that the privacy policy is applied to when the batch is built. Every dataset ends with the
+/// run's stamp, `_run_id` and `_extracted_at`, which the batch takes from its context.
 #[macro_export]
 macro_rules! declare_rows {
     (
@@ -183,6 +243,8 @@ macro_rules! declare_rows {
                     doc: $doc,
                     personal: $crate::declare_rows!(@personal $($personal)?),
                 }, )*
+                $crate::transform::columns::RUN_ID_COLUMN,
+                $crate::transform::columns::EXTRACTED_AT_COLUMN,
             ];
 
             fn column(

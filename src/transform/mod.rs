@@ -21,6 +21,7 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use sha2::{Digest, Sha256};
 
 pub use agent_intervals::AgentIntervalRow;
+pub use columns::BatchContext;
 use columns::DatasetRow;
 pub use contacts::ContactRow;
 pub use metrics::MetricRow;
@@ -234,14 +235,15 @@ impl Rows {
         Ok(())
     }
 
-    /// The rows as one record batch of their dataset's schema, personal columns under `privacy`.
-    pub fn to_batch(&self, privacy: &Pseudonymizer) -> Result<RecordBatch, TransformError> {
+    /// The rows as one record batch of their dataset's schema: personal columns under the
+    /// context's privacy policy, stamped with its run.
+    pub fn to_batch(&self, context: &BatchContext<'_>) -> Result<RecordBatch, TransformError> {
         let schema = self.dataset().schema();
         match self {
-            Rows::QueueIntervals(r) => columns::to_batch(schema, r, privacy),
-            Rows::AgentIntervals(r) => columns::to_batch(schema, r, privacy),
-            Rows::Contacts(r) => columns::to_batch(schema, r, privacy),
-            Rows::Metrics(r) => columns::to_batch(schema, r, privacy),
+            Rows::QueueIntervals(r) => columns::to_batch(schema, r, context),
+            Rows::AgentIntervals(r) => columns::to_batch(schema, r, context),
+            Rows::Contacts(r) => columns::to_batch(schema, r, context),
+            Rows::Metrics(r) => columns::to_batch(schema, r, context),
         }
     }
 }
@@ -329,7 +331,11 @@ mod tests {
                 },
             );
             let batch = Rows::from(vec![row])
-                .to_batch(&Pseudonymizer::new(PersonalData::Drop, None).unwrap())
+                .to_batch(&BatchContext::new(
+                    &Pseudonymizer::new(PersonalData::Drop, None).unwrap(),
+                    "run",
+                    chrono::Utc::now(),
+                ))
                 .unwrap();
             for (j, prefix) in prefixes.iter().enumerate() {
                 let count = batch
@@ -371,7 +377,9 @@ mod tests {
             Some("a-test-key-of-some-length".to_string().into()),
         )
         .unwrap();
-        let batch = Rows::from(vec![row]).to_batch(&key).unwrap();
+        let batch = Rows::from(vec![row])
+            .to_batch(&BatchContext::new(&key, "run", chrono::Utc::now()))
+            .unwrap();
         for column in ["ani", "dnis"] {
             let values = batch.column_by_name(column).unwrap();
             let values = values.as_any().downcast_ref::<StringArray>().unwrap();

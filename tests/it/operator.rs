@@ -200,11 +200,18 @@ async fn status_shows_coverage_and_exits_1_on_gaps() {
         .await;
     assert_eq!(gappy.status.code(), Some(1), "{}", text(&gappy));
     let report: Value = serde_json::from_slice(&gappy.stdout).unwrap();
-    assert_eq!(report["gaps"], 2, "one day missing for each vendor: {report}");
+    assert_eq!(
+        report["gaps"], 2,
+        "one day missing for each vendor: {report}"
+    );
     for source in report["sources"].as_array().unwrap() {
         let days = source["datasets"][0]["days"].as_array().unwrap();
         let states: Vec<&str> = days.iter().map(|d| d["state"].as_str().unwrap()).collect();
-        assert_eq!(states, ["missing", "complete", "complete", "complete"], "{source}");
+        assert_eq!(
+            states,
+            ["missing", "complete", "complete", "complete"],
+            "{source}"
+        );
         assert!(days[1]["rows"].as_u64().unwrap() > 0);
     }
     // One source only, and nothing of another dataset.
@@ -225,7 +232,11 @@ async fn status_shows_coverage_and_exits_1_on_gaps() {
     let sources = report["sources"].as_array().unwrap();
     assert_eq!(sources.len(), 1, "{report}");
     assert_eq!(sources[0]["source"], "cxone");
-    assert_eq!(one.status.code(), Some(1), "agent_intervals and contacts were never fetched");
+    assert_eq!(
+        one.status.code(),
+        Some(1),
+        "agent_intervals and contacts were never fetched"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -239,7 +250,12 @@ async fn selectors_pick_sources_and_datasets_and_name_what_exists() {
     let day = ["--from", "2026-11-10", "--to", "2026-11-10"];
     let mut args = vec!["backfill"];
     args.extend(day);
-    args.extend(["--source", "cxone.demo", "--dataset", "queue_intervals,contacts"]);
+    args.extend([
+        "--source",
+        "cxone.demo",
+        "--dataset",
+        "queue_intervals,contacts",
+    ]);
     let only_cxone = setup.run(&args).await;
     assert_eq!(only_cxone.status.code(), Some(0), "{}", text(&only_cxone));
     assert!(
@@ -256,15 +272,25 @@ async fn selectors_pick_sources_and_datasets_and_name_what_exists() {
     args.extend(day);
     args.extend(["--source", "genesys", "--dataset", "metrics"]);
     let only_genesys = setup.run(&args).await;
-    assert_eq!(only_genesys.status.code(), Some(0), "{}", text(&only_genesys));
-    assert!(out.join("metrics/source=genesys/tenant=demo/date=2026-11-10").exists());
+    assert_eq!(
+        only_genesys.status.code(),
+        Some(0),
+        "{}",
+        text(&only_genesys)
+    );
+    assert!(
+        out.join("metrics/source=genesys/tenant=demo/date=2026-11-10")
+            .exists()
+    );
     let mut args = vec!["backfill"];
     args.extend(day);
     args.extend(["--source", "genesys.nope"]);
     let unknown = setup.run(&args).await;
     assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown));
     assert!(
-        text(&unknown).contains("--source genesys.nope: no such source; configured: genesys.demo, cxone.demo"),
+        text(&unknown).contains(
+            "--source genesys.nope: no such source; configured: genesys.demo, cxone.demo"
+        ),
         "{}",
         text(&unknown)
     );
@@ -281,8 +307,113 @@ async fn selectors_pick_sources_and_datasets_and_name_what_exists() {
     let check = setup.run(&["check", "--source", "cxone"]).await;
     assert_eq!(check.status.code(), Some(0), "{}", text(&check));
     let said = String::from_utf8_lossy(&check.stdout);
-    assert!(said.contains("cxone.demo: configuration valid") && !said.contains("genesys"), "{said}");
+    assert!(
+        said.contains("cxone.demo: configuration valid") && !said.contains("genesys"),
+        "{said}"
+    );
     let queries = setup.run(&["queries", "--tenant", "demo"]).await;
     assert_eq!(queries.status.code(), Some(0), "{}", text(&queries));
     assert!(String::from_utf8_lossy(&queries.stdout).contains("genesys.demo"));
+}
+
+fn schema_output(args: &[&str]) -> String {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ccetl"))
+        .arg("schema")
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// Every column each dataset must list: the declared ones, then the partition columns.
+fn expected_columns(dataset: ccetl::transform::Dataset) -> Vec<(String, bool)> {
+    let mut columns: Vec<(String, bool)> = dataset
+        .columns()
+        .iter()
+        .map(|c| (c.name.to_string(), c.nullable))
+        .collect();
+    for p in ["source", "tenant", "date"] {
+        columns.push((p.to_string(), false));
+    }
+    columns
+}
+
+#[test]
+fn the_schema_exports_as_dbt_sources_and_ddl_that_duckdb_runs() {
+    let Some(python) = python("current") else {
+        eprintln!("skipped: target/py/current is missing (bash .ci/run makes it)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let dbt = dir.path().join("sources.yml");
+    std::fs::write(&dbt, schema_output(&["--format", "dbt"])).unwrap();
+    let ddl = dir.path().join("ddl.sql");
+    std::fs::write(
+        &ddl,
+        schema_output(&["--format", "sql", "--dialect", "duckdb"]),
+    )
+    .unwrap();
+    let script = format!(
+        r#"
+import json, yaml, duckdb
+doc = yaml.safe_load(open({dbt:?}))
+tables = {{t["name"]: [(c["name"], "not_null" in c.get("tests", []), bool(c.get("description"))) for c in t["columns"]] for t in doc["sources"][0]["tables"]}}
+con = duckdb.connect()
+con.execute(open({ddl:?}).read())
+ddl = {{}}
+for table, column, nullable in con.sql("SELECT table_name, column_name, is_nullable FROM information_schema.columns ORDER BY table_name, ordinal_position").fetchall():
+    ddl.setdefault(table, []).append((column, nullable == "NO"))
+print(json.dumps({{"dbt": tables, "ddl": ddl}}))
+"#,
+        dbt = dbt.display().to_string(),
+        ddl = ddl.display().to_string()
+    );
+    let output = std::process::Command::new(python)
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    let seen: Value = serde_json::from_slice(&output.stdout).unwrap();
+    for dataset in ccetl::transform::Dataset::ALL {
+        let expected = expected_columns(*dataset);
+        let dbt: Vec<(String, bool)> = seen["dbt"][dataset.name()]
+            .as_array()
+            .unwrap_or_else(|| panic!("{} in the dbt sources", dataset.name()))
+            .iter()
+            .map(|c| {
+                assert_eq!(c[2], true, "a description for {c}");
+                (c[0].as_str().unwrap().to_string(), c[1] == true)
+            })
+            .collect();
+        let not_null: Vec<(String, bool)> = expected
+            .iter()
+            .map(|(n, nullable)| (n.clone(), !nullable))
+            .collect();
+        assert_eq!(dbt, not_null, "dbt {}", dataset.name());
+        let ddl: Vec<(String, bool)> = seen["ddl"][dataset.name()]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c[0].as_str().unwrap().to_string(), c[1] == true))
+            .collect();
+        assert_eq!(ddl, not_null, "DuckDB DDL {}", dataset.name());
+    }
+    // Every form says NOT NULL, and JSON lists every column with its vendors' fields.
+    assert!(schema_output(&["contacts"]).contains("conversation_id        STRING NOT NULL"));
+    let json: Value = serde_json::from_str(&schema_output(&["--format", "json"])).unwrap();
+    let contacts = json["datasets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "contacts")
+        .unwrap();
+    assert_eq!(
+        contacts["columns"].as_array().unwrap().len(),
+        expected_columns(ccetl::transform::Dataset::Contacts).len()
+    );
+    assert_eq!(contacts["columns"][0]["sources"]["cxone"], "`contactId`");
+    for dialect in ["snowflake", "bigquery"] {
+        assert!(schema_output(&["--format", "sql", "--dialect", dialect]).contains("NOT NULL"));
+    }
 }

@@ -645,7 +645,13 @@ mod tests {
     }
 
     fn batch(rows: impl Into<Rows>) -> RecordBatch {
-        rows.into().to_batch(&pseudo()).unwrap()
+        rows.into()
+            .to_batch(&crate::transform::BatchContext::new(
+                &pseudo(),
+                "run",
+                chrono::Utc::now(),
+            ))
+            .unwrap()
     }
 
     const QUEUE_EXAMPLE: &str = r#"{ "results": [
@@ -700,7 +706,13 @@ mod tests {
     #[test]
     fn no_results_make_an_empty_batch() {
         let rows = queue_intervals(&AggregateQueryResponse::default()).unwrap();
-        let batch = Rows::from(rows).to_batch(&pseudo()).unwrap();
+        let batch = Rows::from(rows)
+            .to_batch(&crate::transform::BatchContext::new(
+                &pseudo(),
+                "run",
+                chrono::Utc::now(),
+            ))
+            .unwrap();
         assert_eq!(batch.num_rows(), 0);
         assert_eq!(
             batch.num_columns(),

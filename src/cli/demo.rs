@@ -31,11 +31,16 @@ pub async fn run(
     })
     .await
     .map_err(|e| Error::Runtime(format!("cannot start the simulator: {e}")))?;
-    eprintln!(
-        "Simulator listening on {} (seed {}).",
-        sim.base_url(),
-        args.seed
-    );
+    match log_format {
+        LogFormat::Json => {
+            tracing::info!(url = %sim.base_url(), seed = args.seed, "Simulator listening.")
+        }
+        LogFormat::Text => eprintln!(
+            "Simulator listening on {} (seed {}).",
+            sim.base_url(),
+            args.seed
+        ),
+    }
     let yesterday = Utc::now().date_naive() - Days::new(1);
     let first = yesterday - Days::new(u64::from(args.days) - 1);
     // The same path as `ccetl run`: a configuration (the simulator's), planned and run.
@@ -58,10 +63,18 @@ pub async fn run(
         now: None,
     };
     let plan = plan::build(&config, &options, &env)?;
-    eprintln!(
-        "Backfilling {first} to {yesterday} into {} ...",
-        args.output.display()
-    );
+    match log_format {
+        LogFormat::Json => tracing::info!(
+            from = %first,
+            to = %yesterday,
+            output = %args.output.display(),
+            "Backfilling."
+        ),
+        LogFormat::Text => eprintln!(
+            "Backfilling {first} to {yesterday} into {} ...",
+            args.output.display()
+        ),
+    }
     let stop = super::stop_on_signals();
     let summary = pipeline::run_until(plan, telemetry.progress(), &stop).await?;
     let status = report(&summary, log_format);
@@ -75,9 +88,13 @@ pub async fn run(
     let sql = format!(
         "SELECT source, tenant, date, sum(offered) AS offered, sum(answer_count) AS answered, round(sum(handle_seconds_sum) / sum(handle_count), 1) AS aht_seconds FROM read_parquet('{glob}', hive_partitioning = true) GROUP BY ALL ORDER BY date"
     );
-    eprintln!();
-    eprintln!("Read it with DuckDB (pip install duckdb):");
-    println!("python3 -c \"import duckdb; duckdb.sql(\\\"{sql}\\\").show()\"");
-    eprintln!("or with the DuckDB CLI:  duckdb -c \"{sql}\"");
+    if log_format == LogFormat::Text {
+        eprintln!();
+        eprintln!("Read it with DuckDB (pip install duckdb):");
+        println!("python3 -c \"import duckdb; duckdb.sql(\\\"{sql}\\\").show()\"");
+        eprintln!("or with the DuckDB CLI:  duckdb -c \"{sql}\"");
+    } else {
+        tracing::info!(query = %sql, "Read it with DuckDB.");
+    }
     Ok(status)
 }

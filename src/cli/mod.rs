@@ -42,6 +42,10 @@ pub struct Cli {
     /// Only warnings and errors in logs.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Without a terminal (cron, CI, a pipe): a progress line in the logs this often, seconds
+    /// (0: none). On a terminal there are bars instead.
+    #[arg(long, global = true, env = "CCETL_PROGRESS_SECS", default_value_t = 30)]
+    pub progress_secs: u64,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -71,13 +75,19 @@ pub enum Command {
     /// Serve the embedded API simulator on 127.0.0.1 until Ctrl-C.
     #[cfg(feature = "sim")]
     Sim(SimArgs),
-    /// Start the simulator and backfill 7 days of every dataset, from both vendors, into ./output.
+    /// Start the simulator and backfill 7 days of every dataset, from both vendors, into
+    /// ./demo-output.
     #[cfg(feature = "sim")]
     Demo(DemoArgs),
     /// Print a dataset's columns (the warehouse contract).
     Schema(SchemaArgs),
     /// List and validate the query files (queries/genesys/*.json) each source runs.
     Queries(QueriesArgs),
+    /// Print a shell completion script: `ccetl completions bash > /etc/bash_completion.d/ccetl`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
     /// OAuth sign-in and tokens for the providers you connect (user context, PKCE, refresh).
     Auth {
         /// What to do.
@@ -214,8 +224,12 @@ pub struct SimArgs {
     /// Seed of the generated contact center.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// API requests per client per minute before 429.
-    #[arg(long, default_value_t = 300)]
+    /// API requests per client per minute before 429 (`requests_per_minute` in ccetl.toml).
+    #[arg(
+        long = "requests-per-minute",
+        alias = "rate-limit",
+        default_value_t = 300
+    )]
     pub rate_limit: u32,
     /// Lifetime of issued tokens, seconds.
     #[arg(long, default_value_t = 86_400)]
@@ -228,8 +242,9 @@ pub struct DemoArgs {
     /// Days to backfill, ending yesterday (UTC).
     #[arg(long, default_value_t = 7)]
     pub days: u32,
-    /// Output root.
-    #[arg(long, default_value = "output")]
+    /// Output root (not ./output, the production default, so demo rows never land in real
+    /// queries).
+    #[arg(long, default_value = "demo-output")]
     pub output: PathBuf,
     /// Seed of the simulated contact center.
     #[arg(long, default_value_t = 42)]
@@ -268,6 +283,7 @@ pub fn main(cli: Cli) -> ExitStatus {
         cli.verbose,
         cli.quiet || (is_demo && cli.verbose == 0),
         progress_wanted,
+        cli.progress_secs,
     );
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -285,10 +301,12 @@ pub fn main(cli: Cli) -> ExitStatus {
     match result {
         Ok(status) => status,
         Err(e) => {
-            if log_format == LogFormat::Json {
-                tracing::error!(error = %e, exit_code = e.exit_status().code(), "Run stopped.");
+            match log_format {
+                LogFormat::Json => {
+                    tracing::error!(error = %e, exit_code = e.exit_status().code(), "Run stopped.")
+                }
+                LogFormat::Text => eprintln!("ccetl: error: {e}"),
             }
-            eprintln!("ccetl: error: {e}");
             e.exit_status()
         }
     }
@@ -331,13 +349,21 @@ async fn dispatch(cli: Cli, telemetry: &telemetry::Telemetry) -> Result<ExitStat
             )
             .await
         }
-        Command::Check(args) => check(&cli.config, args).await,
+        Command::Check(args) => check(&cli.config, args, cli.log_format).await,
         Command::Status(args) => status::run(&cli.config, args),
         #[cfg(feature = "sim")]
         Command::Sim(args) => serve_simulator(args).await,
         #[cfg(feature = "sim")]
         Command::Demo(args) => demo::run(args, cli.log_format, telemetry).await,
         Command::Schema(args) => schema::run(args),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, "ccetl", &mut script);
+            // A closed pipe (`| head`) is the reader's choice, not an error.
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), &script);
+            Ok(ExitStatus::Success)
+        }
         Command::Queries(args) => queries(&cli.config, args),
         Command::Auth { command } => auth::run(&cli.config, command).await,
     }
@@ -440,16 +466,20 @@ pub(crate) fn stop_on_signals() -> pipeline::StopHandle {
 
 /// Prints the summary (stdout) and the failed slices (stderr); returns the exit status.
 pub(crate) fn report(summary: &RunSummary, log_format: LogFormat) -> ExitStatus {
-    for f in &summary.failed {
-        eprintln!(
-            "ccetl: failed: {} {} {} {}: {}",
-            f.source, f.tenant, f.dataset, f.date, f.error
-        );
-    }
-    if let Some(e) = &summary.auth_error
-        && summary.failed.iter().all(|f| &f.error != e)
-    {
-        eprintln!("ccetl: authentication failed: {e}");
+    // In JSON, the failures are in the summary (and were logged as they happened): every line
+    // on stdout and stderr stays JSON.
+    if log_format == LogFormat::Text {
+        for f in &summary.failed {
+            eprintln!(
+                "ccetl: failed: {} {} {} {}: {}",
+                f.source, f.tenant, f.dataset, f.date, f.error
+            );
+        }
+        if let Some(e) = &summary.auth_error
+            && summary.failed.iter().all(|f| &f.error != e)
+        {
+            eprintln!("ccetl: authentication failed: {e}");
+        }
     }
     match log_format {
         LogFormat::Json => println!("{}", serde_json::to_string(summary).unwrap_or_default()),
@@ -458,7 +488,11 @@ pub(crate) fn report(summary: &RunSummary, log_format: LogFormat) -> ExitStatus 
     summary.exit_status()
 }
 
-async fn check(config_path: &Path, args: CheckArgs) -> Result<ExitStatus, Error> {
+async fn check(
+    config_path: &Path,
+    args: CheckArgs,
+    log_format: LogFormat,
+) -> Result<ExitStatus, Error> {
     let config = load_config(config_path)?;
     let options = PlanOptions {
         dates: DateSelection::Run {
@@ -475,19 +509,30 @@ async fn check(config_path: &Path, args: CheckArgs) -> Result<ExitStatus, Error>
     let plan = plan::build(&config, &options, &Environment::process())?;
     let mut status = ExitStatus::Success;
     for source in &plan.sources {
-        match pipeline::connect(source.settings.as_ref()).await {
-            Ok((_, token_endpoint)) => println!(
+        let checked = pipeline::connect(source.settings.as_ref()).await;
+        if let Err(e) = &checked {
+            status = if e.is_auth() {
+                ExitStatus::Auth
+            } else {
+                ExitStatus::Api
+            };
+        }
+        match (log_format, checked) {
+            (LogFormat::Text, Ok((_, token_endpoint))) => println!(
                 "{}: configuration valid; token obtained from {token_endpoint}",
                 source.label()
             ),
-            Err(e) => {
-                println!("{}: {e}", source.label());
-                status = if e.is_auth() {
-                    ExitStatus::Auth
-                } else {
-                    ExitStatus::Api
-                };
-            }
+            (LogFormat::Text, Err(e)) => println!("{}: {e}", source.label()),
+            (LogFormat::Json, checked) => println!(
+                "{}",
+                serde_json::json!({
+                    "source": source.vendor(),
+                    "tenant": source.tenant,
+                    "ok": checked.is_ok(),
+                    "token_endpoint": checked.as_ref().ok().map(|(_, t)| t),
+                    "error": checked.as_ref().err().map(|e| e.to_string()),
+                })
+            ),
         }
     }
     Ok(status)
@@ -544,13 +589,23 @@ async fn serve_simulator(args: SimArgs) -> Result<ExitStatus, Error> {
     Ok(ExitStatus::Success)
 }
 
-fn print_listings(listings: &[sources::QueryListing]) {
+/// Prints the listings; how many problems they hold.
+fn print_listings(listings: &[sources::QueryListing]) -> usize {
+    let mut problems = 0;
     for listing in listings {
         println!("{} ({}):", listing.label, listing.origin);
         for line in &listing.lines {
             println!("  {line}");
         }
+        for note in &listing.notes {
+            println!("  note: {note}");
+        }
+        for problem in &listing.problems {
+            println!("  problem: {problem}");
+        }
+        problems += listing.problems.len();
     }
+    problems
 }
 
 fn queries(config_path: &Path, args: QueriesArgs) -> Result<ExitStatus, Error> {
@@ -561,6 +616,7 @@ fn queries(config_path: &Path, args: QueriesArgs) -> Result<ExitStatus, Error> {
         Err(e) => return Err(e.into()),
     };
     let filter = args.sources.filter();
+    let mut problems = 0;
     for vendor in VENDORS {
         let listings: Vec<_> = vendor
             .query_files(config.as_ref(), args.dir.as_deref())?
@@ -571,7 +627,14 @@ fn queries(config_path: &Path, args: QueriesArgs) -> Result<ExitStatus, Error> {
                     .is_none_or(|t| filter.matches(vendor.name(), t))
             })
             .collect();
-        print_listings(&listings);
+        problems += print_listings(&listings);
+    }
+    if problems > 0 {
+        eprintln!(
+            "ccetl: {} in the query files (listed above)",
+            crate::pipeline::summary::plural(problems as u64, "problem", "problems")
+        );
+        return Ok(ExitStatus::Usage);
     }
     Ok(ExitStatus::Success)
 }

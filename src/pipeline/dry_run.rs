@@ -65,6 +65,16 @@ fn median(mut values: Vec<u64>) -> Option<u64> {
 
 /// Estimates `plan` without fetching. Blocking (reads manifests and, with `--resume`, files).
 pub fn estimate(plan: &Plan) -> DryRun {
+    estimate_with(plan, plan.write_mode == WriteMode::Resume)
+}
+
+/// The same, counting every slice as to be fetched (no file is read): what a run's progress
+/// starts from, lowering it as slices turn out complete.
+pub fn estimate_every_slice(plan: &Plan) -> DryRun {
+    estimate_with(plan, false)
+}
+
+fn estimate_with(plan: &Plan, check_complete: bool) -> DryRun {
     let writer = PartitionWriter::new(plan.output_dir.clone());
     let mut sources = Vec::new();
     for source in &plan.sources {
@@ -85,9 +95,7 @@ pub fn estimate(plan: &Plan) -> DryRun {
                     tenant: source.tenant.clone(),
                     date: *date,
                 };
-                if plan.write_mode == WriteMode::Resume
-                    && partition_complete(&writer, &key, &request.fingerprint)
-                {
+                if check_complete && partition_complete(&writer, &key, &request.fingerprint) {
                     complete += 1;
                 } else {
                     slices += 1;

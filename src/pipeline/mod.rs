@@ -29,23 +29,52 @@ use crate::sources::{Source, SourceError, SourceSettings, SourceStats};
 use crate::transform::{Dataset, Pseudonymizer};
 use slice::{SliceJob, SliceOutcome, cancelled};
 
-/// Reports progress (a bar on a terminal, nothing otherwise).
+/// Where a run stands: slices and rows so far, and per source the requests sent against the
+/// requests expected (what `--dry-run` would estimate), which move steadily where slices jump.
+#[derive(Debug, Clone, Default)]
+pub struct ProgressSnapshot {
+    /// Slices ended (written, skipped or failed).
+    pub slices_done: u64,
+    /// Slices planned.
+    pub slices_total: u64,
+    /// Rows written.
+    pub rows: u64,
+    /// Per source, in plan order.
+    pub sources: Vec<SourceProgress>,
+    /// Since the run started.
+    pub elapsed: std::time::Duration,
+    /// The slice that ended last (`vendor.acme contacts 2026-11-20`).
+    pub last_slice: String,
+}
+
+/// One source's part of a [`ProgressSnapshot`].
+#[derive(Debug, Clone, Default)]
+pub struct SourceProgress {
+    /// `vendor.tenant`.
+    pub label: String,
+    /// Requests sent so far.
+    pub requests: u64,
+    /// Requests expected in all.
+    pub expected_requests: u64,
+}
+
+/// Reports progress: a bar per source on a terminal, a line every so often in logs.
 pub trait Progress: Send + Sync {
-    /// The number of slices is known.
-    fn start(&self, total: u64);
-    /// One slice finished.
-    fn slice_done(&self, label: &str);
+    /// The run starts.
+    fn start(&self, snapshot: &ProgressSnapshot);
+    /// Where it stands (after every slice, and every second).
+    fn update(&self, snapshot: &ProgressSnapshot);
     /// The run is over.
-    fn finish(&self);
+    fn finish(&self, snapshot: &ProgressSnapshot);
 }
 
 /// No progress reporting.
 pub struct NoProgress;
 
 impl Progress for NoProgress {
-    fn start(&self, _: u64) {}
-    fn slice_done(&self, _: &str) {}
-    fn finish(&self) {}
+    fn start(&self, _: &ProgressSnapshot) {}
+    fn update(&self, _: &ProgressSnapshot) {}
+    fn finish(&self, _: &ProgressSnapshot) {}
 }
 
 /// Connects a source and obtains a token, so refused credentials show before any slice: the one
@@ -67,6 +96,8 @@ pub(crate) struct RunContext {
     slots: Arc<Semaphore>,
     stop: StopHandle,
     stop_grace: std::time::Duration,
+    /// Each source once connected, so the run can read its counters for progress.
+    connected: std::sync::Mutex<Vec<Option<Arc<dyn Source>>>>,
 }
 
 /// Asks a running pipeline to stop (SIGINT, SIGTERM): no new slice starts; the slices in flight
@@ -183,7 +214,18 @@ pub async fn run_until(
         slots: Arc::new(Semaphore::new(plan.max_slices_in_flight.max(1))),
         stop: stop.clone(),
         stop_grace: plan.stop_grace,
+        connected: std::sync::Mutex::new(vec![None; plan.sources.len()]),
     });
+    // What progress counts against; a slice found complete takes its share off again.
+    let estimate = dry_run::estimate_every_slice(&plan);
+    let expected: Vec<u64> = estimate.sources.iter().map(|s| s.requests).collect();
+    let per_slice = |source: usize, dataset: Dataset| -> u64 {
+        estimate.sources[source]
+            .datasets
+            .iter()
+            .find(|d| d.dataset == dataset.name())
+            .map_or(0, |d| d.requests_per_slice)
+    };
     let mut summary = RunSummary {
         record_version: summary::RUN_RECORD_VERSION,
         started_at: Some(Utc::now()),
@@ -200,7 +242,21 @@ pub async fn run_until(
             .collect(),
         ..RunSummary::default()
     };
-    progress.start(plan.slice_count() as u64);
+    let mut snapshot = ProgressSnapshot {
+        slices_total: plan.slice_count() as u64,
+        sources: plan
+            .sources
+            .iter()
+            .zip(&expected)
+            .map(|(s, e)| SourceProgress {
+                label: s.label(),
+                requests: 0,
+                expected_requests: *e,
+            })
+            .collect(),
+        ..Default::default()
+    };
+    progress.start(&snapshot);
     let (events, mut inbox) = mpsc::unbounded_channel();
     let mut drivers = JoinSet::new();
     let mut driver_of = HashMap::new();
@@ -220,7 +276,20 @@ pub async fn run_until(
         driver_of.insert(handle.id(), index);
     }
     drop(events);
-    while let Some(event) = inbox.recv().await {
+    let mut ticker = tokio::time::interval(std::time::Duration::from_secs(1));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let event = tokio::select! {
+            event = inbox.recv() => event,
+            _ = ticker.tick() => {
+                refresh(&mut snapshot, &ctx, &summary, started);
+                progress.update(&snapshot);
+                continue;
+            }
+        };
+        let Some(event) = event else {
+            break;
+        };
         match event {
             Event::Slice {
                 source,
@@ -230,8 +299,18 @@ pub async fn run_until(
             } => {
                 reported[source].insert((dataset, date));
                 let (vendor, tenant, _) = &planned[source];
-                progress.slice_done(&format!("{vendor}.{tenant} {} {date}", dataset.name()));
+                snapshot.last_slice = format!("{vendor}.{tenant} {} {date}", dataset.name());
+                snapshot.slices_done += 1;
+                if matches!(result, Ok(SliceOutcome::Skipped)) {
+                    let part = &mut snapshot.sources[source];
+                    part.expected_requests = part
+                        .expected_requests
+                        .saturating_sub(per_slice(source, dataset))
+                        .max(part.requests);
+                }
                 record(&mut summary, source, vendor, tenant, dataset, date, result);
+                refresh(&mut snapshot, &ctx, &summary, started);
+                progress.update(&snapshot);
             }
             Event::Source {
                 source,
@@ -273,7 +352,8 @@ pub async fn run_until(
             }
         }
     }
-    progress.finish();
+    refresh(&mut snapshot, &ctx, &summary, started);
+    progress.finish(&snapshot);
     ctx.writer.remove_temp_dir(&ctx.run_id);
     summary.stopped_by = stop.reason();
     summary.finish();
@@ -289,6 +369,27 @@ pub async fn run_until(
     }
     drop(lock);
     Ok(summary)
+}
+
+/// Brings a snapshot up to date: rows from the summary, requests from the connected sources.
+fn refresh(
+    snapshot: &mut ProgressSnapshot,
+    ctx: &RunContext,
+    summary: &RunSummary,
+    started: Instant,
+) {
+    snapshot.elapsed = started.elapsed();
+    snapshot.rows = summary.sources.iter().map(|s| s.rows).sum();
+    let connected = ctx
+        .connected
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    for (part, source) in snapshot.sources.iter_mut().zip(connected.iter()) {
+        if let Some(source) = source {
+            part.requests = source.stats().requests;
+            part.expected_requests = part.expected_requests.max(part.requests);
+        }
+    }
 }
 
 /// Every (dataset, date) of a source, date by date.
@@ -400,7 +501,17 @@ async fn drive_source(
         )),
     };
     let connected = match connected {
-        Ok((c, _)) => c,
+        Ok((c, _)) => {
+            if let Some(slot) = ctx
+                .connected
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .get_mut(index)
+            {
+                *slot = Some(c.clone());
+            }
+            c
+        }
         Err((kind, error)) => {
             if kind == FailureKind::Auth {
                 tracing::error!(error = %error, "Authentication failed.");

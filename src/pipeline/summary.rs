@@ -134,6 +134,11 @@ impl SourceSummary {
     }
 }
 
+/// `1 slice`, `2 slices`.
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// The version of the run record's JSON shape (README "Run records"); a field removed or
 /// renamed changes it, a field added does not.
 pub const RUN_RECORD_VERSION: u32 = 1;
@@ -240,8 +245,8 @@ impl RunSummary {
             .map(|s| format!("{} {}", s.label(), s.failed))
             .collect();
         format!(
-            "ccetl: {} slices written, {} skipped, {} failed{}{}; {} rows{}; {} requests, {} throttled (429), {} retries, {} token{}; {:.1} s{}",
-            self.written,
+            "ccetl: {} written, {} skipped, {} failed{}{}; {}{}; {}, {} throttled (429), {}, {}; {:.1} s{}",
+            plural(self.written as u64, "slice", "slices"),
             self.skipped,
             self.failed.len(),
             if failing.is_empty() {
@@ -254,13 +259,17 @@ impl RunSummary {
             } else {
                 String::new()
             },
-            self.rows,
+            plural(self.rows, "row", "rows"),
             if self.skipped_records.is_empty() {
                 String::new()
             } else {
                 format!(
-                    " ({} records skipped: {})",
-                    self.skipped_records.values().sum::<u64>(),
+                    " ({} skipped: {})",
+                    plural(
+                        self.skipped_records.values().sum::<u64>(),
+                        "record",
+                        "records"
+                    ),
                     self.skipped_records
                         .iter()
                         .map(|(k, n)| format!("{k} {n}"))
@@ -268,11 +277,10 @@ impl RunSummary {
                         .join(", ")
                 )
             },
-            self.requests,
+            plural(self.requests, "request", "requests"),
             self.throttled,
-            self.retries,
-            self.tokens,
-            if self.tokens == 1 { "" } else { "s" },
+            plural(self.retries, "retry", "retries"),
+            plural(self.tokens, "token", "tokens"),
             self.elapsed_secs,
             match &self.stopped_by {
                 Some(signal) => format!("; stopped by {signal}"),
@@ -356,5 +364,25 @@ mod tests {
             ],
         );
         assert_eq!(mixed.exit_status(), ExitStatus::SlicesFailed);
+    }
+
+    #[test]
+    fn the_summary_line_counts_in_words_that_agree() {
+        let mut one = summary(vec![source("a", 1, 0, false)], vec![]);
+        one.rows = 1;
+        one.requests = 1;
+        one.tokens = 1;
+        let line = one.one_line();
+        assert!(
+            line.starts_with("ccetl: 1 slice written, 0 skipped, 0 failed; 1 row; 1 request, 0 throttled (429), 0 retries, 1 token;"),
+            "{line}"
+        );
+        let mut many = summary(vec![source("a", 12, 0, false)], vec![]);
+        many.rows = 2016;
+        let line = many.one_line();
+        assert!(
+            line.contains("12 slices written") && line.contains("2016 rows"),
+            "{line}"
+        );
     }
 }

@@ -297,6 +297,10 @@ pub struct QueryListing {
     pub origin: String,
     /// One line per query: name, dataset fed, endpoint, shape, fingerprint.
     pub lines: Vec<String>,
+    /// What is wrong (an invalid file, an unknown metric), one entry each.
+    pub problems: Vec<String>,
+    /// What the reader should know (built-ins a folder hides).
+    pub notes: Vec<String>,
 }
 
 /// A markdown table of a dataset's columns with each vendor's source field (README,

@@ -554,7 +554,9 @@ async fn under_every_fault_a_backfill_lands_exactly_the_truth() {
     let config = SimConfig {
         seed: 13,
         rate_limit: 100_000,
-        token_ttl: Duration::from_secs(4),
+        // Tokens expire early and often (renewed a fifth of their life before), without being so
+        // short that a loaded machine sees them expire between renewal and use.
+        token_ttl: Duration::from_secs(10),
         job_ready_after: Duration::from_millis(200),
         ..SimConfig::default()
     };
@@ -606,7 +608,7 @@ async fn under_every_fault_a_backfill_lands_exactly_the_truth() {
         ),
         (
             "/api/v2/analytics/conversations/details".into(),
-            FaultKind::Delay { ms: 3000 },
+            FaultKind::Delay { ms: 6000 },
             1,
         ),
         ("/api/v2/analytics/users".into(), FaultKind::ExpireTokens, 1),
@@ -626,7 +628,7 @@ async fn under_every_fault_a_backfill_lands_exactly_the_truth() {
         (format!("{cx}/contacts/completed"), status(502, None), 1),
         (
             format!("{cx}/contacts/completed"),
-            FaultKind::Delay { ms: 3000 },
+            FaultKind::Delay { ms: 6000 },
             1,
         ),
         (
@@ -642,7 +644,7 @@ async fn under_every_fault_a_backfill_lands_exactly_the_truth() {
     faulty.inject_job_fault(JobOutcome::Expire, 1);
     let backfill = |sim: &Simulator, out: &Path| {
         let mut http = fast_http();
-        http.request_timeout = Duration::from_secs(2);
+        http.request_timeout = Duration::from_secs(3);
         let mut genesys = settings(sim, http.clone());
         // The older days through async jobs, the newer ones through the query.
         genesys.details.jobs_after_days =

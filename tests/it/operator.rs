@@ -417,3 +417,170 @@ print(json.dumps({{"dbt": tables, "ddl": ddl}}))
         assert!(schema_output(&["--format", "sql", "--dialect", dialect]).contains("NOT NULL"));
     }
 }
+
+#[test]
+fn queries_reports_every_bad_file_unknown_metrics_and_hidden_built_ins() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("broken.json"), "{ not json").unwrap();
+    std::fs::write(
+        dir.path().join("typo.json"),
+        r#"{"metrics": ["nOffered", "tHandel"], "groupBy": ["queueId"]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("fine.json"),
+        r#"{"metrics": ["nConnected"], "groupBy": ["queueId"]}"#,
+    )
+    .unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ccetl"))
+        .args(["--config", "/nonexistent/ccetl.toml", "queries", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(
+        all.contains("broken.json") && all.contains("not valid JSON"),
+        "{all}"
+    );
+    assert!(all.contains("unknown metric \"tHandel\""), "{all}");
+    assert!(
+        all.contains("fine") && all.contains("-> metrics"),
+        "the good file is listed: {all}"
+    );
+    assert!(
+        all.contains(
+            "no handle_by_wrapup.json: the built-in metrics query handle_by_wrapup does not run"
+        ),
+        "{all}"
+    );
+    assert!(all.contains("2 problems"), "{all}");
+}
+
+#[test]
+fn completions_generate_for_bash_zsh_and_fish() {
+    for shell in ["bash", "zsh", "fish"] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_ccetl"))
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{shell}: {}", text(&output));
+        let script = String::from_utf8_lossy(&output.stdout);
+        for word in [
+            "ccetl",
+            "backfill",
+            "status",
+            "dry-run",
+            "summary-json",
+            "completions",
+        ] {
+            assert!(script.contains(word), "{shell} completion lacks {word}");
+        }
+        if shell == "bash" {
+            let dir = tempfile::tempdir().unwrap();
+            let file = dir.path().join("ccetl.bash");
+            std::fs::write(&file, script.as_bytes()).unwrap();
+            let syntax = std::process::Command::new("bash")
+                .arg("-n")
+                .arg(&file)
+                .output()
+                .unwrap();
+            assert!(syntax.status.success(), "{}", text(&syntax));
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_carry_progress_lines_and_json_stays_json() {
+    let sim = sim(SimConfig {
+        rate_limit: 100_000,
+        ..SimConfig::default()
+    })
+    .await;
+    sim.inject(Fault {
+        path: "/api/v2/analytics".into(),
+        kind: FaultKind::Delay { ms: 700 },
+        count: 8,
+    });
+    sim.inject(Fault {
+        path: "/inContactAPI/services/v31.0/skills/summary".into(),
+        kind: FaultKind::Status {
+            status: 400,
+            retry_after: None,
+            message: Some("injected".into()),
+        },
+        count: 1,
+    });
+    sim.inject(Fault {
+        path: "/inContactAPI/services/v31.0/skills/summary".into(),
+        kind: FaultKind::Status {
+            status: 503,
+            retry_after: None,
+            message: Some("injected".into()),
+        },
+        count: 1,
+    });
+    let setup = Setup::new(&sim, "[pipeline]\nconcurrency = 1\n");
+    let output = setup
+        .run(&[
+            "--log-format",
+            "json",
+            "--progress-secs",
+            "1",
+            "backfill",
+            "--from",
+            "2026-11-10",
+            "--to",
+            "2026-11-13",
+            "--dataset",
+            "queue_intervals",
+        ])
+        .await;
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(stdout.lines().count(), 1, "one summary line: {stdout}");
+    let _: Value = serde_json::from_str(stdout.trim()).expect("the summary is JSON");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let mut progress = 0;
+    let mut named_slices = 0;
+    let mut named_retries = 0;
+    for line in stderr.lines() {
+        let event: Value = serde_json::from_str(line)
+            .unwrap_or_else(|_| panic!("every stderr line is JSON: {line}"));
+        let message = event["fields"]["message"].as_str().unwrap_or_default();
+        if message.starts_with("Progress:") {
+            progress += 1;
+            assert!(event["fields"]["requests"].is_u64(), "{event}");
+            assert!(event["fields"]["slices"] == 8, "{event}");
+        }
+        let spans = event["spans"].to_string();
+        if message == "Slice failed." {
+            // The failure names its source (span) and slice (fields).
+            assert!(spans.contains("cxone"), "{event}");
+            assert_eq!(event["fields"]["dataset"], "queue_intervals", "{event}");
+            assert!(event["fields"]["date"].is_string(), "{event}");
+            named_slices += 1;
+        }
+        if message == "Request failed; retrying." {
+            // A retry names the source and the slice it belongs to.
+            assert!(
+                spans.contains("cxone")
+                    && spans.contains("\"slice\"")
+                    && spans.contains("queue_intervals"),
+                "{event}"
+            );
+            named_retries += 1;
+        }
+    }
+    assert!(
+        progress >= 1,
+        "a progress line at least every second: {stderr}"
+    );
+    assert_eq!((named_slices, named_retries), (1, 1), "{stderr}");
+    let check = setup.run(&["--log-format", "json", "check"]).await;
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+    for line in String::from_utf8_lossy(&check.stdout).lines() {
+        let verdict: Value = serde_json::from_str(line).expect("check answers in JSON");
+        assert_eq!(verdict["ok"], true, "{verdict}");
+    }
+}

@@ -122,8 +122,8 @@ impl Vendor for Genesys {
     }
 }
 
-/// The query files of one folder (or the built-ins) with what they feed; a configuration error
-/// for an invalid one.
+/// The query files of one folder (or the built-ins) with what they feed, every file checked on
+/// its own: the problems and notes come with the listing.
 fn list_queries(
     label: &str,
     tenant: Option<&str>,
@@ -132,12 +132,13 @@ fn list_queries(
     let origin = dir
         .map(|d| d.display().to_string())
         .unwrap_or_else(|| "built-in".into());
-    let queries = GenesysQueries::load(dir)?;
+    let check = queries::check_queries(dir);
     let mut lines = Vec::new();
-    for (q, feeds) in queries.aggregates() {
-        let endpoint = match q.endpoint()? {
-            AggregateEndpoint::Conversations => "conversations/aggregates",
-            AggregateEndpoint::Users => "users/aggregates",
+    for (q, feeds) in &check.aggregates {
+        let endpoint = match q.endpoint() {
+            Ok(AggregateEndpoint::Conversations) => "conversations/aggregates",
+            Ok(AggregateEndpoint::Users) => "users/aggregates",
+            Err(_) => "?",
         };
         lines.push(format!(
             "{:<22} -> {:<16} {:<25} granularity {:<6} groupBy [{}] metrics [{}] ({})",
@@ -150,19 +151,22 @@ fn list_queries(
             q.fingerprint()
         ));
     }
-    let contacts = &queries.contacts;
-    lines.push(format!(
-        "{:<22} -> {:<16} {:<25} ({})",
-        contacts.name(),
-        "contacts",
-        "conversations/details",
-        contacts.fingerprint()
-    ));
+    if let Some(contacts) = &check.contacts {
+        lines.push(format!(
+            "{:<22} -> {:<16} {:<25} ({})",
+            contacts.name(),
+            "contacts",
+            "conversations/details",
+            contacts.fingerprint()
+        ));
+    }
     Ok(QueryListing {
         tenant: tenant.map(str::to_string),
         label: label.to_string(),
         origin,
         lines,
+        problems: check.problems,
+        notes: check.notes,
     })
 }
 

@@ -35,6 +35,151 @@ pub const USER_METRICS: &[&str] = &[
     "tAgentRoutingStatus",
 ];
 
+/// Every metric name the reference lists for the aggregates queries (genesys.md §2.4: the Java
+/// SDK's `MetricsEnum`, the additions of SDK v269, and the users aggregates metrics). Genesys adds
+/// metrics with each release, so `ccetl queries` reports a name outside this list, and planning
+/// does not refuse it.
+pub const KNOWN_METRICS: &[&str] = &[
+    "nBlindTransferred", "nBotInteractions", "nCobrowseSessions", "nConnected", "nConsult",
+    "nConsultTransferred", "nError", "nOffered", "nOutbound", "nOutboundAbandoned",
+    "nOutboundAttempted", "nOutboundConnected", "nOverSla", "nStateTransitionError",
+    "nTransferred", "oExternalMediaCount", "oMediaCount", "oMessageCount", "oMessageSegmentCount",
+    "oMessageTurn", "oServiceLevel", "oServiceTarget", "tAbandon", "tAcd", "tActiveCallback",
+    "tActiveCallbackComplete", "tAcw", "tAgentResponseTime", "tAlert", "tAnswered",
+    "tAverageAgentResponseTime", "tAverageCustomerResponseTime", "tBarging", "tCoaching",
+    "tCoachingComplete", "tConnected", "tContacting", "tDialing", "tFirstConnect", "tFirstDial",
+    "tFirstEngagement", "tFirstResponse", "tFlowOut", "tHandle", "tHeld", "tHeldComplete", "tIvr",
+    "tMonitoring", "tMonitoringComplete", "tNotResponding", "tPark", "tParkComplete",
+    "tShortAbandon", "tTalk", "tTalkComplete", "tUserResponseTime", "tVoicemail", "tWait",
+    "nAgentDeclined", "nAlertExpired", "nCallbackAttempts", "nCallbackOverSla",
+    "nCallbackScheduled", "nCfcOffered", "nConversations", "nTakeover", "oAudioMessageCount",
+    "oCallbackServiceLevel", "oExternalAudioMessageCount", "oSkillExpressionApplications",
+    "tAgentVideoConnected", "tCallbackAbandon", "tCallbackConnect", "tCallbackNotReached",
+    "tCallbackVirtualWait", "tCfcAbandon", "tCfcAcd", "tCfcAnswered", "tCfcFlowOut",
+    "tScreenMonitoring", "tSnippetRecord", "tTransmitting", "tSystemPresence",
+    "tOrganizationPresence", "tAgentRoutingStatus",
+];
+
+/// What `ccetl queries` found in one folder (or the built-ins): every file checked on its own,
+/// so one bad file does not hide the others.
+#[derive(Debug, Default)]
+pub struct QueryCheck {
+    /// One line per valid aggregates query: (query, dataset it feeds).
+    pub aggregates: Vec<(AggregateQuery, &'static str)>,
+    /// The `contacts` query, if valid.
+    pub contacts: Option<QueryFile>,
+    /// What is wrong, one entry per problem (file and message).
+    pub problems: Vec<String>,
+    /// What the reader should know (built-in queries a folder hides).
+    pub notes: Vec<String>,
+}
+
+/// Checks every query of `dir` (or the built-ins), each on its own.
+pub fn check_queries(dir: Option<&Path>) -> QueryCheck {
+    let mut check = QueryCheck::default();
+    let aggregates: [(&str, &str, &'static str, &[&str]); 3] = [
+        (
+            "queue_intervals",
+            QUEUE_INTERVALS_BUILTIN,
+            "queue_intervals",
+            &["queueId", "mediaType"],
+        ),
+        (
+            "agent_presence",
+            AGENT_PRESENCE_BUILTIN,
+            "agent_intervals",
+            &["userId"],
+        ),
+        (
+            "agent_conversations",
+            AGENT_CONVERSATIONS_BUILTIN,
+            "agent_intervals",
+            &["userId"],
+        ),
+    ];
+    for (name, builtin, feeds, grain) in aggregates {
+        match AggregateQuery::load(dir, name, builtin)
+            .and_then(|q| q.require_group_by(grain).map(|_| q))
+        {
+            Ok(q) => check.aggregates.push((q, feeds)),
+            Err(e) => check.problems.push(e.to_string()),
+        }
+    }
+    match QueryFile::load(dir, "contacts", CONTACTS_BUILTIN) {
+        Ok(q) => check.contacts = Some(q),
+        Err(e) => check.problems.push(e.to_string()),
+    }
+    match dir {
+        None => {
+            for (name, text) in METRICS_BUILTIN {
+                match AggregateQuery::parse(
+                    name,
+                    text,
+                    &format!("built-in queries/genesys/{name}.json"),
+                ) {
+                    Ok(q) => check.aggregates.push((q, "metrics")),
+                    Err(e) => check.problems.push(e.to_string()),
+                }
+            }
+        }
+        Some(dir) => {
+            let mut files: Vec<std::path::PathBuf> = match std::fs::read_dir(dir) {
+                Ok(entries) => entries.flatten().map(|e| e.path()).collect(),
+                Err(e) => {
+                    check
+                        .problems
+                        .push(format!("queries_dir: cannot list {}: {e}", dir.display()));
+                    Vec::new()
+                }
+            };
+            files.sort();
+            for path in files {
+                let Some(name) = path.file_stem().and_then(|s| s.to_str()) else {
+                    continue;
+                };
+                if path.extension().and_then(|e| e.to_str()) != Some("json")
+                    || DATASET_QUERIES.contains(&name)
+                {
+                    continue;
+                }
+                let parsed = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))
+                    .and_then(|text| {
+                        AggregateQuery::parse(name, &text, &path.display().to_string())
+                            .map_err(|e| e.to_string())
+                    });
+                match parsed {
+                    Ok(q) => check.aggregates.push((q, "metrics")),
+                    Err(e) => check.problems.push(e),
+                }
+            }
+            for (name, _) in METRICS_BUILTIN {
+                if !dir.join(format!("{name}.json")).exists() {
+                    check.notes.push(format!(
+                        "{} has no {name}.json: the built-in metrics query {name} does not run for this source (copy queries/genesys/{name}.json there to keep it)",
+                        dir.display()
+                    ));
+                }
+            }
+        }
+    }
+    for (q, _) in &check.aggregates {
+        if let Err(e) = q.endpoint() {
+            check.problems.push(e.to_string());
+        }
+        for metric in q.metrics() {
+            if !KNOWN_METRICS.contains(&metric) {
+                check.problems.push(format!(
+                    "{}: unknown metric {metric:?}: not among the {} metrics the API reference lists (a typo? if Genesys added it since, the query still runs)",
+                    q.origin,
+                    KNOWN_METRICS.len()
+                ));
+            }
+        }
+    }
+    check
+}
+
 /// Which aggregates endpoint a query goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AggregateEndpoint {

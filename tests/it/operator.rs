@@ -584,3 +584,54 @@ async fn logs_carry_progress_lines_and_json_stays_json() {
         assert_eq!(verdict["ok"], true, "{verdict}");
     }
 }
+
+#[test]
+fn the_configuration_ccetl_sim_prints_passes_check() {
+    use std::io::{BufRead, BufReader};
+    let mut sim = std::process::Command::new(env!("CARGO_BIN_EXE_ccetl"))
+        .args(["sim", "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut printed = Vec::new();
+    let stdout = sim.stdout.take().unwrap();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        let done = line.starts_with("Press Ctrl-C");
+        printed.push(line);
+        if done {
+            break;
+        }
+    }
+    let config: String = printed
+        .iter()
+        .skip_while(|l| !l.starts_with("[output]"))
+        .take_while(|l| !l.starts_with("and these variables"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let exports: Vec<(String, String)> = printed
+        .iter()
+        .filter_map(|l| l.strip_prefix("export "))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.trim_matches('\'').to_string()))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ccetl.toml"), &config).unwrap();
+    let check = std::process::Command::new(env!("CARGO_BIN_EXE_ccetl"))
+        .current_dir(dir.path())
+        .env_remove("CCETL_CONFIG")
+        .envs(exports.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .arg("check")
+        .output()
+        .unwrap();
+    let _ = sim.kill();
+    let _ = sim.wait();
+    assert!(exports.len() >= 5, "{printed:?}");
+    assert_eq!(check.status.code(), Some(0), "{config}\n{}", text(&check));
+    let said = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        said.contains("genesys.sim: configuration valid")
+            && said.contains("cxone.sim: configuration valid"),
+        "{said}"
+    );
+}

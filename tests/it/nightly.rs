@@ -571,46 +571,25 @@ async fn under_every_fault_a_backfill_lands_exactly_the_truth() {
         message: Some("injected".into()),
     };
     let cx = "/inContactAPI/services/v31.0";
+    const QUERY: &str = "/api/v2/analytics/conversations/details/query";
+    const JOBS: &str = "/api/v2/analytics/conversations/details/jobs";
     let faults: Vec<(String, FaultKind, u32)> = vec![
         (AGGREGATES.into(), status(429, Some("1")), 1),
         (AGGREGATES.into(), status(429, Some("0.5")), 1),
         (AGGREGATES.into(), status(429, Some(&in_two_seconds)), 1),
         (AGGREGATES.into(), status(429, None), 1),
-        (
-            "/api/v2/analytics/conversations/details".into(),
-            status(500, None),
-            1,
-        ),
-        (
-            "/api/v2/analytics/conversations/details".into(),
-            status(502, None),
-            1,
-        ),
-        (
-            "/api/v2/analytics/conversations/details".into(),
-            status(503, None),
-            1,
-        ),
-        (
-            "/api/v2/analytics/conversations/details".into(),
-            status(504, None),
-            1,
-        ),
-        (
-            "/api/v2/analytics/conversations/details".into(),
-            FaultKind::ResetMidBody,
-            2,
-        ),
-        (
-            "/api/v2/analytics/conversations/details".into(),
-            FaultKind::MalformedJson,
-            1,
-        ),
-        (
-            "/api/v2/analytics/conversations/details".into(),
-            FaultKind::Delay { ms: 6000 },
-            1,
-        ),
+        // The details faults are split between the query and the job paths so
+        // that no single request can meet more of them in a row than its
+        // retry budget (7 attempts): eight in a row on one path is an outage,
+        // and ccetl rightly fails that slice.
+        (QUERY.into(), status(500, None), 1),
+        (JOBS.into(), status(502, None), 1),
+        (QUERY.into(), status(503, None), 1),
+        (JOBS.into(), status(504, None), 1),
+        (QUERY.into(), FaultKind::ResetMidBody, 1),
+        (JOBS.into(), FaultKind::ResetMidBody, 1),
+        (JOBS.into(), FaultKind::MalformedJson, 1),
+        (QUERY.into(), FaultKind::Delay { ms: 6000 }, 1),
         ("/api/v2/analytics/users".into(), FaultKind::ExpireTokens, 1),
         (format!("{cx}/skills/summary"), status(429, Some("1")), 1),
         (format!("{cx}/skills/summary"), status(503, None), 1),

@@ -139,6 +139,9 @@ impl std::fmt::Debug for BearerToken {
 struct Cached {
     token: BearerToken,
     renew_at: Instant,
+    /// When the grant that produced it was sent: a server that revoked tokens after that may
+    /// have revoked this one too.
+    fetch_started: Instant,
 }
 
 /// A shared, self-renewing token for one OAuth client.
@@ -179,6 +182,7 @@ impl TokenCache {
                 "Access token is close to expiry; renewing."
             );
         }
+        let fetch_started = Instant::now();
         let fetched = self.fetcher.fetch().await?;
         let generation = self.fetches.fetch_add(1, Ordering::Relaxed) + 1;
         let lifetime = fetched.expires_in.unwrap_or(DEFAULT_LIFETIME);
@@ -195,16 +199,20 @@ impl TokenCache {
         *state = Some(Cached {
             token: token.clone(),
             renew_at,
+            fetch_started,
         });
         Ok(token)
     }
 
-    /// Forgets the token of `generation` after the API refused it; a newer token is kept.
-    pub async fn invalidate(&self, generation: u64) {
+    /// Forgets the token of `generation` after the API refused it at `refused_at`. A newer token
+    /// is kept only if its grant was sent after that refusal: one obtained while the server was
+    /// revoking tokens (another task renewed just then) may be revoked too, and a request's single
+    /// renewal must end with a token the server issued after it said no.
+    pub async fn invalidate(&self, generation: u64, refused_at: Instant) {
         let mut state = self.state.lock().await;
         if state
             .as_ref()
-            .is_some_and(|c| c.token.generation == generation)
+            .is_some_and(|c| c.token.generation == generation || c.fetch_started < refused_at)
         {
             *state = None;
         }
@@ -283,12 +291,32 @@ mod tests {
     async fn invalidating_a_stale_generation_keeps_the_newer_token() {
         let (cache, calls) = cache(Duration::from_secs(3600));
         let first = cache.get().await.unwrap();
-        cache.invalidate(first.generation()).await;
+        let refused_at = Instant::now();
+        tokio::time::advance(Duration::from_secs(1)).await;
+        cache.invalidate(first.generation(), refused_at).await;
         let second = cache.get().await.unwrap();
-        // A second task reporting a 401 for the first token must not throw away the second.
-        cache.invalidate(first.generation()).await;
+        // A second task reporting a 401 for the first token, answered before the second token
+        // was asked for, must not throw the second away.
+        cache.invalidate(first.generation(), refused_at).await;
         assert_eq!(cache.get().await.unwrap().generation(), second.generation());
         assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_token_asked_for_before_a_refusal_is_not_trusted_after_it() {
+        // The server revoked every token while another task renewed: the renewal it answered
+        // before the revocation is refused as well, so a 401 answered after that renewal began
+        // drops it, and the request's one renewal gets a token issued after the refusal.
+        let (cache, calls) = cache(Duration::from_secs(3600));
+        let first = cache.get().await.unwrap();
+        let second_asked = Instant::now();
+        cache.invalidate(first.generation(), second_asked).await;
+        let second = cache.get().await.unwrap();
+        tokio::time::advance(Duration::from_secs(1)).await;
+        cache.invalidate(first.generation(), Instant::now()).await;
+        let third = cache.get().await.unwrap();
+        assert_ne!(third.generation(), second.generation());
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
     }
 
     #[test]

@@ -545,7 +545,9 @@ impl ApiClient {
                         path,
                         "API answered 401; renewing the token once."
                     );
-                    self.tokens.invalidate(token.generation()).await;
+                    self.tokens
+                        .invalidate(token.generation(), Instant::now())
+                        .await;
                     continue;
                 }
                 Disposition::RateLimited => {

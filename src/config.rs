@@ -348,9 +348,11 @@ impl ConfigFile {
         }
     }
 
-    /// `[output] dir`, resolved against the file's folder.
-    pub fn output_dir(&self) -> PathBuf {
-        self.resolve_path(&self.output.dir)
+    /// `[output] dir`, resolved against the file's folder; an object-store URL is refused
+    /// ([`local_output_dir`]).
+    pub fn output_dir(&self) -> Result<PathBuf, ConfigError> {
+        let dir = local_output_dir(&self.output.dir, "output.dir")?;
+        Ok(self.resolve_path(&dir))
     }
 
     /// The top-level tables that are not shared sections, with their line: each must name a
@@ -477,6 +479,49 @@ impl Environment {
     }
 }
 
+/// The local folder an output setting names (`key` says which: `output.dir` or `--output`).
+///
+/// Plain paths and `file://` URLs are local folders. Any other URL scheme (`s3://`, `gs://`,
+/// `az://`, …) is refused: written as a path it would become a local folder named `s3:`, and a
+/// run that lands there exits 0 while the warehouse sees nothing.
+pub fn local_output_dir(raw: &Path, key: &str) -> Result<PathBuf, ConfigError> {
+    let Some(text) = raw.to_str() else {
+        return Ok(raw.to_path_buf());
+    };
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return Ok(raw.to_path_buf());
+    };
+    let is_scheme = scheme.len() > 1
+        && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !is_scheme {
+        return Ok(raw.to_path_buf());
+    }
+    if scheme.eq_ignore_ascii_case("file") {
+        // file:///abs/path or file://localhost/abs/path; a relative one has no URL form.
+        let path = rest.strip_prefix("localhost").unwrap_or(rest);
+        if !path.starts_with('/') {
+            return Err(value_error(
+                key,
+                format!(
+                    "`{text}` is not a local file URL: write file:///absolute/path or a plain path"
+                ),
+            ));
+        }
+        return Ok(PathBuf::from(path));
+    }
+    Err(value_error(
+        key,
+        format!(
+            "`{text}`: writing to `{scheme}://` is not supported; ccetl writes to local folders \
+             (a path or file:///path) only. Write to a local folder and copy it to the store \
+             (aws s3 sync, gsutil rsync, azcopy sync) after the run"
+        ),
+    ))
+}
+
 /// A [`ConfigError::Value`] for `key`.
 pub fn value_error(key: &str, message: impl Into<String>) -> ConfigError {
     ConfigError::Value {
@@ -488,6 +533,38 @@ pub fn value_error(key: &str, message: impl Into<String>) -> ConfigError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn output_dirs_are_local_folders_or_file_urls() {
+        let local = |raw: &str| local_output_dir(Path::new(raw), "output.dir");
+        assert_eq!(local("out").unwrap(), PathBuf::from("out"));
+        assert_eq!(local("/data/ccetl").unwrap(), PathBuf::from("/data/ccetl"));
+        assert_eq!(
+            local("file:///data/ccetl").unwrap(),
+            PathBuf::from("/data/ccetl")
+        );
+        assert_eq!(
+            local("file://localhost/data/ccetl").unwrap(),
+            PathBuf::from("/data/ccetl")
+        );
+        // A folder whose name merely contains a colon is still a folder.
+        assert_eq!(local("a:b/c").unwrap(), PathBuf::from("a:b/c"));
+        for url in [
+            "s3://bucket/out",
+            "gs://b/p",
+            "az://c/p",
+            "abfss://c@a.dfs/p",
+            "S3://B/P",
+        ] {
+            let error = local(url).unwrap_err().to_string();
+            assert!(error.starts_with("output.dir: "), "{error}");
+            assert!(
+                error.contains(url) && error.contains("not supported"),
+                "{error}"
+            );
+        }
+        assert!(local("file://relative/path").is_err());
+    }
 
     #[test]
     fn the_example_config_parses() {

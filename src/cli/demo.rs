@@ -24,6 +24,7 @@ pub async fn run(
     if args.days == 0 || args.days > 366 {
         return Err(Error::Usage("--days must be between 1 and 366".into()));
     }
+    let output = crate::config::local_output_dir(&args.output, "--output")?;
     let sim = Simulator::start(SimConfig {
         seed: args.seed,
         rate_limit: args.requests_per_minute.max(1),
@@ -44,7 +45,7 @@ pub async fn run(
     let yesterday = Utc::now().date_naive() - Days::new(1);
     let first = yesterday - Days::new(u64::from(args.days) - 1);
     // The same path as `ccetl run`: a configuration (the simulator's), planned and run.
-    let client = sim.client_config("demo", args.requests_per_minute.max(1), &args.output);
+    let client = sim.client_config("demo", args.requests_per_minute.max(1), &output);
     let config = ConfigFile::parse(&client.toml, Path::new("(the simulator's configuration)"))?;
     let env = client
         .env
@@ -67,23 +68,19 @@ pub async fn run(
         LogFormat::Json => tracing::info!(
             from = %first,
             to = %yesterday,
-            output = %args.output.display(),
+            output = %output.display(),
             "Backfilling."
         ),
         LogFormat::Text => eprintln!(
             "Backfilling {first} to {yesterday} into {} ...",
-            args.output.display()
+            output.display()
         ),
     }
     let stop = super::stop_on_signals();
     let summary = pipeline::run_until(plan, telemetry.progress(), &stop).await?;
     let status = report(&summary, log_format);
     sim.shutdown().await;
-    let glob = args
-        .output
-        .join("queue_intervals")
-        .join("**")
-        .join("*.parquet");
+    let glob = output.join("queue_intervals").join("**").join("*.parquet");
     let glob = glob.display().to_string().replace('\'', "''");
     let sql = format!(
         "SELECT source, tenant, date, sum(offered) AS offered, sum(answer_count) AS answered, round(sum(handle_seconds_sum) / sum(handle_count), 1) AS aht_seconds FROM read_parquet('{glob}', hive_partitioning = true) GROUP BY ALL ORDER BY date"

@@ -504,10 +504,10 @@ pub fn build(
         }
         .into());
     }
-    let output_dir = options
-        .output_dir
-        .clone()
-        .unwrap_or_else(|| config.output_dir());
+    let output_dir = match &options.output_dir {
+        Some(dir) => crate::config::local_output_dir(dir, "--output")?,
+        None => config.output_dir()?,
+    };
     let mut sources = Vec::new();
     for ConfiguredSource {
         tenant,

@@ -358,3 +358,69 @@ async fn credentials_come_from_dot_env_and_a_broken_one_is_not_echoed() {
         text(&output)
     );
 }
+
+#[test]
+fn an_object_store_output_is_refused_with_exit_2_and_writes_nothing() {
+    // Written as a path, `s3://bucket/out` would be a local folder named `s3:`, and a run that
+    // lands there exits 0 while the warehouse sees nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "http://127.0.0.1:9", "");
+    let cfg = config.to_str().unwrap();
+    let runs: [&[&str]; 4] = [
+        &[
+            "--config",
+            cfg,
+            "backfill",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-02",
+            "--output",
+            "s3://bucket/out",
+        ],
+        &["--config", cfg, "run", "--output", "gs://bucket/out"],
+        &["--config", cfg, "status", "--output", "az://container/out"],
+        &["demo", "--output", "s3://bucket/demo"],
+    ];
+    for args in runs {
+        let output = ccetl(dir.path())
+            .args(args)
+            .env(ID_ENV, "id")
+            .env(SECRET_ENV, "secret")
+            .output()
+            .unwrap();
+        let all = text(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {all}");
+        assert!(
+            all.contains("--output") && all.contains("not supported"),
+            "{args:?}: {all}"
+        );
+    }
+    // The same URL in the configuration file names its key.
+    let in_file = dir.path().join("in-file.toml");
+    let text_of_config = std::fs::read_to_string(&config).unwrap().replacen(
+        &format!("dir = \"{}\"", dir.path().join("out").display()),
+        "dir = \"s3://bucket/out\"",
+        1,
+    );
+    assert!(text_of_config.contains("s3://bucket/out"));
+    std::fs::write(&in_file, text_of_config).unwrap();
+    let output = ccetl(dir.path())
+        .args(["--config", in_file.to_str().unwrap(), "run"])
+        .env(ID_ENV, "id")
+        .env(SECRET_ENV, "secret")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(text(&output).contains("output.dir"), "{}", text(&output));
+    let entries: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        entries
+            .iter()
+            .all(|e| !e.ends_with(':') && e != "out" && e != "demo-output"),
+        "{entries:?}"
+    );
+}

@@ -1,12 +1,14 @@
 //! One rate-limited, retrying, self-authenticating HTTP client per source.
 //!
 //! Every request of a source goes through its [`ApiClient`], so the source's quota is respected by
-//! all its concurrent slices together: a `governor` limiter paces requests, and a 429's
-//! `Retry-After` sets a cool-down that every task waits out, not just the one that was throttled.
+//! all its concurrent slices together: its [`pace::Pacer`] spends the quota without tripping it,
+//! adapts to the limit the server announces or enforces, and a 429's `Retry-After` sets a
+//! cool-down that every task waits out, not just the one that was throttled.
 //! Retries (backon, exponential with jitter) are bounded by count *and* total time; 401 renews the
 //! token once; other client errors fail at once with the server's own message. Analytics query
 //! POSTs are idempotent reads, so they are retried like GETs.
 
+pub mod pace;
 pub mod retry;
 
 use std::num::NonZeroU32;
@@ -15,7 +17,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use backon::{ExponentialBuilder, Retryable};
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::{Method, Url};
 use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
@@ -274,8 +275,7 @@ pub struct ApiClient {
     base: Url,
     http: reqwest::Client,
     tokens: Arc<TokenCache>,
-    limiter: DefaultDirectRateLimiter,
-    cooldown_until: std::sync::Mutex<Option<Instant>>,
+    pacer: pace::Pacer,
     settings: ApiClientSettings,
     stats: Arc<RequestStats>,
 }
@@ -289,14 +289,12 @@ impl ApiClient {
         settings: ApiClientSettings,
     ) -> Result<Self, String> {
         let http = crate::transport::build_http_client(settings.request_timeout)?;
-        let quota = Quota::per_minute(settings.requests_per_minute).allow_burst(settings.burst);
         Ok(Self {
             vendor,
             base,
             http,
             tokens,
-            limiter: RateLimiter::direct(quota),
-            cooldown_until: std::sync::Mutex::new(None),
+            pacer: pace::Pacer::new(settings.requests_per_minute, settings.burst),
             settings,
             stats: Arc::new(RequestStats::default()),
         })
@@ -417,26 +415,20 @@ impl ApiClient {
         })
     }
 
-    async fn wait_for_cooldown(&self) {
-        let until = *self
-            .cooldown_until
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(until) = until
-            && until > Instant::now()
-        {
-            tokio::time::sleep_until(until).await;
+    fn log_adjustment(&self, adjustment: pace::Adjustment) {
+        if let Some(quota) = adjustment.lowered_to {
+            tracing::info!(
+                vendor = self.vendor,
+                requests_per_minute = quota,
+                "The API allows fewer requests than configured; pacing to {quota} a minute."
+            );
         }
-    }
-
-    fn start_cooldown(&self, delay: Duration) {
-        let until = Instant::now() + delay;
-        let mut guard = self
-            .cooldown_until
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if guard.is_none_or(|current| current < until) {
-            *guard = Some(until);
+        if let Some(pause) = adjustment.pause {
+            tracing::debug!(
+                vendor = self.vendor,
+                pause_ms = pause.as_millis() as u64,
+                "The API's rate window is full; waiting for it to reset."
+            );
         }
     }
 
@@ -462,30 +454,28 @@ impl ApiClient {
                 .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
         }
         loop {
-            // The shared cool-down (another task's 429, say) is a wait of this request too.
-            let now = Instant::now();
-            let until = *self
-                .cooldown_until
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            if let Some(until) = until
-                && until > now
-                && until.duration_since(started) > budget
-            {
-                let wait = until.duration_since(now);
-                return Err(ApiError::RetryBudgetSpent {
-                    wait,
-                    spent: now.duration_since(started),
-                    budget,
-                    last: Box::new(ApiError::RateLimited {
-                        method: method.to_string(),
-                        path: path.into(),
-                        retry_after: wait,
-                    }),
-                });
-            }
-            self.wait_for_cooldown().await;
-            self.limiter.until_ready().await;
+            // The shared cool-down (another task's 429, say) is a wait of this request too, and
+            // one that would end past the retry budget is not started.
+            let request_turn = self
+                .pacer
+                .admit(|until| {
+                    let now = Instant::now();
+                    if until.duration_since(started) > budget {
+                        let wait = until.duration_since(now);
+                        return Err(ApiError::RetryBudgetSpent {
+                            wait,
+                            spent: now.duration_since(started),
+                            budget,
+                            last: Box::new(ApiError::RateLimited {
+                                method: method.to_string(),
+                                path: path.into(),
+                                retry_after: wait,
+                            }),
+                        });
+                    }
+                    Ok(())
+                })
+                .await?;
             let token = self.tokens.get().await?;
             let mut request = self
                 .http
@@ -509,6 +499,11 @@ impl ApiClient {
                 .await
                 .map_err(|e| transport(crate::transport::describe_reqwest_error(&e)))?;
             let status = response.status().as_u16();
+            if status != 429 {
+                let adjustment = self.pacer.answered(response.headers(), &request_turn);
+                self.log_adjustment(adjustment);
+            }
+            drop(request_turn);
             let correlation = response
                 .headers()
                 .get("inin-correlation-id")
@@ -553,6 +548,8 @@ impl ApiClient {
                 Disposition::RateLimited => {
                     RequestStats::inc(&self.stats.throttled);
                     count_for_work(|w| &w.throttled);
+                    let adjustment = self.pacer.throttled(response.headers());
+                    self.log_adjustment(adjustment);
                     let delay = retry::retry_after(response.headers(), SystemTime::now())
                         .unwrap_or(DEFAULT_RETRY_AFTER);
                     if delay > self.settings.max_retry_after {
@@ -563,7 +560,7 @@ impl ApiClient {
                             cap: self.settings.max_retry_after,
                         });
                     }
-                    self.start_cooldown(delay);
+                    self.pacer.pause(delay);
                     return Err(ApiError::RateLimited {
                         method: method.to_string(),
                         path: path.into(),

@@ -249,7 +249,7 @@ fn admit(state: &SimState, headers: &HeaderMap, version: &str) -> Result<HeaderM
     let client = state
         .authorize(headers)
         .map_err(|_| error(StatusCode::UNAUTHORIZED, "Invalid or expired token"))?;
-    state.rate_limit(&client)
+    state.rate_limit(&client, false)
 }
 
 /// A report asked for one window: admission, the window, the rows (204 when there are none).

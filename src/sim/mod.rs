@@ -47,6 +47,9 @@ pub struct SimConfig {
     pub rate_limit: u32,
     /// Length of a rate-limit window (Genesys: 60 s).
     pub rate_window: Duration,
+    /// Whether Genesys answers carry `inin-ratelimit-allowed`/`-count`/`-reset`, as the real API's
+    /// do; off, a client learns the limit from 429s alone (CXone sends none either way).
+    pub announce_rate_limits: bool,
     /// Lifetime of issued tokens (`expires_in`).
     pub token_ttl: Duration,
     /// Accepted client id.
@@ -81,6 +84,7 @@ impl Default for SimConfig {
             seed: 42,
             rate_limit: 300,
             rate_window: Duration::from_secs(60),
+            announce_rate_limits: true,
             token_ttl: Duration::from_secs(86_400),
             client_id: DEFAULT_CLIENT_ID.into(),
             client_secret: DEFAULT_CLIENT_SECRET.into(),
@@ -308,11 +312,13 @@ impl SimState {
     pub(crate) fn admit(&self, headers: &HeaderMap) -> Result<HeaderMap, Response> {
         self.lock().stats.api_requests += 1;
         let client = self.authorize(headers)?;
-        self.rate_limit(&client)
+        self.rate_limit(&client, self.config.announce_rate_limits)
     }
 
     /// Counts a request against the client's window; the headers to add, or the 429 to answer.
-    pub(crate) fn rate_limit(&self, client: &str) -> Result<HeaderMap, Response> {
+    /// `announce` adds Genesys's `inin-ratelimit-*` headers; CXone documents no limit and sends
+    /// none, only the 429 and its `Retry-After`.
+    pub(crate) fn rate_limit(&self, client: &str, announce: bool) -> Result<HeaderMap, Response> {
         let mut inner = self.lock();
         let now = Instant::now();
         let window = self.config.rate_window;
@@ -337,17 +343,19 @@ impl SimState {
                 h.insert(k, v);
             }
         };
-        set(
-            &mut headers,
-            "inin-ratelimit-allowed",
-            self.config.rate_limit.to_string(),
-        );
-        set(
-            &mut headers,
-            "inin-ratelimit-count",
-            count.min(self.config.rate_limit).to_string(),
-        );
-        set(&mut headers, "inin-ratelimit-reset", reset_secs.to_string());
+        if announce {
+            set(
+                &mut headers,
+                "inin-ratelimit-allowed",
+                self.config.rate_limit.to_string(),
+            );
+            set(
+                &mut headers,
+                "inin-ratelimit-count",
+                count.min(self.config.rate_limit).to_string(),
+            );
+            set(&mut headers, "inin-ratelimit-reset", reset_secs.to_string());
+        }
         if count > self.config.rate_limit {
             inner.stats.throttled += 1;
             let mut response = error_response(
@@ -713,7 +721,7 @@ api_url = "{url}"
 client_id = {{ env = "CCETL_SIM_GENESYS_CLIENT_ID" }}
 client_secret = {{ env = "CCETL_SIM_GENESYS_CLIENT_SECRET" }}
 requests_per_minute = {requests_per_minute}
-burst = 20
+burst = 10
 details_jobs_after_days = 2
 details_job_poll_secs = 0.3
 
@@ -724,7 +732,7 @@ client_secret = {{ env = "CCETL_SIM_CXONE_CLIENT_SECRET" }}
 access_key_id = {{ env = "CCETL_SIM_CXONE_ACCESS_KEY_ID" }}
 access_key_secret = {{ env = "CCETL_SIM_CXONE_ACCESS_KEY_SECRET" }}
 requests_per_minute = {requests_per_minute}
-burst = 20
+burst = 10
 "#,
             output = quote(&output_dir.display().to_string()),
         );

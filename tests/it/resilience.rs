@@ -78,9 +78,11 @@ async fn retry_after_is_honoured_by_every_task() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_simulators_own_rate_limit_is_survived() {
+    // No `inin-ratelimit-*` headers: the 429s are the client's only way to learn the limit.
     let sim = sim(SimConfig {
         rate_limit: 3,
         rate_window: Duration::from_secs(1),
+        announce_rate_limits: false,
         ..SimConfig::default()
     })
     .await;
@@ -101,6 +103,47 @@ async fn the_simulators_own_rate_limit_is_survived() {
         summary.throttled >= 1 && sim.stats().throttled == summary.throttled,
         "{summary:?}"
     );
+    assert_tables_equal(
+        &read_queue_intervals(out.path(), "test", &days),
+        &truth(sim.generator(), &days, Tz::UTC),
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_announced_limit_is_spent_without_a_429_after_the_first_answer() {
+    // 2 requests a second, announced on every answer; the client is configured at 60,000 a minute.
+    // Only the requests sent before the first answer (one per task) can meet a full window; after
+    // it, the client counts down the room the server announced and waits for each reset.
+    let sim = sim(SimConfig {
+        rate_limit: 2,
+        rate_window: Duration::from_secs(1),
+        ..SimConfig::default()
+    })
+    .await;
+    let out = tempfile::tempdir().unwrap();
+    let days = dates("2026-11-01", "2026-11-20");
+    let tasks = 4;
+    let summary = run(plan(
+        &sim,
+        out.path(),
+        days.clone(),
+        Tz::UTC,
+        fast_http(),
+        tasks,
+        WriteMode::Replace,
+    ))
+    .await;
+    assert_eq!(summary.written, 20, "{summary:?}");
+    let served = sim.requests().len();
+    assert!(
+        served >= 20,
+        "the run spans ten windows or more: {served} requests"
+    );
+    assert!(
+        summary.throttled <= tasks as u64,
+        "429s after the limit was announced: {summary:?}"
+    );
+    assert_eq!(sim.stats().throttled, summary.throttled);
     assert_tables_equal(
         &read_queue_intervals(out.path(), "test", &days),
         &truth(sim.generator(), &days, Tz::UTC),

@@ -234,6 +234,17 @@ pub struct SimArgs {
     /// Lifetime of issued tokens, seconds.
     #[arg(long, default_value_t = 86_400)]
     pub token_ttl_secs: u64,
+    /// Conversations a day as a multiple of the default (about 1,600 a weekday per vendor):
+    /// `--volume 2` for about 3,200, to benchmark at a given load.
+    #[arg(long, default_value_t = 1.0, value_parser = parse_volume)]
+    pub volume: f64,
+}
+
+fn parse_volume(raw: &str) -> Result<f64, String> {
+    match raw.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 1000.0 => Ok(v),
+        _ => Err(format!("`{raw}` is not a volume between 0 and 1000")),
+    }
 }
 
 /// `ccetl demo`.
@@ -545,6 +556,7 @@ async fn serve_simulator(args: SimArgs) -> Result<ExitStatus, Error> {
         seed: args.seed,
         rate_limit: args.rate_limit.max(1),
         token_ttl: std::time::Duration::from_secs(args.token_ttl_secs.max(1)),
+        volume: args.volume,
         ..SimConfig::default()
     };
     let sim = Simulator::start(config).await.map_err(|e| {

@@ -5,6 +5,8 @@
 //! simulator serves is computed from these conversations, so tests can recompute the truth on
 //! their own and compare it with what landed in Parquet.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Datelike, Days, Duration, NaiveDate, Utc, Weekday};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -160,7 +162,16 @@ fn exp_ms(rng: &mut ChaCha8Rng, mean_ms: f64) -> u64 {
 pub struct Generator {
     seed: u64,
     org: Org,
+    /// Multiplies every queue's daily volume (1.0: about 1,600 conversations a weekday).
+    volume: f64,
+    /// Days already generated: every details page of a day asks for the whole day again, and at
+    /// benchmark volumes generating it costs more than the page. Bounded; shared by clones.
+    days:
+        std::sync::Arc<std::sync::Mutex<HashMap<NaiveDate, std::sync::Arc<Vec<SimConversation>>>>>,
 }
+
+/// Days kept by a generator's cache.
+const CACHED_DAYS: usize = 64;
 
 impl Generator {
     /// The org and conversations of `seed`.
@@ -202,7 +213,19 @@ impl Generator {
                 agents,
                 wrap_up_codes,
             },
+            volume: 1.0,
+            days: Default::default(),
         }
+    }
+
+    /// The same org with `scale` times the conversations (for benchmarks at a given volume; the
+    /// agents and their shifts stay as they are). Not finite or not positive leaves it unchanged.
+    pub fn with_volume(mut self, scale: f64) -> Self {
+        if scale.is_finite() && scale > 0.0 {
+            self.volume = scale;
+            self.days = Default::default();
+        }
+        self
     }
 
     /// The seed.
@@ -217,6 +240,30 @@ impl Generator {
 
     /// Conversations that started on a UTC day, ordered by start.
     pub fn conversations_on(&self, day: NaiveDate) -> Vec<SimConversation> {
+        self.day(day).as_ref().clone()
+    }
+
+    /// The day's conversations, generated once and then shared.
+    fn day(&self, day: NaiveDate) -> std::sync::Arc<Vec<SimConversation>> {
+        let cached = self
+            .days
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&day)
+            .cloned();
+        if let Some(conversations) = cached {
+            return conversations;
+        }
+        let generated = std::sync::Arc::new(self.generate_day(day));
+        let mut days = self.days.lock().unwrap_or_else(|p| p.into_inner());
+        if days.len() >= CACHED_DAYS {
+            days.clear();
+        }
+        days.insert(day, generated.clone());
+        generated
+    }
+
+    fn generate_day(&self, day: NaiveDate) -> Vec<SimConversation> {
         let day_number = day.num_days_from_ce() as u64;
         let mut rng = ChaCha8Rng::seed_from_u64(
             self.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
@@ -235,8 +282,10 @@ impl Generator {
         for (q, queue) in self.org.queues.iter().enumerate() {
             for (m, media) in MEDIA_TYPES.iter().enumerate() {
                 let share = [1.0, 0.4, 0.15, 0.25][m];
-                let mut volume =
-                    queue.daily_voice as f64 * share * if weekend { 0.45 } else { 1.0 };
+                let mut volume = queue.daily_voice as f64
+                    * self.volume
+                    * share
+                    * if weekend { 0.45 } else { 1.0 };
                 // +-10 % day-to-day noise
                 volume *= rng.gen_range(0.9..1.1);
                 let n = volume.round() as u32;
@@ -515,9 +564,10 @@ impl Generator {
         let mut day = start.date_naive();
         while day.and_hms_opt(0, 0, 0).map(|d| d.and_utc()).unwrap_or(end) < end {
             out.extend(
-                self.conversations_on(day)
-                    .into_iter()
-                    .filter(|c| c.start >= start && c.start < end),
+                self.day(day)
+                    .iter()
+                    .filter(|c| c.start >= start && c.start < end)
+                    .cloned(),
             );
             match day.checked_add_days(Days::new(1)) {
                 Some(next) => day = next,
@@ -531,6 +581,29 @@ impl Generator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn volume_scales_the_conversations_of_a_day_and_a_cached_day_is_the_same() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 18).unwrap(); // a Wednesday
+        let base = Generator::new(3);
+        let one = base.conversations_on(day).len() as f64;
+        let doubled = Generator::new(3)
+            .with_volume(2.0)
+            .conversations_on(day)
+            .len() as f64;
+        // Each queue and media type is rounded on its own, with its own noise draw.
+        assert!((1400.0..1800.0).contains(&one), "{one}");
+        assert!((doubled / one - 2.0).abs() < 0.15, "{one} then {doubled}");
+        let again = base.conversations_on(day);
+        let fresh = Generator::new(3).conversations_on(day);
+        assert_eq!(again.len(), fresh.len());
+        assert!(
+            again
+                .iter()
+                .zip(&fresh)
+                .all(|(a, b)| a.id == b.id && a.start == b.start)
+        );
+    }
 
     #[test]
     fn same_seed_same_day_same_conversations() {

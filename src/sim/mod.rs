@@ -50,6 +50,9 @@ pub struct SimConfig {
     /// Whether Genesys answers carry `inin-ratelimit-allowed`/`-count`/`-reset`, as the real API's
     /// do; off, a client learns the limit from 429s alone (CXone sends none either way).
     pub announce_rate_limits: bool,
+    /// Conversations per day, as a multiple of the generator's (1.0: about 1,600 a weekday per
+    /// vendor); for benchmarks at a chosen volume.
+    pub volume: f64,
     /// Lifetime of issued tokens (`expires_in`).
     pub token_ttl: Duration,
     /// Accepted client id.
@@ -85,6 +88,7 @@ impl Default for SimConfig {
             rate_limit: 300,
             rate_window: Duration::from_secs(60),
             announce_rate_limits: true,
+            volume: 1.0,
             token_ttl: Duration::from_secs(86_400),
             client_id: DEFAULT_CLIENT_ID.into(),
             client_secret: DEFAULT_CLIENT_SECRET.into(),
@@ -627,8 +631,9 @@ impl Simulator {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
         let addr = listener.local_addr()?;
         let state = Arc::new(SimState {
-            generator: Generator::new(config.seed),
-            cxone_generator: Generator::new(config.seed ^ cxone::CXONE_SEED_XOR),
+            generator: Generator::new(config.seed).with_volume(config.volume),
+            cxone_generator: Generator::new(config.seed ^ cxone::CXONE_SEED_XOR)
+                .with_volume(config.volume),
             config,
             inner: Mutex::new(Inner {
                 tokens: HashMap::new(),

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# CPU and memory of the Genesys details path, against `ccetl sim` in its own process (so that the
+# simulator's CPU is not counted), at VOLUME times the simulator's default conversations a day
+# (2.2: about 3,000 a day over a week). Without rate limiting: the figures are the ETL's own cost.
+#
+# Prints, per run: conversations landed, CPU seconds (user + system) of the ETL process,
+# conversations per CPU-second, peak RSS, wall time. Runs:
+#   ccetl query  DAYS days of `contacts` through the details query (100 a page)
+#   ccetl jobs   the same days through async jobs (the two days the data lake lacks: query)
+#   python       bench/genesys_details_etl.py, the tutorial-style ETL (requests + pyarrow), query
+#   ccetl 1 day / 30 days (query): peak RSS as the range grows; and 1 day at 20,000 a day
+# then the serde_json floor on the same pages (examples/details_parse_floor.rs, one core).
+#
+# Usage: scripts/bench-cpu.sh [DAYS]   (default 7; VOLUME=2.2; PYTHON=python3 with requests and
+#        pyarrow, else a venv is made in target/py/bench)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+days="${1:-7}"
+volume="${VOLUME:-2.2}"
+cargo build --release --quiet
+cargo build --release --quiet --example details_parse_floor
+target="${CARGO_TARGET_DIR:-target}"
+bin="$PWD/$target/release/ccetl"
+floor="$PWD/$target/release/examples/details_parse_floor"
+python="${PYTHON:-}"
+if [ -z "$python" ]; then
+  if ! "$target/py/bench/bin/python" -c 'import requests, pyarrow' 2>/dev/null; then
+    python3 -m venv "$target/py/bench"
+    "$target/py/bench/bin/python" -m pip install --quiet --disable-pip-version-check requests pyarrow
+  fi
+  python="$PWD/$target/py/bench/bin/python"
+fi
+work=$(mktemp -d)
+sim_pid=
+trap '[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null; rm -rf "$work"' EXIT
+
+start_sim() {
+  rm -f "$work/sim.txt"
+  "$bin" sim --port 0 --requests-per-minute 10000000 --volume "$1" >"$work/sim.txt" 2>&1 &
+  sim_pid=$!
+  for _ in $(seq 100); do grep -q '^export CCETL_SIM_PSEUDONYMIZE_KEY' "$work/sim.txt" && break; sleep 0.1; done
+  eval "$(grep '^export ' "$work/sim.txt")"
+  base=$(sed -n 's/^api_url = "\(.*\)"$/\1/p' "$work/sim.txt" | head -1)
+}
+
+stop_sim() {
+  kill "$sim_pid" 2>/dev/null || true
+  wait "$sim_pid" 2>/dev/null || true
+  sim_pid=
+}
+
+# The simulator's printed configuration, Genesys only, contacts only, at the given jobs threshold.
+write_config() {
+  sed -n '/^\[output\]/,/^and these variables/p' "$work/sim.txt" | sed '$d' |
+    awk '/^\[(genesys|cxone)\./{skip = ($0 !~ /^\[genesys\./)} !skip' |
+    sed -e "s#^dir = .*#dir = \"$work/out\"#" \
+      -e "s#^requests_per_minute = .*#requests_per_minute = 10000000\ndatasets = [\"contacts\"]#" \
+      -e "s#^burst = .*#burst = 1000#" \
+      -e "s#^details_jobs_after_days = .*#details_jobs_after_days = $1\ndetails_page_size = 100#" \
+      -e "s#^details_job_poll_secs = .*#details_job_poll_secs = 0.05#" \
+      >"$work/ccetl.toml"
+}
+
+# measure LABEL CMD…: runs CMD under /usr/bin/time; prints the row. CONVERSATIONS must be set after.
+measure() {
+  local label=$1
+  shift
+  /usr/bin/time -f '%U %S %M %e' -o "$work/time.txt" "$@" >"$work/stdout" 2>"$work/stderr" || {
+    echo "$label failed:" >&2
+    tail -5 "$work/stderr" >&2
+    exit 1
+  }
+}
+
+row() {
+  local label=$1 conversations=$2
+  read -r user sys rss_kib wall <"$work/time.txt"
+  python3 -c "
+label, n, user, sys_, rss, wall = '$label', $conversations, $user, $sys, $rss_kib, $wall
+cpu = user + sys_
+print(f'{label:<22} {n:>13,} {cpu:>7.2f} {n / cpu:>12,.0f} {rss / 1024:>8.1f} {wall:>7.1f}')"
+}
+
+ccetl_run() {
+  local label=$1 jobs_after=$2 from=$3 to=$4
+  rm -rf "$work/out"
+  write_config "$jobs_after"
+  measure "$label" "$bin" --quiet --config "$work/ccetl.toml" backfill --from "$from" --to "$to" \
+    --summary-json "$work/summary.json"
+  row "$label" "$(python3 -c "import json; print(json.load(open('$work/summary.json'))['rows'])")"
+}
+
+to=$(date -u -d yesterday +%F)
+from=$(date -u -d "$days days ago" +%F)
+start_sim "$volume"
+printf '%-22s %13s %7s %12s %8s %7s\n' run conversations cpu_s conv/cpu_s rss_MiB wall_s
+ccetl_run "ccetl query ${days}d" 3650 "$from" "$to"
+ccetl_run "ccetl jobs ${days}d" 0 "$from" "$to"
+rm -rf "$work/py"
+measure python "$python" bench/genesys_details_etl.py "$base" "$from" "$to" "$work/py"
+row "python query ${days}d" "$(tail -1 "$work/stdout")"
+ccetl_run "ccetl query 1d" 3650 "$to" "$to"
+ccetl_run "ccetl query 30d" 3650 "$(date -u -d '30 days ago' +%F)" "$to"
+"$python" bench/genesys_details_etl.py --dump-pages "$base" "$from" "$to" "$work/pages" >/dev/null
+stop_sim
+# 20,000 conversations on a weekday: the default volume is about 1,600.
+start_sim 12.5
+ccetl_run "ccetl query 1d @20k" 3650 "$to" "$to"
+stop_sim
+echo
+echo "serde_json floor on the ${days}-day pages (one core, parse only):"
+"$floor" "$work/pages" 5

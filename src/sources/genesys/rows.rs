@@ -549,32 +549,34 @@ fn contact(c: &DetailConversation, start: DateTime<Utc>) -> Result<ContactRow, T
     let all_sessions = || c.participants.iter().flat_map(|p| &p.sessions);
     let all_metrics = metric_sums(all_sessions());
     let agent_metrics = metric_sums(agent_sessions());
-    let first_segment_start = |sessions: &mut dyn Iterator<Item = &DetailSession>| {
-        sessions
+    // Borrowed from the page throughout: only the values that land in the row are copied.
+    fn first_segment_start(p: &DetailParticipant) -> Option<&str> {
+        p.sessions
+            .iter()
             .flat_map(|s| &s.segments)
-            .filter_map(|s| s.segment_start.clone())
+            .filter_map(|s| s.segment_start.as_deref())
             .min()
-    };
+    }
     let last_agent = agents
         .iter()
-        .max_by_key(|p| first_segment_start(&mut p.sessions.iter()))
+        .max_by_key(|p| first_segment_start(p))
         .and_then(|p| p.user_id.clone());
-    let mut queued: Vec<(String, String)> = all_sessions()
+    // The earliest (start, queue) and the latest (start, wrap-up code), ties broken by the value
+    // as a sort of the pairs would.
+    let first_queue = all_sessions()
         .flat_map(|s| &s.segments)
-        .filter_map(|s| Some((s.segment_start.clone()?, s.queue_id.clone()?)))
-        .collect();
-    queued.sort();
-    let mut wrapups: Vec<(String, String)> = agent_sessions()
+        .filter_map(|s| Some((s.segment_start.as_deref()?, s.queue_id.as_deref()?)))
+        .min();
+    let last_wrapup = agent_sessions()
         .flat_map(|s| &s.segments)
         .filter(|s| s.segment_type.as_deref() == Some("wrapup"))
         .filter_map(|s| {
             Some((
-                s.segment_start.clone().unwrap_or_default(),
-                s.wrap_up_code.clone()?,
+                s.segment_start.as_deref().unwrap_or_default(),
+                s.wrap_up_code.as_deref()?,
             ))
         })
-        .collect();
-    wrapups.sort();
+        .max();
     let mut customer_segments: Vec<_> = customer.iter().flat_map(|s| &s.segments).collect();
     customer_segments.sort_by(|a, b| a.segment_start.cmp(&b.segment_start));
     let seconds = |sums: &BTreeMap<&str, f64>, name: &str| {
@@ -584,34 +586,29 @@ fn contact(c: &DetailConversation, start: DateTime<Utc>) -> Result<ContactRow, T
     let agent_total = |name: &str| has_agent.then(|| seconds(&agent_metrics, name));
     let media_type = customer
         .iter()
-        .chain(all_sessions().collect::<Vec<_>>().iter())
+        .copied()
+        .chain(all_sessions())
         .find_map(|s| s.media_type.clone());
-    let mut extra = Map::new();
-    if !c.other.is_empty() {
-        extra.insert("conversation".into(), Value::Object(c.other.clone()));
-    }
-    let attributes: Map<String, Value> = c
+    // Participant data by purpose (a later participant of the same purpose wins, as a map
+    // insert would).
+    let attributes: BTreeMap<&str, &Map<String, Value>> = c
         .participants
         .iter()
-        .filter_map(|p| {
-            Some((
-                p.purpose.clone().unwrap_or_default(),
-                Value::Object(p.attributes.clone()?),
-            ))
-        })
+        .filter_map(|p| Some((p.purpose.as_deref().unwrap_or_default(), p.attributes.as_ref()?)))
         .collect();
-    if !attributes.is_empty() {
-        extra.insert("attributes".into(), Value::Object(attributes));
-    }
+    let extra = ContactExtra {
+        attributes: (!attributes.is_empty()).then_some(&attributes),
+        conversation: (!c.other.is_empty()).then_some(&c.other),
+    };
     Ok(ContactRow {
         conversation_id: c.conversation_id.clone(),
         conversation_start: start,
         conversation_end: end,
         direction: c.originating_direction.clone(),
         media_type,
-        first_queue_id: queued.first().map(|(_, q)| q.clone()),
+        first_queue_id: first_queue.map(|(_, q)| q.to_string()),
         last_agent_id: last_agent,
-        wrap_up_code: wrapups.last().map(|(_, w)| w.clone()),
+        wrap_up_code: last_wrapup.map(|(_, w)| w.to_string()),
         abandoned: all_metrics.contains_key("tAbandon"),
         transferred: all_metrics.get("nTransferred").is_some_and(|n| *n > 0.0),
         disconnect_type: customer_segments
@@ -626,8 +623,27 @@ fn contact(c: &DetailConversation, start: DateTime<Utc>) -> Result<ContactRow, T
         handle_seconds: agent_total("tHandle"),
         ani: customer.iter().find_map(|s| s.ani.clone()),
         dnis: customer.iter().find_map(|s| s.dnis.clone()),
-        extra: (!extra.is_empty()).then(|| Value::Object(extra).to_string()),
+        extra: extra.to_json(),
     })
+}
+
+/// The `extra` of a contact, serialized straight from the page: members in key order, as the
+/// `serde_json::Map` it used to be built as (so the text is the same).
+#[derive(serde::Serialize)]
+struct ContactExtra<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attributes: Option<&'a BTreeMap<&'a str, &'a Map<String, Value>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    conversation: Option<&'a Map<String, Value>>,
+}
+
+impl ContactExtra<'_> {
+    fn to_json(&self) -> Option<String> {
+        if self.attributes.is_none() && self.conversation.is_none() {
+            return None;
+        }
+        serde_json::to_string(self).ok()
+    }
 }
 
 #[cfg(test)]

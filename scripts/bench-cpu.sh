@@ -4,7 +4,7 @@
 # (2.2: about 3,000 a day over a week). Without rate limiting: the figures are the ETL's own cost.
 #
 # Prints, per run: conversations landed, CPU seconds (user + system) of the ETL process,
-# conversations per CPU-second, peak RSS, wall time. Runs:
+# conversations per CPU-second, peak RSS, wall time (of the run of median CPU, out of RUNS). Runs:
 #   ccetl query  DAYS days of `contacts` through the details query (100 a page)
 #   ccetl jobs   the same days through async jobs (the two days the data lake lacks: query)
 #   python       bench/genesys_details_etl.py, the tutorial-style ETL (requests + pyarrow), query
@@ -61,32 +61,42 @@ write_config() {
       >"$work/ccetl.toml"
 }
 
-# measure LABEL CMD…: runs CMD under /usr/bin/time; prints the row. CONVERSATIONS must be set after.
+# Each run is repeated RUNS times (default 5); the row shows the run of median CPU (a machine
+# shared with other work makes single runs vary by 20%).
+runs="${RUNS:-5}"
+
+# measure LABEL CMD…: runs CMD under /usr/bin/time, appending "user sys rss wall" to times.txt.
 measure() {
   local label=$1
   shift
-  /usr/bin/time -f '%U %S %M %e' -o "$work/time.txt" "$@" >"$work/stdout" 2>"$work/stderr" || {
+  /usr/bin/time -f '%U %S %M %e' -a -o "$work/times.txt" "$@" >"$work/stdout" 2>"$work/stderr" || {
     echo "$label failed:" >&2
     tail -5 "$work/stderr" >&2
     exit 1
   }
 }
 
+# row LABEL CONVERSATIONS: the median-CPU line of times.txt, then a fresh times.txt.
 row() {
-  local label=$1 conversations=$2
-  read -r user sys rss_kib wall <"$work/time.txt"
-  python3 -c "
-label, n, user, sys_, rss, wall = '$label', $conversations, $user, $sys, $rss_kib, $wall
-cpu = user + sys_
-print(f'{label:<22} {n:>13,} {cpu:>7.2f} {n / cpu:>12,.0f} {rss / 1024:>8.1f} {wall:>7.1f}')"
+  python3 - "$1" "$2" "$work/times.txt" <<'EOF'
+import sys
+label, n, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+runs = sorted((float(u) + float(s), float(rss), float(wall))
+              for u, s, rss, wall in (line.split() for line in open(path) if line.strip()))
+cpu, rss, wall = runs[len(runs) // 2]
+print(f'{label:<22} {n:>13,} {cpu:>7.2f} {n / cpu:>12,.0f} {rss / 1024:>8.1f} {wall:>7.1f}')
+EOF
+  rm -f "$work/times.txt"
 }
 
 ccetl_run() {
   local label=$1 jobs_after=$2 from=$3 to=$4
-  rm -rf "$work/out"
   write_config "$jobs_after"
-  measure "$label" "$bin" --quiet --config "$work/ccetl.toml" backfill --from "$from" --to "$to" \
-    --summary-json "$work/summary.json"
+  for _ in $(seq "$runs"); do
+    rm -rf "$work/out"
+    measure "$label" "$bin" --quiet --config "$work/ccetl.toml" backfill --from "$from" --to "$to" \
+      --summary-json "$work/summary.json"
+  done
   row "$label" "$(python3 -c "import json; print(json.load(open('$work/summary.json'))['rows'])")"
 }
 
@@ -96,8 +106,10 @@ start_sim "$volume"
 printf '%-22s %13s %7s %12s %8s %7s\n' run conversations cpu_s conv/cpu_s rss_MiB wall_s
 ccetl_run "ccetl query ${days}d" 3650 "$from" "$to"
 ccetl_run "ccetl jobs ${days}d" 0 "$from" "$to"
-rm -rf "$work/py"
-measure python "$python" bench/genesys_details_etl.py "$base" "$from" "$to" "$work/py"
+for _ in $(seq "$runs"); do
+  rm -rf "$work/py"
+  measure python "$python" bench/genesys_details_etl.py "$base" "$from" "$to" "$work/py"
+done
 row "python query ${days}d" "$(tail -1 "$work/stdout")"
 ccetl_run "ccetl query 1d" 3650 "$to" "$to"
 ccetl_run "ccetl query 30d" 3650 "$(date -u -d '30 days ago' +%F)" "$to"

@@ -8,7 +8,8 @@
 #   ccetl query  DAYS days of `contacts` through the details query (100 a page)
 #   ccetl jobs   the same days through async jobs (the two days the data lake lacks: query)
 #   python       bench/genesys_details_etl.py, the tutorial-style ETL (requests + pyarrow), query
-#   ccetl 1 day / 30 days (query): peak RSS as the range grows; and 1 day at 20,000 a day
+#   ccetl 1 day / 30 days (query, and jobs for 30): peak RSS as the range grows; 1 day at 20,000
+# and, for each ccetl run, its requests next to the physical minimum for the data (see below).
 # then the serde_json floor on the same pages (examples/details_parse_floor.rs, one core).
 #
 # Usage: scripts/bench-cpu.sh [DAYS]   (default 7; VOLUME=2.2; PYTHON=python3 with requests and
@@ -76,17 +77,36 @@ measure() {
   }
 }
 
-# row LABEL CONVERSATIONS: the median-CPU line of times.txt, then a fresh times.txt.
+# row LABEL CONVERSATIONS [REQUESTS MINIMUM]: the median-CPU line of times.txt, then a fresh
+# times.txt.
 row() {
-  python3 - "$1" "$2" "$work/times.txt" <<'EOF'
+  python3 - "$1" "$2" "$work/times.txt" "${3:--}" "${4:--}" <<'EOF'
 import sys
-label, n, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+label, n, path, requests, minimum = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 runs = sorted((float(u) + float(s), float(rss), float(wall))
               for u, s, rss, wall in (line.split() for line in open(path) if line.strip()))
 cpu, rss, wall = runs[len(runs) // 2]
-print(f'{label:<22} {n:>13,} {cpu:>7.2f} {n / cpu:>12,.0f} {rss / 1024:>8.1f} {wall:>7.1f}')
+print(f'{label:<22} {n:>13,} {cpu:>7.2f} {n / cpu:>12,.0f} {rss / 1024:>8.1f} {wall:>7.1f}'
+      f' {requests:>8} {minimum:>8}')
 EOF
   rm -f "$work/times.txt"
+}
+
+# requests_and_minimum JOBS_AFTER: "REQUESTS MINIMUM" of the last run. The minimum is what the data
+# needs at the largest page sizes the reference allows (tokens not counted): on the query path one page
+# per 100 conversations of each day; on the jobs path one job over the whole range (submit, one
+# status poll, the availability check) and one result page per 1,000 conversations.
+requests_and_minimum() {
+  python3 - "$work/summary.json" "$1" <<'EOF'
+import json, math, sys
+summary, jobs_after = json.load(open(sys.argv[1])), int(sys.argv[2])
+per_day = [s["rows"] or 0 for s in summary["slices"] if s["dataset"] == "contacts"]
+if jobs_after >= 3650:
+    minimum = sum(max(1, math.ceil(n / 100)) for n in per_day)
+else:
+    minimum = 3 + max(1, math.ceil(sum(per_day) / 1000))
+print(summary["requests"], minimum)
+EOF
 }
 
 ccetl_run() {
@@ -97,13 +117,16 @@ ccetl_run() {
     measure "$label" "$bin" --quiet --config "$work/ccetl.toml" backfill --from "$from" --to "$to" \
       --summary-json "$work/summary.json"
   done
-  row "$label" "$(python3 -c "import json; print(json.load(open('$work/summary.json'))['rows'])")"
+  # shellcheck disable=SC2046 # two words: requests and the minimum
+  row "$label" "$(python3 -c "import json; print(json.load(open('$work/summary.json'))['rows'])")" \
+    $(requests_and_minimum "$jobs_after")
 }
 
 to=$(date -u -d yesterday +%F)
 from=$(date -u -d "$days days ago" +%F)
 start_sim "$volume"
-printf '%-22s %13s %7s %12s %8s %7s\n' run conversations cpu_s conv/cpu_s rss_MiB wall_s
+printf '%-22s %13s %7s %12s %8s %7s %8s %8s\n' run conversations cpu_s conv/cpu_s rss_MiB wall_s \
+  requests minimum
 ccetl_run "ccetl query ${days}d" 3650 "$from" "$to"
 ccetl_run "ccetl jobs ${days}d" 0 "$from" "$to"
 for _ in $(seq "$runs"); do
@@ -113,6 +136,7 @@ done
 row "python query ${days}d" "$(tail -1 "$work/stdout")"
 ccetl_run "ccetl query 1d" 3650 "$to" "$to"
 ccetl_run "ccetl query 30d" 3650 "$(date -u -d '30 days ago' +%F)" "$to"
+ccetl_run "ccetl jobs 30d" 0 "$(date -u -d '30 days ago' +%F)" "$to"
 "$python" bench/genesys_details_etl.py --dump-pages "$base" "$from" "$to" "$work/pages" >/dev/null
 stop_sim
 # 20,000 conversations on a weekday: the default volume is about 1,600.

@@ -508,6 +508,12 @@ impl PartitionWriter {
         };
         let props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
+            // A dictionary of unique ids only adds its indices; plain + zstd is smaller.
+            .set_column_dictionary_enabled("conversation_id".into(), false)
+            // Min/max per column chunk (what DuckDB, Spark, Snowflake and BigQuery prune on), not
+            // per page as well: a partition's columns are mostly one page each. Measured with
+            // scripts/bench-cpu.sh's query run: 2.7% smaller contacts files, no more CPU.
+            .set_statistics_enabled(parquet::file::properties::EnabledStatistics::Chunk)
             .set_created_by(CREATED_BY.to_string())
             .build();
         let writer = match ArrowWriter::try_new(file, schema.clone(), Some(props)) {

@@ -80,11 +80,10 @@ struct PaceState {
     cooldown_until: Option<Instant>,
     /// When recent answers (not 429) arrived, within the last window.
     answered: VecDeque<Instant>,
-    /// Whether the server has sent `inin-ratelimit-*` headers: then those, not 429s, pace it.
-    announces_limits: bool,
     /// What is left of the server's current window, as its last answers said.
     window: Option<ServerWindow>,
     /// The requests per window the server last announced: a new window starts with that room.
+    /// Set once the server sends `inin-ratelimit-*` headers: then those, not 429s, pace it.
     announced: Option<u32>,
 }
 
@@ -141,7 +140,6 @@ impl Pacer {
                 quota: quota.get(),
                 cooldown_until: None,
                 answered: VecDeque::new(),
-                announces_limits: false,
                 window: None,
                 announced: None,
             }),
@@ -273,10 +271,7 @@ impl Pacer {
                 state.answered.pop_front();
             }
             match limit {
-                Some(limit) => {
-                    state.announces_limits = true;
-                    learn_window(&mut state, limit, others, now)
-                }
+                Some(limit) => learn_window(&mut state, limit, others, now),
                 None => Adjustment::default(),
             }
         };
@@ -289,9 +284,8 @@ impl Pacer {
         let adjustment = {
             let mut state = self.state();
             if let Some(limit) = ServerLimit::from_headers(headers) {
-                state.announces_limits = true;
                 learn_window(&mut state, limit, 0, now)
-            } else if state.announces_limits {
+            } else if state.announced.is_some() {
                 // A server that announces its limits and still says 429 is limiting something
                 // else (a per-resource limit): the Retry-After is the whole answer.
                 Adjustment::default()

@@ -348,11 +348,17 @@ impl ConfigFile {
         }
     }
 
-    /// `[output] dir`, resolved against the file's folder; an object-store URL is refused
+    /// The output root: `--output` (relative to the working directory) if given, else
+    /// `[output] dir` resolved against the file's folder; an object-store URL is refused
     /// ([`local_output_dir`]).
-    pub fn output_dir(&self) -> Result<PathBuf, ConfigError> {
-        let dir = local_output_dir(&self.output.dir, "output.dir")?;
-        Ok(self.resolve_path(&dir))
+    pub fn output_dir(&self, cli_override: Option<&Path>) -> Result<PathBuf, ConfigError> {
+        match cli_override {
+            Some(dir) => local_output_dir(dir, "--output"),
+            None => {
+                let dir = local_output_dir(&self.output.dir, "output.dir")?;
+                Ok(self.resolve_path(&dir))
+            }
+        }
     }
 
     /// The top-level tables that are not shared sections, with their line: each must name a

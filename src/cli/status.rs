@@ -90,10 +90,7 @@ pub fn run(config_path: &Path, args: StatusArgs) -> Result<ExitStatus, Error> {
     let config = load_config(config_path)?;
     let filter = args.sources.filter();
     let wanted = plan::parse_datasets(&args.sources.datasets)?;
-    let root = match &args.output {
-        Some(dir) => crate::config::local_output_dir(dir, "--output")?,
-        None => config.output_dir()?,
-    };
+    let root = config.output_dir(args.output.as_deref())?;
     // The latest run's verdict on each slice: (vendor, tenant, dataset, date) → failed?
     let mut verdicts: BTreeMap<(String, String, String, String), bool> = BTreeMap::new();
     for record in crate::sink::recent_run_records(&root, RUNS) {

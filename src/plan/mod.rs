@@ -504,10 +504,7 @@ pub fn build(
         }
         .into());
     }
-    let output_dir = match &options.output_dir {
-        Some(dir) => crate::config::local_output_dir(dir, "--output")?,
-        None => config.output_dir()?,
-    };
+    let output_dir = config.output_dir(options.output_dir.as_deref())?;
     let mut sources = Vec::new();
     for ConfiguredSource {
         tenant,

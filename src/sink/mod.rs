@@ -36,7 +36,7 @@ use parquet::file::properties::WriterProperties;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::transform::{Dataset, schema_fingerprint};
+use crate::transform::{Dataset, hex, schema_fingerprint};
 
 pub mod lock;
 
@@ -650,10 +650,6 @@ impl Drop for PartitionFile {
             let _ = fs::remove_file(&self.tmp);
         }
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn parquet_error(path: &Path, e: parquet::errors::ParquetError) -> SinkError {

@@ -166,11 +166,18 @@ pub fn schema_fingerprint(schema: &Schema) -> String {
             f.is_nullable()
         ));
     }
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(text.as_bytes())[..8])
+}
+
+/// Lower-case hex of `bytes`: fingerprints, pseudonyms and file hashes all print digests so.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    out
 }
 
 /// Rows of one dataset, as a source hands them over: the unit that travels from a source to the

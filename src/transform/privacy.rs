@@ -78,14 +78,7 @@ impl Pseudonymizer {
                 let mut mac = self.keyed.clone()?;
                 mac.update(value.as_bytes());
                 let digest = mac.finalize().into_bytes();
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                let mut out = String::with_capacity(2 + 32);
-                out.push_str("h:");
-                for b in digest.iter().take(16) {
-                    out.push(char::from(HEX[usize::from(b >> 4)]));
-                    out.push(char::from(HEX[usize::from(b & 0x0f)]));
-                }
-                Some(out)
+                Some(format!("h:{}", super::hex(&digest[..16])))
             }
         }
     }

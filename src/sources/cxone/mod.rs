@@ -142,11 +142,7 @@ impl SourceSettings for CxoneSettings {
             self.interval.as_secs(),
             self.contacts_page_size
         );
-        let fingerprint = sha2::Sha256::digest(text.as_bytes())
-            .iter()
-            .take(8)
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let fingerprint = crate::transform::hex(&sha2::Sha256::digest(text.as_bytes())[..8]);
         RequestPrint {
             name: format!("{} {endpoint}", self.api_version),
             fingerprint,

@@ -305,11 +305,7 @@ impl QueryFile {
             });
         };
         let canonical = serde_json::to_string(&body).unwrap_or_default();
-        let fingerprint = Sha256::digest(canonical.as_bytes())
-            .iter()
-            .take(8)
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let fingerprint = crate::transform::hex(&Sha256::digest(canonical.as_bytes())[..8]);
         Ok(Self {
             name: name.to_string(),
             origin: origin.to_string(),

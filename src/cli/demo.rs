@@ -80,11 +80,7 @@ pub async fn run(
     let summary = pipeline::run_until(plan, telemetry.progress(), &stop).await?;
     let status = report(&summary, log_format);
     sim.shutdown().await;
-    let glob = output.join("queue_intervals").join("**").join("*.parquet");
-    let glob = glob.display().to_string().replace('\'', "''");
-    let sql = format!(
-        "SELECT source, tenant, date, sum(offered) AS offered, sum(answer_count) AS answered, round(sum(handle_seconds_sum) / sum(handle_count), 1) AS aht_seconds FROM read_parquet('{glob}', hive_partitioning = true) GROUP BY ALL ORDER BY date"
-    );
+    let sql = demo_query(&output);
     if log_format == LogFormat::Text {
         eprintln!();
         eprintln!("Read it with DuckDB (pip install duckdb):");
@@ -94,4 +90,28 @@ pub async fn run(
         tracing::info!(query = %sql, "Read it with DuckDB.");
     }
     Ok(status)
+}
+
+/// The query the demo prints: the busiest queue × agent pairs, by name. The names come from the
+/// dimension snapshots, the latest per id (the README explains why a snapshot is per day).
+fn demo_query(output: &std::path::Path) -> String {
+    let files = |dataset: &str| {
+        let glob = output.join(dataset).join("**").join("*.parquet");
+        format!(
+            "read_parquet('{}', hive_partitioning = true)",
+            glob.display().to_string().replace('\'', "''")
+        )
+    };
+    let latest = |dataset: &str| {
+        format!(
+            "SELECT source, tenant, id, name FROM {} QUALIFY row_number() OVER (PARTITION BY source, tenant, id ORDER BY date DESC) = 1",
+            files(dataset)
+        )
+    };
+    format!(
+        "WITH queues AS ({}), agents AS ({}) SELECT c.source, q.name AS queue, a.name AS agent, count(*) AS handled, round(avg(c.handle_seconds), 1) AS aht_seconds FROM {} c JOIN queues q ON q.source = c.source AND q.tenant = c.tenant AND q.id = c.first_queue_id JOIN agents a ON a.source = c.source AND a.tenant = c.tenant AND a.id = c.last_agent_id GROUP BY ALL ORDER BY handled DESC, agent LIMIT 10",
+        latest("queues"),
+        latest("agents"),
+        files("contacts")
+    )
 }

@@ -64,6 +64,18 @@ struct DatasetCoverage {
     days: Vec<Day>,
 }
 
+/// A snapshot dataset (a list taken on the days runs happen): its latest snapshot, not a day grid.
+#[derive(Debug, Serialize)]
+struct SnapshotCoverage {
+    dataset: &'static str,
+    /// The latest snapshot's date (`None`: none taken yet, a gap).
+    latest: Option<NaiveDate>,
+    /// Its rows.
+    rows: Option<u64>,
+    /// Snapshots kept.
+    snapshots: usize,
+}
+
 #[derive(Debug, Serialize)]
 struct SourceCoverage {
     source: &'static str,
@@ -71,6 +83,7 @@ struct SourceCoverage {
     from: NaiveDate,
     to: NaiveDate,
     datasets: Vec<DatasetCoverage>,
+    snapshots: Vec<SnapshotCoverage>,
 }
 
 #[derive(Debug, Serialize)]
@@ -122,6 +135,7 @@ pub fn run(config_path: &Path, args: StatusArgs) -> Result<ExitStatus, Error> {
             )));
         }
         let mut datasets = Vec::new();
+        let mut snapshots = Vec::new();
         for dataset in source
             .datasets
             .iter()
@@ -129,6 +143,20 @@ pub fn run(config_path: &Path, args: StatusArgs) -> Result<ExitStatus, Error> {
         {
             let partitions =
                 crate::sink::partitions(&root, *dataset, source.vendor, &source.tenant);
+            if dataset.is_snapshot() {
+                // Only days with a run have one: a day without is no gap, a list never taken is.
+                let latest = partitions.iter().next_back();
+                if latest.is_none() {
+                    coverage.gaps += 1;
+                }
+                snapshots.push(SnapshotCoverage {
+                    dataset: dataset.name(),
+                    latest: latest.map(|(d, _)| *d),
+                    rows: latest.map(|(_, p)| p.rows),
+                    snapshots: partitions.len(),
+                });
+                continue;
+            }
             let mut counts = Counts::default();
             let mut days = Vec::new();
             for date in from.iter_days().take_while(|d| *d <= to) {
@@ -171,6 +199,7 @@ pub fn run(config_path: &Path, args: StatusArgs) -> Result<ExitStatus, Error> {
             from,
             to,
             datasets,
+            snapshots,
         });
     }
     match args.format {
@@ -212,6 +241,20 @@ fn describe(coverage: &Coverage) -> String {
             ));
             let calendar: String = d.days.iter().map(|day| day.state.glyph()).collect();
             out.push_str(&format!("  {:<16} {calendar}\n", ""));
+        }
+        for snap in &s.snapshots {
+            match snap.latest {
+                Some(latest) => out.push_str(&format!(
+                    "  {:<16} snapshot of {latest}, {} ({} kept)\n",
+                    snap.dataset,
+                    plural(snap.rows.unwrap_or(0) as usize, "row", "rows"),
+                    snap.snapshots
+                )),
+                None => out.push_str(&format!(
+                    "  {:<16} no snapshot yet (the next run takes one)\n",
+                    snap.dataset
+                )),
+            }
         }
     }
     out.push_str(&format!(

@@ -219,7 +219,9 @@ impl SliceJob {
         let settled_at = chrono::Duration::from_std(self.settle)
             .ok()
             .and_then(|settle| self.slice.end.checked_add_signed(settle));
-        if settled_at.is_none_or(|at| extracted_at < at) {
+        // A snapshot is the list as it was when fetched: final as such (the next run that day
+        // replaces it all the same).
+        if !dataset.is_snapshot() && settled_at.is_none_or(|at| extracted_at < at) {
             provisional.push(format!(
                 "extracted before the day had settled ({} min after its end)",
                 self.settle.as_secs() / 60

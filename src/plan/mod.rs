@@ -40,19 +40,33 @@ pub struct SourcePlan {
     pub settings: Arc<dyn SourceSettings>,
 }
 
-/// Every dataset on every date, date by date, each (dataset, date) once: two slices of one
-/// partition would write over each other.
-fn grid(datasets: &[Dataset], dates: &[NaiveDate]) -> Vec<(Dataset, NaiveDate)> {
+/// Every fact dataset on every date, date by date, and every snapshot dataset once, on `today`
+/// (a list is as it is now, whatever dates a run covers); each (dataset, date) once: two slices
+/// of one partition would write over each other.
+fn grid(datasets: &[Dataset], dates: &[NaiveDate], today: NaiveDate) -> Vec<(Dataset, NaiveDate)> {
     let mut seen = std::collections::HashSet::new();
-    dates
+    let facts: Vec<Dataset> = datasets
         .iter()
-        .flat_map(|date| datasets.iter().map(move |d| (*d, *date)))
-        .filter(|slice| seen.insert(*slice))
-        .collect()
+        .copied()
+        .filter(|d| !d.is_snapshot())
+        .collect();
+    let mut slices: Vec<(Dataset, NaiveDate)> = dates
+        .iter()
+        .flat_map(|date| facts.iter().map(move |d| (*d, *date)))
+        .collect();
+    slices.extend(
+        datasets
+            .iter()
+            .filter(|d| d.is_snapshot())
+            .map(|d| (*d, today)),
+    );
+    slices.retain(|slice| seen.insert(*slice));
+    slices
 }
 
 impl SourcePlan {
-    /// A source of `settings`' vendor: every dataset on every date.
+    /// A source of `settings`' vendor: every fact dataset on every date, and the snapshot
+    /// datasets on today (in `time_zone`).
     pub fn new(
         tenant: impl Into<String>,
         settings: impl SourceSettings + 'static,
@@ -63,7 +77,11 @@ impl SourcePlan {
         Self {
             tenant: tenant.into(),
             time_zone,
-            slices: grid(&datasets, &dates),
+            slices: grid(
+                &datasets,
+                &dates,
+                Utc::now().with_timezone(&time_zone).date_naive(),
+            ),
             settings: Arc::new(settings),
         }
     }
@@ -522,9 +540,9 @@ pub fn build(
             time_zone,
             now,
         )?;
-        let mut slices = grid(&datasets, &dates);
+        let today = now.with_timezone(&time_zone).date_naive();
+        let mut slices = grid(&datasets, &dates, today);
         if let DateSelection::Run { date: None, .. } = options.dates {
-            let today = now.with_timezone(&time_zone).date_naive();
             let catch_up = CatchUp {
                 root: &output_dir,
                 vendor: settings.vendor(),
@@ -532,7 +550,8 @@ pub fn build(
                 yesterday: today.pred_opt().unwrap_or(today),
                 max_days: config.pipeline.max_catchup_days,
             };
-            for dataset in &datasets {
+            // Snapshots are not caught up: a list cannot be read as it was.
+            for dataset in datasets.iter().filter(|d| !d.is_snapshot()) {
                 for date in catch_up.dates(*dataset) {
                     if !slices.contains(&(*dataset, date)) {
                         slices.push((*dataset, date));

@@ -84,7 +84,7 @@ pub fn iso_duration(ms: i64) -> String {
     out
 }
 
-fn error(status: StatusCode, description: &str) -> Response {
+pub(super) fn error(status: StatusCode, description: &str) -> Response {
     let mut r = status.into_response();
     if let Ok(v) = HeaderValue::from_str(description) {
         r.headers_mut().insert("icStatusDescription", v);
@@ -92,7 +92,7 @@ fn error(status: StatusCode, description: &str) -> Response {
     r
 }
 
-fn base_url(headers: &HeaderMap) -> String {
+pub(super) fn base_url(headers: &HeaderMap) -> String {
     let host = headers
         .get("host")
         .and_then(|h| h.to_str().ok())
@@ -217,7 +217,7 @@ pub(crate) async fn token(
 }
 
 /// Version number of `v31.0`.
-fn version_number(version: &str) -> Option<f64> {
+pub(super) fn version_number(version: &str) -> Option<f64> {
     version.strip_prefix('v').and_then(|v| v.parse().ok())
 }
 
@@ -241,7 +241,11 @@ fn window(q: &BTreeMap<String, String>) -> Result<(DateTime<Utc>, DateTime<Utc>)
 }
 
 #[allow(clippy::result_large_err)]
-fn admit(state: &SimState, headers: &HeaderMap, version: &str) -> Result<HeaderMap, Response> {
+pub(super) fn admit(
+    state: &SimState,
+    headers: &HeaderMap,
+    version: &str,
+) -> Result<HeaderMap, Response> {
     state.lock().stats.api_requests += 1;
     if version_number(version).is_none() {
         return Err(error(StatusCode::NOT_FOUND, "Unknown API version"));
@@ -276,17 +280,17 @@ fn interval_report(
     with(axum::Json(json!({ key: rows })).into_response(), rate)
 }
 
-fn no_content() -> Response {
+pub(super) fn no_content() -> Response {
     StatusCode::NO_CONTENT.into_response()
 }
 
-fn with(mut r: Response, headers: HeaderMap) -> Response {
+pub(super) fn with(mut r: Response, headers: HeaderMap) -> Response {
     r.headers_mut().extend(headers);
     r
 }
 
 /// Numbers as strings in old versions (and always in skills summary), as the fixtures show.
-fn n(value: f64, as_string: bool) -> Value {
+pub(super) fn n(value: f64, as_string: bool) -> Value {
     let v = if value.fract() == 0.0 {
         json!(value as i64)
     } else {
@@ -677,7 +681,7 @@ impl SimState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sources::cxone::lenient::parse_iso_duration;
+    use crate::sources::lenient::parse_iso_duration;
 
     #[test]
     fn iso_durations_round_trip_through_the_client_parser() {

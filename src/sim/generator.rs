@@ -136,7 +136,8 @@ const HOURLY_WEIGHTS: [u32; 24] = [
     2, 1, 1, 1, 1, 2, 4, 8, 14, 18, 20, 19, 17, 18, 19, 17, 14, 11, 8, 6, 5, 4, 3, 2,
 ];
 
-fn uuid(rng: &mut ChaCha8Rng) -> String {
+/// A random RFC 4122 version 4 UUID from `rng`.
+pub(crate) fn uuid(rng: &mut ChaCha8Rng) -> String {
     let v: u128 = rng.r#gen();
     // RFC 4122 version 4 / variant 1 bits, so the ids look like the real thing.
     let v =

@@ -10,6 +10,8 @@
 #![allow(clippy::result_large_err)]
 
 pub mod cxone;
+mod cxone_admin;
+pub mod directory;
 pub mod generator;
 mod genesys;
 
@@ -250,6 +252,10 @@ pub(crate) struct SimState {
     pub(crate) config: SimConfig,
     pub(crate) generator: Generator,
     pub(crate) cxone_generator: Generator,
+    /// The Genesys org's entity lists.
+    pub(crate) directory: directory::Directory,
+    /// The CXone tenant's entity lists.
+    pub(crate) cxone_directory: directory::Directory,
     inner: Mutex<Inner>,
 }
 
@@ -542,8 +548,24 @@ async fn not_found() -> Response {
 }
 
 fn router(state: Arc<SimState>) -> Router {
-    use genesys::{aggregates, details, users};
-    Router::new()
+    use genesys::{aggregates, details, entities, users};
+    let mut router = Router::new()
+        .route(entities::QUEUES_PATH, get(entities::queues))
+        .route(entities::USERS_PATH, get(entities::users))
+        .route(entities::WRAPUP_CODES_PATH, get(entities::wrapup_codes))
+        .route(entities::SKILLS_PATH, get(entities::skills))
+        .route(entities::DIVISIONS_PATH, get(entities::divisions))
+        .route(entities::TEAMS_PATH, get(entities::teams))
+        .route(entities::PRESENCE_PATH, get(entities::presence_definitions));
+    for prefix in ["inContactAPI", "incontactapi"] {
+        for (resource, handler) in cxone_admin::RESOURCES {
+            router = router.route(
+                &format!("/{prefix}/services/{{version}}/{resource}"),
+                get(*handler),
+            );
+        }
+    }
+    router
         .route("/oauth/token", post(genesys::token))
         .route("/oauth/authorize", get(genesys::authorize))
         .route("/__sim/deny-consent", post(deny_consent))
@@ -630,10 +652,14 @@ impl Simulator {
     pub async fn start(config: SimConfig) -> std::io::Result<Self> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
         let addr = listener.local_addr()?;
+        let generator = Generator::new(config.seed).with_volume(config.volume);
+        let cxone_generator =
+            Generator::new(config.seed ^ cxone::CXONE_SEED_XOR).with_volume(config.volume);
         let state = Arc::new(SimState {
-            generator: Generator::new(config.seed).with_volume(config.volume),
-            cxone_generator: Generator::new(config.seed ^ cxone::CXONE_SEED_XOR)
-                .with_volume(config.volume),
+            directory: directory::Directory::new(&generator),
+            cxone_directory: directory::Directory::new(&cxone_generator),
+            generator,
+            cxone_generator,
             config,
             inner: Mutex::new(Inner {
                 tokens: HashMap::new(),

@@ -8,6 +8,7 @@
 //! pipeline knows only these traits. Adding a vendor is one folder and one line in
 //! [`register_vendors!`] below.
 
+pub mod lenient;
 pub mod settings;
 
 use std::collections::BTreeMap;

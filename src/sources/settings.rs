@@ -140,6 +140,23 @@ impl HttpKeys {
 pub fn default_settle_minutes() -> u64 {
     120
 }
+/// Default of `entity_page_size`: the page size the references find safe on every list.
+pub fn default_entity_page_size() -> u64 {
+    100
+}
+
+/// `entity_page_size`: the page size of the entity lists behind the dimension datasets, 1 to
+/// `max` (the largest the vendor's reference allows).
+pub fn entity_page_size(key: &str, value: u64, max: u64) -> Result<u64, ConfigError> {
+    if value == 0 || value > max {
+        return Err(value_error(
+            key,
+            format!("{value} is out of range (1 to {max})"),
+        ));
+    }
+    Ok(value)
+}
+
 /// Default of `time_zone`.
 pub fn default_time_zone() -> String {
     "UTC".to_string()

@@ -10,6 +10,7 @@
 pub mod agent_intervals;
 pub mod columns;
 pub mod contacts;
+pub mod dimensions;
 pub mod metrics;
 pub mod privacy;
 pub mod queue_intervals;
@@ -24,6 +25,9 @@ pub use agent_intervals::AgentIntervalRow;
 pub use columns::BatchContext;
 use columns::DatasetRow;
 pub use contacts::ContactRow;
+pub use dimensions::{
+    AgentRow, DivisionRow, PresenceDefinitionRow, QueueRow, SkillRow, TeamRow, WrapupCodeRow,
+};
 pub use metrics::MetricRow;
 pub use privacy::{PersonalData, Pseudonymizer};
 pub use queue_intervals::QueueIntervalRow;
@@ -39,6 +43,20 @@ pub enum Dataset {
     Metrics,
     /// Agent × interval: presence, routing status and handled conversations.
     AgentIntervals,
+    /// Queue names (a snapshot of the list).
+    Queues,
+    /// Agent names and teams (a snapshot).
+    Agents,
+    /// Wrap-up code names (a snapshot).
+    WrapupCodes,
+    /// Routing skill names (a snapshot).
+    Skills,
+    /// Team names (a snapshot).
+    Teams,
+    /// Division names (a snapshot).
+    Divisions,
+    /// Presence names (a snapshot).
+    PresenceDefinitions,
 }
 
 impl Dataset {
@@ -48,7 +66,29 @@ impl Dataset {
         Dataset::AgentIntervals,
         Dataset::Contacts,
         Dataset::Metrics,
+        Dataset::Queues,
+        Dataset::Agents,
+        Dataset::WrapupCodes,
+        Dataset::Skills,
+        Dataset::Teams,
+        Dataset::Divisions,
+        Dataset::PresenceDefinitions,
     ];
+
+    /// Whether the dataset is a snapshot of a list (one partition per day a run extracts it,
+    /// whatever dates it covers) rather than facts of the dates asked for.
+    pub fn is_snapshot(self) -> bool {
+        matches!(
+            self,
+            Dataset::Queues
+                | Dataset::Agents
+                | Dataset::WrapupCodes
+                | Dataset::Skills
+                | Dataset::Teams
+                | Dataset::Divisions
+                | Dataset::PresenceDefinitions
+        )
+    }
 
     /// The directory and config name, e.g. `queue_intervals`.
     pub fn name(self) -> &'static str {
@@ -57,6 +97,13 @@ impl Dataset {
             Dataset::Contacts => "contacts",
             Dataset::Metrics => "metrics",
             Dataset::AgentIntervals => "agent_intervals",
+            Dataset::Queues => "queues",
+            Dataset::Agents => "agents",
+            Dataset::WrapupCodes => "wrapup_codes",
+            Dataset::Skills => "skills",
+            Dataset::Teams => "teams",
+            Dataset::Divisions => "divisions",
+            Dataset::PresenceDefinitions => "presence_definitions",
         }
     }
 
@@ -81,6 +128,13 @@ impl Dataset {
             Dataset::Contacts => ContactRow::COLUMNS,
             Dataset::Metrics => MetricRow::COLUMNS,
             Dataset::AgentIntervals => AgentIntervalRow::COLUMNS,
+            Dataset::Queues => QueueRow::COLUMNS,
+            Dataset::Agents => AgentRow::COLUMNS,
+            Dataset::WrapupCodes => WrapupCodeRow::COLUMNS,
+            Dataset::Skills => SkillRow::COLUMNS,
+            Dataset::Teams => TeamRow::COLUMNS,
+            Dataset::Divisions => DivisionRow::COLUMNS,
+            Dataset::PresenceDefinitions => PresenceDefinitionRow::COLUMNS,
         }
     }
 
@@ -192,6 +246,20 @@ pub enum Rows {
     Contacts(Vec<ContactRow>),
     /// `metrics` rows.
     Metrics(Vec<MetricRow>),
+    /// `queues` rows.
+    Queues(Vec<QueueRow>),
+    /// `agents` rows.
+    Agents(Vec<AgentRow>),
+    /// `wrapup_codes` rows.
+    WrapupCodes(Vec<WrapupCodeRow>),
+    /// `skills` rows.
+    Skills(Vec<SkillRow>),
+    /// `teams` rows.
+    Teams(Vec<TeamRow>),
+    /// `divisions` rows.
+    Divisions(Vec<DivisionRow>),
+    /// `presence_definitions` rows.
+    PresenceDefinitions(Vec<PresenceDefinitionRow>),
 }
 
 impl Rows {
@@ -202,6 +270,13 @@ impl Rows {
             Dataset::AgentIntervals => Rows::AgentIntervals(Vec::new()),
             Dataset::Contacts => Rows::Contacts(Vec::new()),
             Dataset::Metrics => Rows::Metrics(Vec::new()),
+            Dataset::Queues => Rows::Queues(Vec::new()),
+            Dataset::Agents => Rows::Agents(Vec::new()),
+            Dataset::WrapupCodes => Rows::WrapupCodes(Vec::new()),
+            Dataset::Skills => Rows::Skills(Vec::new()),
+            Dataset::Teams => Rows::Teams(Vec::new()),
+            Dataset::Divisions => Rows::Divisions(Vec::new()),
+            Dataset::PresenceDefinitions => Rows::PresenceDefinitions(Vec::new()),
         }
     }
 
@@ -212,6 +287,13 @@ impl Rows {
             Rows::AgentIntervals(_) => Dataset::AgentIntervals,
             Rows::Contacts(_) => Dataset::Contacts,
             Rows::Metrics(_) => Dataset::Metrics,
+            Rows::Queues(_) => Dataset::Queues,
+            Rows::Agents(_) => Dataset::Agents,
+            Rows::WrapupCodes(_) => Dataset::WrapupCodes,
+            Rows::Skills(_) => Dataset::Skills,
+            Rows::Teams(_) => Dataset::Teams,
+            Rows::Divisions(_) => Dataset::Divisions,
+            Rows::PresenceDefinitions(_) => Dataset::PresenceDefinitions,
         }
     }
 
@@ -222,6 +304,13 @@ impl Rows {
             Rows::AgentIntervals(r) => r.len(),
             Rows::Contacts(r) => r.len(),
             Rows::Metrics(r) => r.len(),
+            Rows::Queues(r) => r.len(),
+            Rows::Agents(r) => r.len(),
+            Rows::WrapupCodes(r) => r.len(),
+            Rows::Skills(r) => r.len(),
+            Rows::Teams(r) => r.len(),
+            Rows::Divisions(r) => r.len(),
+            Rows::PresenceDefinitions(r) => r.len(),
         }
     }
 
@@ -237,6 +326,13 @@ impl Rows {
             (Rows::AgentIntervals(a), Rows::AgentIntervals(mut b)) => a.append(&mut b),
             (Rows::Contacts(a), Rows::Contacts(mut b)) => a.append(&mut b),
             (Rows::Metrics(a), Rows::Metrics(mut b)) => a.append(&mut b),
+            (Rows::Queues(a), Rows::Queues(mut b)) => a.append(&mut b),
+            (Rows::Agents(a), Rows::Agents(mut b)) => a.append(&mut b),
+            (Rows::WrapupCodes(a), Rows::WrapupCodes(mut b)) => a.append(&mut b),
+            (Rows::Skills(a), Rows::Skills(mut b)) => a.append(&mut b),
+            (Rows::Teams(a), Rows::Teams(mut b)) => a.append(&mut b),
+            (Rows::Divisions(a), Rows::Divisions(mut b)) => a.append(&mut b),
+            (Rows::PresenceDefinitions(a), Rows::PresenceDefinitions(mut b)) => a.append(&mut b),
             (_, other) => return Err(other),
         }
         Ok(())
@@ -251,6 +347,13 @@ impl Rows {
             Rows::AgentIntervals(r) => columns::to_batch(schema, r, context),
             Rows::Contacts(r) => columns::to_batch(schema, r, context),
             Rows::Metrics(r) => columns::to_batch(schema, r, context),
+            Rows::Queues(r) => columns::to_batch(schema, r, context),
+            Rows::Agents(r) => columns::to_batch(schema, r, context),
+            Rows::WrapupCodes(r) => columns::to_batch(schema, r, context),
+            Rows::Skills(r) => columns::to_batch(schema, r, context),
+            Rows::Teams(r) => columns::to_batch(schema, r, context),
+            Rows::Divisions(r) => columns::to_batch(schema, r, context),
+            Rows::PresenceDefinitions(r) => columns::to_batch(schema, r, context),
         }
     }
 }
@@ -276,6 +379,48 @@ impl From<Vec<ContactRow>> for Rows {
 impl From<Vec<MetricRow>> for Rows {
     fn from(rows: Vec<MetricRow>) -> Self {
         Rows::Metrics(rows)
+    }
+}
+
+impl From<Vec<QueueRow>> for Rows {
+    fn from(rows: Vec<QueueRow>) -> Self {
+        Rows::Queues(rows)
+    }
+}
+
+impl From<Vec<AgentRow>> for Rows {
+    fn from(rows: Vec<AgentRow>) -> Self {
+        Rows::Agents(rows)
+    }
+}
+
+impl From<Vec<WrapupCodeRow>> for Rows {
+    fn from(rows: Vec<WrapupCodeRow>) -> Self {
+        Rows::WrapupCodes(rows)
+    }
+}
+
+impl From<Vec<SkillRow>> for Rows {
+    fn from(rows: Vec<SkillRow>) -> Self {
+        Rows::Skills(rows)
+    }
+}
+
+impl From<Vec<TeamRow>> for Rows {
+    fn from(rows: Vec<TeamRow>) -> Self {
+        Rows::Teams(rows)
+    }
+}
+
+impl From<Vec<DivisionRow>> for Rows {
+    fn from(rows: Vec<DivisionRow>) -> Self {
+        Rows::Divisions(rows)
+    }
+}
+
+impl From<Vec<PresenceDefinitionRow>> for Rows {
+    fn from(rows: Vec<PresenceDefinitionRow>) -> Self {
+        Rows::PresenceDefinitions(rows)
     }
 }
 

@@ -3,6 +3,7 @@ mod auth;
 mod cli;
 mod contacts;
 mod cxone;
+mod dimensions;
 mod duckdb;
 mod layout;
 mod metrics;

@@ -163,7 +163,7 @@ async fn status_shows_coverage_and_exits_1_on_gaps() {
             "--to",
             "2026-11-12",
             "--dataset",
-            "queue_intervals",
+            "queue_intervals,queues",
         ])
         .await;
     assert_eq!(backfill.status.code(), Some(0), "{}", text(&backfill));
@@ -175,7 +175,7 @@ async fn status_shows_coverage_and_exits_1_on_gaps() {
             "--to",
             "2026-11-12",
             "--dataset",
-            "queue_intervals",
+            "queue_intervals,queues",
         ])
         .await;
     let shown = text(&covered);
@@ -184,7 +184,24 @@ async fn status_shows_coverage_and_exits_1_on_gaps() {
         shown.contains("3 complete, 0 provisional, 0 missing, 0 failed") && shown.contains("███"),
         "{shown}"
     );
+    // A snapshot is today's, outside the days asked about, and the days without one no gap.
+    let today = chrono::Utc::now().date_naive();
+    assert!(
+        shown.contains(&format!(
+            "queues           snapshot of {today}, 5 rows (1 kept)"
+        )),
+        "{shown}"
+    );
     assert!(shown.contains("no gaps"), "{shown}");
+    let never = setup
+        .run(&["status", "--source", "genesys.demo", "--dataset", "agents"])
+        .await;
+    assert_eq!(never.status.code(), Some(1), "{}", text(&never));
+    assert!(
+        text(&never).contains("agents           no snapshot yet"),
+        "{}",
+        text(&never)
+    );
     let gappy = setup
         .run(&[
             "status",
@@ -296,11 +313,11 @@ async fn selectors_pick_sources_and_datasets_and_name_what_exists() {
     );
     let mut args = vec!["backfill"];
     args.extend(day);
-    args.extend(["--dataset", "contacts,queues"]);
+    args.extend(["--dataset", "contacts,queus"]);
     let bad_dataset = setup.run(&args).await;
     assert_eq!(bad_dataset.status.code(), Some(2));
     assert!(
-        text(&bad_dataset).contains("--dataset queues: unknown dataset; known: queue_intervals"),
+        text(&bad_dataset).contains("--dataset queus: unknown dataset; known: queue_intervals"),
         "{}",
         text(&bad_dataset)
     );

@@ -82,6 +82,7 @@ pub fn settings(sim: &Simulator, http: ApiClientSettings) -> GenesysSettings {
             job_poll_max: Duration::from_millis(200),
             ..DetailsSettings::default()
         },
+        entity_page_size: 100,
     }
 }
 
@@ -98,6 +99,7 @@ pub fn cxone_settings(sim: &Simulator, version: &str) -> ccetl::sources::cxone::
         api_version: version.into(),
         interval: Duration::from_secs(1800),
         contacts_page_size: 250,
+        entity_page_size: 100,
         http: fast_http(),
         settle: Duration::from_secs(7200),
     }
@@ -525,4 +527,43 @@ pub fn text(output: &Output) -> String {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     )
+}
+
+/// The `columns` of every row of a partition folder's data file, as text (`∅` for null).
+pub fn read_rows(partition: &Path, columns: &[&str]) -> Vec<Vec<String>> {
+    use arrow_array::BooleanArray;
+    let file = std::fs::File::open(partition.join("part-00000.zstd.parquet"))
+        .unwrap_or_else(|e| panic!("{}: {e}", partition.display()));
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap();
+    let mut rows = Vec::new();
+    for batch in reader {
+        let batch = batch.unwrap();
+        for i in 0..batch.num_rows() {
+            let row = columns
+                .iter()
+                .map(|name| {
+                    let column = batch
+                        .column_by_name(name)
+                        .unwrap_or_else(|| panic!("no column {name}"));
+                    let any = column.as_any();
+                    if column.is_null(i) {
+                        "∅".to_string()
+                    } else if let Some(a) = any.downcast_ref::<StringArray>() {
+                        a.value(i).to_string()
+                    } else if let Some(a) = any.downcast_ref::<BooleanArray>() {
+                        a.value(i).to_string()
+                    } else if let Some(a) = any.downcast_ref::<Int64Array>() {
+                        a.value(i).to_string()
+                    } else {
+                        panic!("{name}: a type read_rows does not print")
+                    }
+                })
+                .collect();
+            rows.push(row);
+        }
+    }
+    rows
 }

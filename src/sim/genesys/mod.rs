@@ -3,6 +3,7 @@
 
 pub(crate) mod aggregates;
 pub(crate) mod details;
+pub(crate) mod entities;
 pub(crate) mod users;
 
 use std::collections::BTreeMap;

@@ -16,19 +16,13 @@ use super::aggregates::{
     QueryError, bad, format_instant, json_query, metric_names, parse_iso_duration, query_interval,
 };
 use crate::sim::SimState;
+use crate::sim::directory::ORG_PRESENCES;
 use crate::sim::generator::Generator;
 
 /// (metric, qualifier) → milliseconds.
 type Durations = BTreeMap<(&'static str, &'static str), i64>;
 
 pub(crate) const USER_AGGREGATES_PATH: &str = "/api/v2/analytics/users/aggregates/query";
-
-/// Organization presence ids of the simulated org, one per system presence.
-const ORG_PRESENCES: &[(&str, &str)] = &[
-    ("ON_QUEUE", "e08eaf1b-ee47-4fa9-a231-1200e284798f"),
-    ("BREAK", "2b3f0d4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f"),
-    ("MEAL", "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f"),
-];
 
 pub(crate) async fn user_aggregates(
     State(state): State<Arc<SimState>>,

@@ -10,7 +10,12 @@ pub fn column_sources(dataset: Dataset) -> &'static [(&'static str, &'static str
         Dataset::QueueIntervals => QUEUE_INTERVALS,
         Dataset::AgentIntervals => AGENT_INTERVALS,
         Dataset::Contacts => CONTACTS,
-        Dataset::Metrics => &[],
+        Dataset::Queues => QUEUES,
+        Dataset::Agents => AGENTS,
+        Dataset::WrapupCodes => WRAPUP_CODES,
+        Dataset::Teams => TEAMS,
+        Dataset::PresenceDefinitions => PRESENCE_DEFINITIONS,
+        Dataset::Metrics | Dataset::Skills | Dataset::Divisions => &[],
     }
 }
 
@@ -99,4 +104,76 @@ const CONTACTS: &[(&str, &str)] = &[
     ("ani", "`fromAddress` (`fromAddr`), pseudonymised"),
     ("dnis", "`toAddress` (`toAddr`), pseudonymised"),
     ("extra", "every other field of the completed contact"),
+];
+
+const EXTRA: (&str, &str) = ("extra", "every other field of the entity (`businessUnitId` dropped)");
+
+const QUEUES: &[(&str, &str)] = &[
+    ("id", "`GET skills` `skills[].skillId` (a CXone skill is the queue)"),
+    ("name", "`skillName`"),
+    ("state", "`isActive` → active / inactive"),
+    ("active", "`isActive`"),
+    ("division_id", "`divisionId` (not on every version's list)"),
+    ("media_type", "`mediaTypeId` / `mediaTypeName`"),
+    ("member_count", "—"),
+    ("service_level_percent", "`serviceLevelGoal` (percent, inferred)"),
+    ("service_level_seconds", "`serviceLevelThreshold` (seconds, inferred)"),
+    ("date_created", "—"),
+    ("date_modified", "—"),
+    EXTRA,
+];
+
+const AGENTS: &[(&str, &str)] = &[
+    ("id", "`GET agents` `agents[].agentId`"),
+    ("name", "`firstName` + ' ' + `lastName`"),
+    ("state", "`isActive` → active / inactive"),
+    ("active", "`isActive`"),
+    ("email", "`emailAddress` (v6: `Email`)"),
+    ("username", "`userName`"),
+    ("division_id", "`divisionNo` / `DivisionNo`"),
+    ("team_id", "`teamId`"),
+    ("manager_id", "`reportToId`"),
+    ("department", "—"),
+    ("title", "—"),
+    ("employee_id", "`internalId`"),
+    ("hire_date", "`hireDate` (date part)"),
+    ("last_login", "`lastLogin`"),
+    ("date_modified", "`lastUpdated` (v6: `LastModified`)"),
+    EXTRA,
+];
+
+const WRAPUP_CODES: &[(&str, &str)] = &[
+    ("id", "`GET dispositions` `dispositions[].dispositionId`"),
+    ("name", "`dispositionName`"),
+    ("state", "`isActive` → active / inactive"),
+    ("active", "`isActive`"),
+    ("division_id", "—"),
+    ("classification", "`classificationId`"),
+    ("system", "false"),
+    ("date_created", "—"),
+    ("date_modified", "`lastUpdated`"),
+    EXTRA,
+];
+
+const TEAMS: &[(&str, &str)] = &[
+    ("id", "`GET teams` `teams[].teamId`"),
+    ("name", "`teamName`"),
+    ("state", "`isActive` → active / inactive"),
+    ("active", "`isActive`"),
+    ("division_id", "`divisionNo`"),
+    ("member_count", "`agentCount`"),
+    ("date_created", "—"),
+    ("date_modified", "`lastUpdateTime`"),
+    EXTRA,
+];
+
+const PRESENCE_DEFINITIONS: &[(&str, &str)] = &[
+    ("id", "`GET unavailable-codes` `unavailableCodes[].id` (or `unavailableCodeId`)"),
+    ("name", "`name` (or `unavailableCode`)"),
+    ("state", "`isActive` → active / inactive"),
+    ("active", "`isActive`"),
+    ("system_presence", "UNAVAILABLE (an unavailable code is a reason for it)"),
+    ("kind", "User"),
+    ("division_id", "—"),
+    EXTRA,
 ];

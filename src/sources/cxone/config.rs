@@ -44,6 +44,9 @@ pub struct CxoneSection {
     /// `top` of completed-contact pages.
     #[serde(default = "default_cxone_page_size")]
     pub contacts_page_size: u64,
+    /// `top` of the Admin lists behind the dimension datasets (skills, agents, …): 1 to 100.
+    #[serde(default = "settings::default_entity_page_size")]
+    pub entity_page_size: u64,
     /// Minutes after a day ends before its data counts as final (the vendor keeps correcting
     /// a day for a while after it ends; see README "Failure and recovery").
     #[serde(default = "settings::default_settle_minutes")]
@@ -164,6 +167,8 @@ impl CxoneSection {
             request_timeout_secs: self.request_timeout_secs,
         }
         .settings(&key)?;
+        let entity_page_size =
+            settings::entity_page_size(&key("entity_page_size"), self.entity_page_size, 100)?;
         let settings = CxoneSettings {
             discovery_base,
             api_base,
@@ -171,6 +176,7 @@ impl CxoneSection {
             api_version: self.api_version.clone(),
             interval: Duration::from_secs(u64::from(self.interval_minutes) * 60),
             contacts_page_size: self.contacts_page_size.clamp(1, 10_000),
+            entity_page_size,
             http,
             settle: Duration::from_secs(self.settle_minutes.saturating_mul(60)),
         };

@@ -12,9 +12,12 @@
 
 pub mod columns;
 pub mod config;
-pub mod lenient;
+pub mod entities;
 pub mod rows;
 pub mod signin;
+
+/// CXone writes values loosely; the shared lenient reader reads them (it began here).
+pub use crate::sources::lenient;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,6 +47,11 @@ pub const DATASETS: &[Dataset] = &[
     Dataset::QueueIntervals,
     Dataset::AgentIntervals,
     Dataset::Contacts,
+    Dataset::Queues,
+    Dataset::Agents,
+    Dataset::WrapupCodes,
+    Dataset::Teams,
+    Dataset::PresenceDefinitions,
 ];
 
 /// The registry entry: `[cxone.<tenant>]`, `source=cxone`.
@@ -117,6 +125,8 @@ pub struct CxoneSettings {
     pub interval: Duration,
     /// `top` of completed-contact pages.
     pub contacts_page_size: u64,
+    /// `top` of the Admin lists (dimension datasets).
+    pub entity_page_size: u64,
     /// Quota and retry bounds.
     pub http: ApiClientSettings,
     /// How long after a day ends its data counts as final.
@@ -134,14 +144,19 @@ impl SourceSettings for CxoneSettings {
         let endpoint = match dataset {
             Dataset::QueueIntervals => "skills/summary",
             Dataset::AgentIntervals => "agents/performance",
-            _ => "contacts/completed",
+            Dataset::Contacts | Dataset::Metrics => "contacts/completed",
+            dimension => entities::list(dimension).map_or("?", |(path, _, _)| path),
         };
-        let text = format!(
-            "{}|{}|{}|{endpoint}",
-            self.api_version,
-            self.interval.as_secs(),
-            self.contacts_page_size
-        );
+        let text = if dataset.is_snapshot() {
+            format!("{}|{}|{endpoint}", self.api_version, self.entity_page_size)
+        } else {
+            format!(
+                "{}|{}|{}|{endpoint}",
+                self.api_version,
+                self.interval.as_secs(),
+                self.contacts_page_size
+            )
+        };
         let fingerprint = crate::transform::hex(&sha2::Sha256::digest(text.as_bytes())[..8]);
         RequestPrint {
             name: format!("{} {endpoint}", self.api_version),
@@ -166,6 +181,8 @@ impl SourceSettings for CxoneSettings {
             }
             Dataset::Contacts => 3,
             Dataset::Metrics => 0,
+            // A mid-sized tenant's list fits a page or two.
+            _ => 2,
         }
     }
 
@@ -201,6 +218,7 @@ pub struct CxoneSource {
     discovery_base: Url,
     interval: Duration,
     contacts_page_size: u64,
+    entity_page_size: u64,
 }
 
 /// The UTC format CXone accepts best (a literal `Z`, reference/cxone.md §2.1).
@@ -256,6 +274,7 @@ impl CxoneSource {
             discovery_base: settings.discovery_base.clone(),
             interval: settings.interval,
             contacts_page_size: settings.contacts_page_size,
+            entity_page_size: settings.entity_page_size,
         })
     }
 
@@ -426,6 +445,9 @@ impl Source for CxoneSource {
                 Dataset::Metrics => Err(SourceError::Internal(
                     "CXone has no metrics dataset".into(),
                 )),
+                dimension => {
+                    entities::fetch(&self.client, dimension, self.entity_page_size, &rows).await
+                }
             }
         })
     }

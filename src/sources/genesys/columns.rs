@@ -11,6 +11,13 @@ pub fn column_sources(dataset: Dataset) -> &'static [(&'static str, &'static str
         Dataset::AgentIntervals => AGENT_INTERVALS,
         Dataset::Contacts => CONTACTS,
         Dataset::Metrics => METRICS,
+        Dataset::Queues => QUEUES,
+        Dataset::Agents => AGENTS,
+        Dataset::WrapupCodes => WRAPUP_CODES,
+        Dataset::Skills => SKILLS,
+        Dataset::Teams => TEAMS,
+        Dataset::Divisions => DIVISIONS,
+        Dataset::PresenceDefinitions => PRESENCE_DEFINITIONS,
     }
 }
 
@@ -124,4 +131,95 @@ const METRICS: &[(&str, &str)] = &[
     ("p95", "`stats.p95`"),
     ("p99", "`stats.p99`"),
     ("extra", "everything else"),
+];
+
+const EXTRA: (&str, &str) = ("extra", "every other member of the entity (`selfUri` dropped)");
+
+const QUEUES: &[(&str, &str)] = &[
+    ("id", "`GET /api/v2/routing/queues` `entities[].id`"),
+    ("name", "`name`"),
+    ("state", "`active` (queues have no state since API v2 2017: listed means it exists)"),
+    ("active", "true"),
+    ("division_id", "`division.id`"),
+    ("media_type", "— (per-media settings)"),
+    ("member_count", "`memberCount`"),
+    ("service_level_percent", "`mediaSettings.call.serviceLevel.percentage` × 100"),
+    ("service_level_seconds", "`mediaSettings.call.serviceLevel.durationMs` / 1000"),
+    ("date_created", "`dateCreated`"),
+    ("date_modified", "`dateModified`"),
+    EXTRA,
+];
+
+const AGENTS: &[(&str, &str)] = &[
+    ("id", "`GET /api/v2/users?state=any` `entities[].id`"),
+    ("name", "`name`"),
+    ("state", "`state` (active, inactive, deleted)"),
+    ("active", "`state` = active"),
+    ("email", "`email`"),
+    ("username", "`username`"),
+    ("division_id", "`division.id`"),
+    ("team_id", "`team.id` (expand team)"),
+    ("manager_id", "`manager.id`"),
+    ("department", "`department`"),
+    ("title", "`title`"),
+    ("employee_id", "`employerInfo.employeeId` (expand)"),
+    ("hire_date", "`employerInfo.dateHire` (expand)"),
+    ("last_login", "`dateLastLogin` (expand)"),
+    ("date_modified", "— (users have no modification date; `version` is in extra)"),
+    EXTRA,
+];
+
+const WRAPUP_CODES: &[(&str, &str)] = &[
+    ("id", "`GET /api/v2/routing/wrapupcodes` `entities[].id`; plus ININ-WRAP-UP-TIMEOUT and ININ-WRAP-UP-DELETED"),
+    ("name", "`name` (system codes: the id)"),
+    ("state", "`active` (listed)"),
+    ("active", "true"),
+    ("division_id", "`division.id`"),
+    ("classification", "—"),
+    ("system", "true for the ININ-* codes Genesys sets itself"),
+    ("date_created", "`dateCreated`"),
+    ("date_modified", "`dateModified`"),
+    EXTRA,
+];
+
+const SKILLS: &[(&str, &str)] = &[
+    ("id", "`GET /api/v2/routing/skills` `entities[].id`"),
+    ("name", "`name`"),
+    ("state", "`state`"),
+    ("active", "`state` = active"),
+    ("date_modified", "`dateModified`"),
+    EXTRA,
+];
+
+const TEAMS: &[(&str, &str)] = &[
+    ("id", "`GET /api/v2/teams` `entities[].id`"),
+    ("name", "`name`"),
+    ("state", "`active` (listed)"),
+    ("active", "true"),
+    ("division_id", "`division.id` (expand entities.division)"),
+    ("member_count", "`memberCount`"),
+    ("date_created", "`dateCreated`"),
+    ("date_modified", "`dateModified`"),
+    EXTRA,
+];
+
+const DIVISIONS: &[(&str, &str)] = &[
+    ("id", "`GET /api/v2/authorization/divisions` `entities[].id`"),
+    ("name", "`name`"),
+    ("state", "`active` (listed)"),
+    ("active", "true"),
+    ("description", "`description`"),
+    ("home", "`homeDivision`"),
+    EXTRA,
+];
+
+const PRESENCE_DEFINITIONS: &[(&str, &str)] = &[
+    ("id", "`GET /api/v2/presence/definitions` (deactivated false, then true) `entities[].id`"),
+    ("name", "`name`, else `languageLabels.en_US`"),
+    ("state", "`deactivated` → inactive"),
+    ("active", "not `deactivated`"),
+    ("system_presence", "`systemPresence` in UPPER_SNAKE (OnQueue → ON_QUEUE)"),
+    ("kind", "`type` (System, User)"),
+    ("division_id", "`divisionId`"),
+    EXTRA,
 ];

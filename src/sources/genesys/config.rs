@@ -61,6 +61,9 @@ pub struct GenesysSection {
     /// Timeout of one HTTP request.
     #[serde(default = "settings::default_request_timeout_secs")]
     pub request_timeout_secs: u64,
+    /// Page size of the entity lists behind the dimension datasets (queues, users, …): 1 to 500.
+    #[serde(default = "settings::default_entity_page_size")]
+    pub entity_page_size: u64,
     /// Page size of the synchronous details query (the API allows 100).
     #[serde(default = "default_details_page_size")]
     pub details_page_size: u64,
@@ -201,6 +204,8 @@ impl GenesysSection {
             job_timeout: Duration::from_secs(self.details_job_timeout_secs),
             job_resubmits: self.details_job_resubmits,
         };
+        let entity_page_size =
+            settings::entity_page_size(&key("entity_page_size"), self.entity_page_size, 500)?;
         let http = HttpKeys {
             requests_per_minute: self.requests_per_minute,
             burst: self.burst,
@@ -242,6 +247,7 @@ impl GenesysSection {
                 settle: Duration::from_secs(self.settle_minutes.saturating_mul(60)),
                 queries,
                 details,
+                entity_page_size,
             },
             time_zone,
             datasets,

@@ -13,6 +13,7 @@
 pub mod columns;
 pub mod config;
 pub mod details;
+pub mod entities;
 pub mod model;
 pub mod queries;
 pub mod rows;
@@ -50,6 +51,13 @@ pub const DATASETS: &[Dataset] = &[
     Dataset::AgentIntervals,
     Dataset::Contacts,
     Dataset::Metrics,
+    Dataset::Queues,
+    Dataset::Agents,
+    Dataset::WrapupCodes,
+    Dataset::Skills,
+    Dataset::Teams,
+    Dataset::Divisions,
+    Dataset::PresenceDefinitions,
 ];
 
 /// The registry entry: `[genesys.<tenant>]`, `source=genesys`.
@@ -186,6 +194,8 @@ pub struct GenesysSettings {
     pub queries: GenesysQueries,
     /// Details paging, splitting and job limits.
     pub details: DetailsSettings,
+    /// Page size of the entity lists (dimension datasets).
+    pub entity_page_size: u64,
 }
 
 /// How a Genesys source authenticates.
@@ -246,6 +256,16 @@ impl SourceSettings for GenesysSettings {
                 ]
                 .into_iter(),
             ),
+            dimension => {
+                let name = entities::request_name(dimension);
+                let text = format!("{name}|{}", self.entity_page_size);
+                RequestPrint {
+                    name,
+                    fingerprint: crate::transform::hex(
+                        &<sha2::Sha256 as sha2::Digest>::digest(text.as_bytes())[..8],
+                    ),
+                }
+            }
         }
     }
 
@@ -265,6 +285,9 @@ impl SourceSettings for GenesysSettings {
             Dataset::AgentIntervals => 2,
             Dataset::Metrics => self.queries.metrics.len() as u64,
             Dataset::Contacts => 20,
+            // One page of a mid-sized org's list; presence definitions are asked twice.
+            Dataset::PresenceDefinitions => 2,
+            _ => 1,
         }
     }
 
@@ -282,6 +305,7 @@ pub struct GenesysSource {
     token_url: String,
     queries: GenesysQueries,
     details: DetailsSettings,
+    entity_page_size: u64,
 }
 
 const CREDENTIALS_HINT: &str = "check the client id and secret (the variables or files named in ccetl.toml), that the OAuth client uses the Client Credentials grant, and that `region` is the org's region";
@@ -317,6 +341,7 @@ impl GenesysSource {
             token_url: settings.token_url(),
             queries: settings.queries.clone(),
             details: settings.details.clone(),
+            entity_page_size: settings.entity_page_size,
         })
     }
 
@@ -466,6 +491,9 @@ impl Source for GenesysSource {
                     Ok(SliceReport::default())
                 }
                 Dataset::Contacts => self.contacts(slice, &rows).await,
+                dimension => {
+                    entities::fetch(&self.client, dimension, self.entity_page_size, &rows).await
+                }
             }
         })
     }

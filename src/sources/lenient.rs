@@ -1,9 +1,10 @@
-//! Reading CXone records the way CXone writes them (reference/cxone.md §2, §5): numbers and
-//! booleans may arrive as strings (`"54"`, `"True"`), durations as ISO-8601 strings with day and
-//! fractional parts (`P1DT19H18M29.651S`) or as plain seconds, keys in camelCase or PascalCase, and
-//! field names that change between API versions (`ACWSeconds` → `acwSeconds`). A [`Record`] looks
-//! fields up case-insensitively under all their names and remembers which it used, so everything
-//! else can go to the `extra` column instead of being dropped.
+//! Reading JSON records the way vendors write them (CXone's habits first, reference/cxone.md
+//! §2, §5; every vendor's entity lists use it too): numbers and booleans may arrive as strings
+//! (`"54"`, `"True"`), durations as ISO-8601 strings with day and fractional parts
+//! (`P1DT19H18M29.651S`) or as plain seconds, keys in camelCase or PascalCase, and field names
+//! that change between API versions (`ACWSeconds` → `acwSeconds`). A [`Record`] looks fields up
+//! case-insensitively under all their names and remembers which it used, so everything else can
+//! go to the `extra` column instead of being dropped.
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;

@@ -1,0 +1,243 @@
+//! CXone's ACD Admin lists (reference/cxone-entities.md): `skills`, `agents`, `teams`,
+//! `dispositions` and `unavailable-codes`, served from the tenant's [`Directory`] with the ids
+//! the reporting endpoints use (skill = queue × media type, numeric agents and teams).
+//!
+//! What CXone does and the simulator copies: `top`/`skip` paging (at most 100 a page) with
+//! `totalRecords` and `_links.next`, a 204 with no body past the end, inactive entities listed
+//! with `isActive: false` unless `isActive` filters them, numbers as strings in old versions.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::SimState;
+use super::cxone::{
+    MEDIA, admit, agent_id, base_url, error, n, no_content, skill_id, version_number, with,
+};
+use super::directory::Directory;
+
+type Handler = fn(
+    State<Arc<SimState>>,
+    HeaderMap,
+    Path<String>,
+    Query<BTreeMap<String, String>>,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>>;
+
+/// `(resource, handler)` of every Admin list.
+pub(super) const RESOURCES: &[(&str, Handler)] = &[
+    ("skills", |s, h, v, q| Box::pin(list(s, h, v, q, "skills"))),
+    ("agents", |s, h, v, q| Box::pin(list(s, h, v, q, "agents"))),
+    ("teams", |s, h, v, q| Box::pin(list(s, h, v, q, "teams"))),
+    ("dispositions", |s, h, v, q| {
+        Box::pin(list(s, h, v, q, "dispositions"))
+    }),
+    ("unavailable-codes", |s, h, v, q| {
+        Box::pin(list(s, h, v, q, "unavailable-codes"))
+    }),
+];
+
+/// The CXone team id of a directory team.
+pub fn team_id(team: usize) -> i64 {
+    2_472_300 + team as i64
+}
+
+/// The CXone disposition id of a directory wrap-up code.
+pub fn disposition_id(code: usize) -> i64 {
+    90 + code as i64
+}
+
+const UPDATED: &str = "2026-10-01T12:00:00.000Z";
+
+/// `(array key, every entity with its isActive)` of `resource`.
+fn entities(d: &Directory, resource: &str, strings: bool) -> (&'static str, Vec<(bool, Value)>) {
+    let b = |v: bool| {
+        if strings {
+            json!(if v { "True" } else { "False" })
+        } else {
+            json!(v)
+        }
+    };
+    let num = |v: i64| n(v as f64, strings);
+    match resource {
+        "skills" => {
+            let mut out = Vec::new();
+            for (q, queue) in d.queues.iter().enumerate() {
+                for (media, media_id, media_name) in MEDIA {
+                    let active = queue.state == "active";
+                    out.push((
+                        active,
+                        json!({
+                            "skillId": num(skill_id(q, media)),
+                            "skillName": format!("{} {media_name}", queue.name),
+                            "mediaTypeId": num(media_id), "mediaTypeName": media_name,
+                            "isActive": b(active), "isOutbound": b(false), "outboundStrategy": "",
+                            "campaignId": num(300 + q as i64), "campaignName": queue.name,
+                            "serviceLevelThreshold": num(30), "serviceLevelGoal": num(80),
+                            "requireDisposition": b(true),
+                        }),
+                    ));
+                }
+            }
+            ("skills", out)
+        }
+        "agents" => {
+            let agents = d.users.iter().filter(|u| u.agent.is_some()).count();
+            let out = d
+                .users
+                .iter()
+                .enumerate()
+                .map(|(i, u)| {
+                    // Supervisors and the departed user are CXone agents too (ids after the
+                    // generator's); CXone deletes nobody, it deactivates.
+                    let active = u.entity.state == "active";
+                    let (first, last) = u
+                        .entity
+                        .name
+                        .split_once(' ')
+                        .unwrap_or((u.entity.name.as_str(), ""));
+                    let login = u.entity.name.to_ascii_lowercase().replace(' ', ".");
+                    let mut v = json!({
+                        "agentId": num(agent_id(i)), "userID": u.entity.id,
+                        "userName": format!("{login}@ccetl.example"),
+                        "emailAddress": format!("{login}@ccetl.example"),
+                        "firstName": first, "lastName": last, "isActive": b(active),
+                        "isSupervisor": b(i >= agents), "internalId": format!("E{:04}", i + 1),
+                        "hireDate": "2021-03-01T00:00:00Z", "lastUpdated": UPDATED,
+                        "profileName": if i >= agents { "Supervisor" } else { "Agent" },
+                    });
+                    if let Some(t) = u.team {
+                        v["teamId"] = num(team_id(t));
+                        v["teamName"] = json!(d.teams[t].name);
+                    }
+                    if let Some(m) = u.manager {
+                        v["reportToId"] = num(agent_id(m));
+                    }
+                    if active {
+                        v["lastLogin"] = json!("2026-11-30T07:58:00.000Z");
+                    }
+                    (active, v)
+                })
+                .collect();
+            ("agents", out)
+        }
+        "teams" => {
+            let out = d
+                .teams
+                .iter()
+                .enumerate()
+                .map(|(t, team)| {
+                    let active = team.state == "active";
+                    let members = d.users.iter().filter(|u| u.team == Some(t)).count();
+                    (
+                        active,
+                        json!({
+                            "teamId": num(team_id(t)), "teamName": team.name, "teamUuid": team.id,
+                            "isActive": b(active), "agentCount": num(members as i64),
+                            "lastUpdateTime": UPDATED,
+                        }),
+                    )
+                })
+                .collect();
+            ("teams", out)
+        }
+        "dispositions" => {
+            let out = d
+                .wrap_up_codes
+                .iter()
+                .enumerate()
+                .map(|(i, code)| {
+                    let active = code.state == "active";
+                    (
+                        active,
+                        json!({
+                            "dispositionId": num(disposition_id(i)), "dispositionName": code.name,
+                            "classificationId": num(1 + i as i64 % 2), "isActive": b(active),
+                            "isPreviewDisposition": b(false), "lastUpdated": UPDATED,
+                        }),
+                    )
+                })
+                .collect();
+            ("dispositions", out)
+        }
+        _ => {
+            let codes = [
+                ("Break", true),
+                ("Lunch", true),
+                ("Training", true),
+                ("Team Huddle", false),
+            ];
+            let out = codes
+                .iter()
+                .enumerate()
+                .map(|(i, (name, active))| {
+                    (
+                        *active,
+                        json!({
+                            "id": num(i as i64 + 1), "name": name, "isActive": b(*active),
+                            "isACW": b(false), "agentTimeout": num(0),
+                        }),
+                    )
+                })
+                .collect();
+            ("unavailableCodes", out)
+        }
+    }
+}
+
+async fn list(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+    Path(version): Path<String>,
+    Query(q): Query<BTreeMap<String, String>>,
+    resource: &'static str,
+) -> Response {
+    let rate = match admit(&state, &headers, &version) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let top: usize = match q.get("top").map(|v| v.parse()) {
+        None => 50,
+        Some(Ok(t)) if (1..=100).contains(&t) => t,
+        Some(_) => {
+            return with(
+                error(StatusCode::BAD_REQUEST, "top must be between 1 and 100"),
+                rate,
+            );
+        }
+    };
+    let Ok(skip) = q.get("skip").map_or(Ok(0), |v| v.parse::<usize>()) else {
+        return with(
+            error(StatusCode::BAD_REQUEST, "skip must be a number"),
+            rate,
+        );
+    };
+    let strings = version_number(&version).is_some_and(|v| v < 23.0);
+    let wanted = q.get("isActive").map(|v| v.eq_ignore_ascii_case("true"));
+    let (key, all) = entities(&state.cxone_directory, resource, strings);
+    let all: Vec<Value> = all
+        .into_iter()
+        .filter(|(active, _)| wanted.is_none_or(|w| w == *active))
+        .map(|(_, v)| v)
+        .collect();
+    if skip >= all.len() {
+        return with(no_content(), rate);
+    }
+    let page: Vec<Value> = all.iter().skip(skip).take(top).cloned().collect();
+    let base = format!(
+        "{}/inContactAPI/services/{version}/{resource}",
+        base_url(&headers)
+    );
+    let link = |s: usize| format!("{base}?top={top}&skip={s}");
+    let next = (skip + page.len() < all.len()).then(|| link(skip + page.len()));
+    let previous = (skip > 0).then(|| link(skip.saturating_sub(top)));
+    let body = json!({
+        "businessUnitId": 4599570, "lastPollTime": UPDATED, "totalRecords": all.len(),
+        "_links": {"self": link(skip), "next": next, "previous": previous},
+        key: page,
+    });
+    with(axum::Json(body).into_response(), rate)
+}

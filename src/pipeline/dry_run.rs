@@ -108,7 +108,13 @@ fn estimate_with(plan: &Plan, check_complete: bool) -> DryRun {
                 &source.tenant,
                 HISTORY,
             );
+            // A companion planned with the dataset that fills it costs that dataset's requests.
+            let companion = source
+                .slices
+                .iter()
+                .any(|(d, _)| source.settings.companions(*d).contains(&dataset));
             let (requests_per_slice, basis) = match median(history) {
+                _ if companion => (0, "same requests as its dataset"),
                 Some(m) => (m, "history"),
                 None => (source.settings.estimate_requests(dataset), "default"),
             };

@@ -397,6 +397,34 @@ fn slices_of(source: &SourcePlan) -> Vec<(Dataset, NaiveDate)> {
     source.slices.clone()
 }
 
+/// A source's slices as fetches: each slice with the companions planned for its date
+/// ([`SourceSettings::companions`]), which it writes from the same answers; a companion is not
+/// fetched on its own when its dataset is planned that day.
+fn fetch_groups(source: &SourcePlan) -> Vec<(Dataset, Vec<Dataset>, NaiveDate)> {
+    let planned: std::collections::HashSet<(Dataset, NaiveDate)> =
+        source.slices.iter().copied().collect();
+    let companion_of = |dataset: Dataset, date: NaiveDate| {
+        source.slices.iter().any(|(other, d)| {
+            *d == date && *other != dataset && source.settings.companions(*other).contains(&dataset)
+        })
+    };
+    source
+        .slices
+        .iter()
+        .filter(|(dataset, date)| !companion_of(*dataset, *date))
+        .map(|(dataset, date)| {
+            let also = source
+                .settings
+                .companions(*dataset)
+                .iter()
+                .copied()
+                .filter(|c| planned.contains(&(*c, *date)))
+                .collect();
+            (*dataset, also, *date)
+        })
+        .collect()
+}
+
 fn record(
     summary: &mut RunSummary,
     source: usize,
@@ -528,9 +556,9 @@ async fn drive_source(
         }
     };
     let today = Utc::now().with_timezone(&source.time_zone).date_naive();
-    let mut pending = slices.iter().copied();
+    let mut pending = fetch_groups(&source).into_iter();
     let mut running = JoinSet::new();
-    let mut in_flight: HashMap<tokio::task::Id, (Dataset, NaiveDate)> = HashMap::new();
+    let mut in_flight: HashMap<tokio::task::Id, (Vec<Dataset>, NaiveDate)> = HashMap::new();
     // Why no further slice starts (credentials refused, or the run was asked to stop), and the
     // kind the slices not run fail with.
     let mut stopped: Option<(FailureKind, String)> = None;
@@ -547,18 +575,19 @@ async fn drive_source(
             abandon_at = tokio::time::Instant::now().checked_add(ctx.stop_grace);
         }
         while stopped.is_none() && running.len() < concurrency {
-            let Some((dataset, date)) = pending.next() else {
+            let Some((dataset, also, date)) = pending.next() else {
                 break;
             };
             let job = SliceJob::new(
                 connected.clone(),
-                source.settings.request(dataset),
                 &source,
                 dataset,
+                also,
                 date,
                 today,
                 ctx.clone(),
             );
+            let datasets = job.datasets();
             let span = tracing::info_span!("slice", dataset = dataset.name(), %date);
             let slots = ctx.slots.clone();
             let mut cancel = cancel_rx.clone();
@@ -582,7 +611,7 @@ async fn drive_source(
                 }
                 .instrument(span),
             );
-            in_flight.insert(handle.id(), (dataset, date));
+            in_flight.insert(handle.id(), (datasets, date));
         }
         if running.is_empty() {
             break;
@@ -631,11 +660,18 @@ async fn drive_source(
                 (id, result)
             }
         };
-        let Some((dataset, date)) = in_flight.remove(&id) else {
+        let Some((datasets, date)) = in_flight.remove(&id) else {
             continue;
         };
+        let names = || {
+            datasets
+                .iter()
+                .map(|d| d.name())
+                .collect::<Vec<_>>()
+                .join(" + ")
+        };
         if let Err((kind, error)) = &result {
-            tracing::error!(dataset = dataset.name(), %date, error = %error, "Slice failed.");
+            tracing::error!(dataset = names(), %date, error = %error, "Slice failed.");
             // Every further request would be refused the same way: stop this source only.
             if *kind == FailureKind::Auth && stopped.is_none() {
                 let why = (
@@ -646,15 +682,38 @@ async fn drive_source(
                 cancel.send_replace(Some(why));
             }
         }
-        let _ = events.send(Event::Slice {
-            source: index,
-            dataset,
-            date,
-            result,
-        });
+        // One outcome per dataset the fetch wrote (a failed fetch fails each of them).
+        let results: Vec<Result<SliceOutcome, (FailureKind, String)>> = match result {
+            Ok(outcomes) if outcomes.len() == datasets.len() => {
+                outcomes.into_iter().map(Ok).collect()
+            }
+            Ok(_) => {
+                let bug = (
+                    FailureKind::Internal,
+                    format!(
+                        "internal error (a bug; please report it): {} outcomes",
+                        names()
+                    ),
+                );
+                datasets.iter().map(|_| Err(bug.clone())).collect()
+            }
+            Err(e) => datasets.iter().map(|_| Err(e.clone())).collect(),
+        };
+        for (dataset, result) in datasets.iter().zip(results) {
+            let _ = events.send(Event::Slice {
+                source: index,
+                dataset: *dataset,
+                date,
+                result,
+            });
+        }
     }
     if let Some((kind, reason)) = &stopped {
-        let rest: Vec<_> = pending.collect();
+        let rest: Vec<(Dataset, NaiveDate)> = pending
+            .flat_map(|(dataset, also, date)| {
+                std::iter::once(dataset).chain(also).map(move |d| (d, date))
+            })
+            .collect();
         fail_all(&rest, *kind, &format!("not fetched: {reason}"));
     }
     let _ = events.send(Event::Source {

@@ -85,23 +85,29 @@ pub(crate) async fn cancelled(cancel: &mut Cancel) -> (FailureKind, String) {
     }
 }
 
-/// A slice fetched and ready to commit.
+/// One partition of a fetched slice, ready to commit.
 struct Prepared {
     file: PartitionFile,
     batch: arrow_array::RecordBatch,
     info: PartitionInfo,
-    fetch_started: Instant,
 }
 
-/// A slice to run.
+/// One partition a slice writes: its key and what its manifest names as the request.
+struct Output {
+    key: PartitionKey,
+    request: RequestPrint,
+}
+
+/// A slice to run: one fetch, writing the partition of its dataset and of the companions
+/// planned with it (same date, same answers).
 pub(crate) struct SliceJob {
     /// When the slice was started (its fetch follows): its rows' `_extracted_at` and its
     /// manifest's.
     extracted_at: chrono::DateTime<Utc>,
     source: Arc<dyn Source>,
-    request: RequestPrint,
     settle: Duration,
-    key: PartitionKey,
+    /// The slice's own partition first, then the companions'.
+    outputs: Vec<Output>,
     slice: SliceRequest,
     ctx: Arc<RunContext>,
 }
@@ -115,28 +121,34 @@ fn transform_failure(e: impl std::fmt::Display) -> SliceFailed {
 }
 
 impl SliceJob {
-    /// `dataset` on `date` of `plan`'s source.
+    /// `dataset` (and the companions `also`) on `date` of `plan`'s source.
     pub(crate) fn new(
         source: Arc<dyn Source>,
-        request: RequestPrint,
         plan: &SourcePlan,
         dataset: Dataset,
+        also: Vec<Dataset>,
         date: NaiveDate,
         today: NaiveDate,
         ctx: Arc<RunContext>,
     ) -> Self {
         let (start, end) = day_interval(date, plan.time_zone);
+        let outputs = std::iter::once(dataset)
+            .chain(also.iter().copied())
+            .map(|d| Output {
+                key: PartitionKey {
+                    dataset: d,
+                    source: plan.vendor(),
+                    tenant: plan.tenant.clone(),
+                    date,
+                },
+                request: plan.settings.request(d),
+            })
+            .collect();
         Self {
             extracted_at: Utc::now(),
             source,
-            request,
             settle: plan.settings.settle_margin(),
-            key: PartitionKey {
-                dataset,
-                source: plan.vendor(),
-                tenant: plan.tenant.clone(),
-                date,
-            },
+            outputs,
             slice: SliceRequest {
                 dataset,
                 date,
@@ -144,77 +156,83 @@ impl SliceJob {
                 start,
                 end,
                 today,
+                also,
             },
             ctx,
         }
     }
 
-    /// Runs it: skipped when complete (resume), else fetched and written. Until its commit
-    /// starts, `cancel` abandons it (its temporary file removed); a commit, once started, is
-    /// finished, so an abandoned slice never leaves a partition half-swapped.
-    pub(crate) async fn run(self, mut cancel: Cancel) -> Result<SliceOutcome, SliceFailed> {
+    /// The datasets it writes, its own first.
+    pub(crate) fn datasets(&self) -> Vec<Dataset> {
+        self.outputs.iter().map(|o| o.key.dataset).collect()
+    }
+
+    /// Runs it: skipped when complete (resume), else fetched and written; one outcome per
+    /// dataset, in [`SliceJob::datasets`] order. Until its commit starts, `cancel` abandons it
+    /// (its temporary files removed); a commit, once started, is finished, so an abandoned slice
+    /// never leaves a partition half-swapped.
+    pub(crate) async fn run(self, mut cancel: Cancel) -> Result<Vec<SliceOutcome>, SliceFailed> {
+        let fetch_started = Instant::now();
         let prepared = tokio::select! {
             prepared = self.prepare() => prepared?,
             (kind, reason) = cancelled(&mut cancel) => {
                 return Err((kind, format!("abandoned: {reason}")));
             }
         };
-        let Some(Prepared {
+        let Some(prepared) = prepared else {
+            return Ok(self.outputs.iter().map(|_| SliceOutcome::Skipped).collect());
+        };
+        let mut outcomes = Vec::with_capacity(prepared.len());
+        for Prepared {
             mut file,
             batch,
             info,
-            fetch_started,
-        }) = prepared
-        else {
-            return Ok(SliceOutcome::Skipped);
-        };
-        let skipped = info.skipped_records.clone();
-        let manifest = tokio::task::spawn_blocking(move || {
-            file.write(&batch)?;
-            file.commit(&info)
-        })
-        .await
-        .map_err(sink_failure)?
-        .map_err(sink_failure)?;
-        tracing::info!(
-            rows = manifest.rows,
-            bytes = manifest.bytes,
-            r#final = manifest.is_final,
-            fetch_ms = fetch_started.elapsed().as_millis() as u64,
-            "Wrote partition."
-        );
-        Ok(SliceOutcome::Written {
-            rows: manifest.rows,
-            is_final: manifest.is_final,
-            skipped,
-            bytes: manifest.bytes,
-            requests: manifest.requests,
-        })
+        } in prepared
+        {
+            let skipped = info.skipped_records.clone();
+            let manifest = tokio::task::spawn_blocking(move || {
+                file.write(&batch)?;
+                file.commit(&info)
+            })
+            .await
+            .map_err(sink_failure)?
+            .map_err(sink_failure)?;
+            tracing::info!(
+                rows = manifest.rows,
+                bytes = manifest.bytes,
+                r#final = manifest.is_final,
+                fetch_ms = fetch_started.elapsed().as_millis() as u64,
+                "Wrote partition."
+            );
+            outcomes.push(SliceOutcome::Written {
+                rows: manifest.rows,
+                is_final: manifest.is_final,
+                skipped,
+                bytes: manifest.bytes,
+                requests: manifest.requests,
+            });
+        }
+        Ok(outcomes)
     }
 
     /// Everything before the commit: the resume check (`None`: complete already), the fetch,
-    /// the rows written so far, the last batch and the manifest's facts.
-    async fn prepare(&self) -> Result<Option<Prepared>, SliceFailed> {
+    /// the rows written so far, and per partition the last batch and the manifest's facts.
+    async fn prepare(&self) -> Result<Option<Vec<Prepared>>, SliceFailed> {
         let dataset = self.slice.dataset;
         if self.ctx.write_mode == WriteMode::Resume && self.is_complete().await {
             tracing::debug!("Partition already complete; skipped.");
             return Ok(None);
         }
-        let fetch_started = Instant::now();
         // Stamped when the slice was started: data fetched before a day settled is provisional.
         let extracted_at = self.extracted_at;
-        let (rows, inbox) = RowSender::channel(dataset, CHANNEL_CHUNKS);
+        let (rows, inbox) = RowSender::channel(self.datasets(), CHANNEL_CHUNKS);
         let counter = Arc::new(crate::http::WorkRequests::default());
         let producer = crate::http::counting(counter.clone(), self.source.fetch(&self.slice, rows));
         let consumer = self.write_rows(inbox);
         let (produced, consumed) = tokio::join!(producer, consumer);
         // The writer's error explains a source that stopped because nobody took its rows.
-        let (file, pending) = consumed?;
+        let open = consumed?;
         let report = produced.map_err(|e| (failure_kind(&e), e.to_string()))?;
-        let file = match file {
-            Some(file) => file,
-            None => self.create_file().await?,
-        };
         let mut provisional = report.provisional;
         let settled_at = chrono::Duration::from_std(self.settle)
             .ok()
@@ -227,37 +245,52 @@ impl SliceJob {
                 self.settle.as_secs() / 60
             ));
         }
-        let info = PartitionInfo {
-            interval_start: self.slice.start,
-            interval_end: self.slice.end,
-            query: self.request.name.clone(),
-            query_fingerprint: self.request.fingerprint.clone(),
-            run_id: self.ctx.run_id.clone(),
-            extracted_at,
-            details: report.details,
-            skipped_records: report.skipped,
-            provisional_reasons: provisional,
-            requests: counter.requests.load(std::sync::atomic::Ordering::Relaxed),
-        };
-        let batch = pending
-            .to_batch(&self.batch_context())
-            .map_err(transform_failure)?;
-        Ok(Some(Prepared {
-            file,
-            batch,
-            info,
-            fetch_started,
-        }))
+        let requests = counter.requests.load(std::sync::atomic::Ordering::Relaxed);
+        let mut prepared = Vec::with_capacity(open.len());
+        for (index, (output, (file, pending))) in self.outputs.iter().zip(open).enumerate() {
+            let file = match file {
+                Some(file) => file,
+                None => self.create_file(index).await?,
+            };
+            let mut details = report.details.clone();
+            if index > 0 {
+                // The requests are the fetch's, counted once, on the slice's own partition.
+                details.insert("fetched_with".into(), dataset.name().into());
+            }
+            let info = PartitionInfo {
+                interval_start: self.slice.start,
+                interval_end: self.slice.end,
+                query: output.request.name.clone(),
+                query_fingerprint: output.request.fingerprint.clone(),
+                run_id: self.ctx.run_id.clone(),
+                extracted_at,
+                details,
+                skipped_records: report.skipped.clone(),
+                provisional_reasons: provisional.clone(),
+                requests: if index == 0 { requests } else { 0 },
+            };
+            let batch = pending
+                .to_batch(&self.batch_context())
+                .map_err(transform_failure)?;
+            prepared.push(Prepared { file, batch, info });
+        }
+        Ok(Some(prepared))
     }
 
-    /// Whether the partition is complete as it is (see [`partition_complete`]).
+    /// Whether every partition it writes is complete as it is (see [`partition_complete`]).
     async fn is_complete(&self) -> bool {
         let writer = self.ctx.writer.clone();
-        let key = self.key.clone();
-        let fingerprint = self.request.fingerprint.clone();
-        tokio::task::spawn_blocking(move || partition_complete(&writer, &key, &fingerprint))
-            .await
-            .unwrap_or(false)
+        let keys: Vec<(PartitionKey, String)> = self
+            .outputs
+            .iter()
+            .map(|o| (o.key.clone(), o.request.fingerprint.clone()))
+            .collect();
+        tokio::task::spawn_blocking(move || {
+            keys.iter()
+                .all(|(key, fingerprint)| partition_complete(&writer, key, fingerprint))
+        })
+        .await
+        .unwrap_or(false)
     }
 
     /// The privacy policy and the run's stamp for this slice's batches.
@@ -265,55 +298,68 @@ impl SliceJob {
         crate::transform::BatchContext::new(&self.ctx.privacy, &self.ctx.run_id, self.extracted_at)
     }
 
-    /// Starts the partition's temporary file (nothing is visible until the commit).
-    async fn create_file(&self) -> Result<PartitionFile, SliceFailed> {
-        let dataset = self.slice.dataset;
+    /// Starts the temporary file of output `index` (nothing is visible until the commit).
+    async fn create_file(&self, index: usize) -> Result<PartitionFile, SliceFailed> {
         let writer = self.ctx.writer.clone();
-        let key = self.key.clone();
+        let key = self.outputs[index].key.clone();
         let run_id = self.ctx.run_id.clone();
-        tokio::task::spawn_blocking(move || writer.create(&key, dataset.schema(), &run_id))
+        tokio::task::spawn_blocking(move || writer.create(&key, key.dataset.schema(), &run_id))
             .await
             .map_err(sink_failure)?
             .map_err(sink_failure)
     }
 
-    /// Takes the source's rows as they come, writing a batch whenever enough are buffered (the
-    /// file is started with the first batch, so a slice that fails early leaves nothing); hands
-    /// back the file, if started, and the rows not yet written.
+    /// Takes the source's rows as they come, writing a batch to its dataset's file whenever
+    /// enough are buffered (a file is started with its first batch, so a slice that fails early
+    /// leaves nothing); hands back, per output, the file if started and the rows not yet written.
     async fn write_rows(
         &self,
         mut inbox: mpsc::Receiver<Rows>,
-    ) -> Result<(Option<PartitionFile>, Rows), SliceFailed> {
-        let dataset = self.slice.dataset;
-        let mut file: Option<PartitionFile> = None;
-        let mut pending = Rows::empty(dataset);
+    ) -> Result<Vec<(Option<PartitionFile>, Rows)>, SliceFailed> {
+        let mut open: Vec<(Option<PartitionFile>, Rows)> = self
+            .outputs
+            .iter()
+            .map(|o| (None, Rows::empty(o.key.dataset)))
+            .collect();
         while let Some(rows) = inbox.recv().await {
+            let index = self
+                .outputs
+                .iter()
+                .position(|o| o.key.dataset == rows.dataset())
+                .ok_or_else(|| {
+                    (
+                        FailureKind::Internal,
+                        format!(
+                            "a {} slice produced {} rows",
+                            self.slice.dataset.name(),
+                            rows.dataset().name()
+                        ),
+                    )
+                })?;
+            let (file, pending) = &mut open[index];
             pending.append(rows).map_err(|other| {
                 (
                     FailureKind::Internal,
-                    format!(
-                        "a {} slice produced {} rows",
-                        dataset.name(),
-                        other.dataset().name()
-                    ),
+                    format!("rows of {} in the wrong buffer", other.dataset().name()),
                 )
             })?;
             if pending.len() >= BATCH_ROWS {
                 let batch = pending
                     .to_batch(&self.batch_context())
                     .map_err(transform_failure)?;
-                pending = Rows::empty(dataset);
-                let mut open = match file.take() {
-                    Some(open) => open,
-                    None => self.create_file().await?,
+                *pending = Rows::empty(pending.dataset());
+                let mut started = match file.take() {
+                    Some(started) => started,
+                    None => self.create_file(index).await?,
                 };
-                open = tokio::task::spawn_blocking(move || open.write(&batch).map(|_| open))
-                    .await
-                    .map_err(sink_failure)?
-                    .map_err(sink_failure)?;
-                file = Some(open);
+                started =
+                    tokio::task::spawn_blocking(move || started.write(&batch).map(|_| started))
+                        .await
+                        .map_err(sink_failure)?
+                        .map_err(sink_failure)?;
+                *file = Some(started);
             }
         }
-        Ok((file, pending))
+        Ok(open)
     }
 }

@@ -115,6 +115,13 @@ pub trait SourceSettings: Send + Sync {
     /// Requests one slice of `dataset` costs when no earlier run says better (`--dry-run`
     /// prefers what the manifests of this tenant recorded).
     fn estimate_requests(&self, dataset: Dataset) -> u64;
+    /// Datasets the fetch of `dataset` fills as well, from the same answers (`contacts` →
+    /// `contact_segments`): when both are planned for a date, one fetch writes both partitions,
+    /// so the second costs no request.
+    fn companions(&self, dataset: Dataset) -> &'static [Dataset] {
+        let _ = dataset;
+        &[]
+    }
     /// Builds the rate-limited client; vendors that need a token to find their API sign in here.
     fn connect(&self) -> BoxFuture<'_, Result<Arc<dyn Source>, SourceError>>;
 }
@@ -149,6 +156,16 @@ pub struct SliceRequest {
     pub end: DateTime<Utc>,
     /// Today in the same time zone (how old the slice is decides some vendors' method).
     pub today: NaiveDate,
+    /// Companions of `dataset` planned for the same date ([`SourceSettings::companions`]): the
+    /// fetch sends their rows too.
+    pub also: Vec<Dataset>,
+}
+
+impl SliceRequest {
+    /// Whether the fetch should produce rows of `dataset` (the slice's own, or a companion).
+    pub fn wants(&self, dataset: Dataset) -> bool {
+        self.dataset == dataset || self.also.contains(&dataset)
+    }
 }
 
 /// What fetching a slice found out, for its manifest: facts (method used, windows split, …),
@@ -190,33 +207,33 @@ impl SourceStats {
     }
 }
 
-/// Where a source hands its rows: a bounded channel to the partition writer, so a source that
+/// Where a source hands its rows: a bounded channel to the partition writer(s), so a source that
 /// fetches faster than rows are written waits instead of buffering a day.
 pub struct RowSender {
-    dataset: Dataset,
+    datasets: Vec<Dataset>,
     tx: mpsc::Sender<Rows>,
 }
 
 impl RowSender {
-    /// A sender for `dataset`'s rows and the receiving end, holding at most `capacity` chunks.
-    pub fn channel(dataset: Dataset, capacity: usize) -> (RowSender, mpsc::Receiver<Rows>) {
+    /// A sender for the rows of `datasets` (a slice's own and its companions) and the receiving
+    /// end, holding at most `capacity` chunks.
+    pub fn channel(datasets: Vec<Dataset>, capacity: usize) -> (RowSender, mpsc::Receiver<Rows>) {
         let (tx, rx) = mpsc::channel(capacity.max(1));
-        (RowSender { dataset, tx }, rx)
-    }
-
-    /// The dataset the rows must belong to.
-    pub fn dataset(&self) -> Dataset {
-        self.dataset
+        (RowSender { datasets, tx }, rx)
     }
 
     /// Hands over a chunk of rows (waits while the writer is behind). Fails when the writer has
-    /// stopped (its own error explains why).
+    /// stopped (its own error explains why), or for rows of a dataset the slice does not write.
     pub async fn send(&self, rows: impl Into<Rows>) -> Result<(), SourceError> {
         let rows = rows.into();
-        if rows.dataset() != self.dataset {
+        if !self.datasets.contains(&rows.dataset()) {
             return Err(SourceError::Internal(format!(
                 "a {} slice produced {} rows",
-                self.dataset.name(),
+                self.datasets
+                    .iter()
+                    .map(|d| d.name())
+                    .collect::<Vec<_>>()
+                    .join(" + "),
                 rows.dataset().name()
             )));
         }

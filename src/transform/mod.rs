@@ -9,6 +9,7 @@
 
 pub mod agent_intervals;
 pub mod columns;
+pub mod contact_segments;
 pub mod contacts;
 pub mod dimensions;
 pub mod metrics;
@@ -24,6 +25,7 @@ use sha2::{Digest, Sha256};
 pub use agent_intervals::AgentIntervalRow;
 pub use columns::BatchContext;
 use columns::DatasetRow;
+pub use contact_segments::ContactSegmentRow;
 pub use contacts::ContactRow;
 pub use dimensions::{
     AgentRow, DivisionRow, PresenceDefinitionRow, QueueRow, SkillRow, TeamRow, WrapupCodeRow,
@@ -39,6 +41,8 @@ pub enum Dataset {
     QueueIntervals,
     /// One row per conversation.
     Contacts,
+    /// One row per conversation × participant × session × segment.
+    ContactSegments,
     /// Every aggregates query file, in long format.
     Metrics,
     /// Agent × interval: presence, routing status and handled conversations.
@@ -65,6 +69,7 @@ impl Dataset {
         Dataset::QueueIntervals,
         Dataset::AgentIntervals,
         Dataset::Contacts,
+        Dataset::ContactSegments,
         Dataset::Metrics,
         Dataset::Queues,
         Dataset::Agents,
@@ -95,6 +100,7 @@ impl Dataset {
         match self {
             Dataset::QueueIntervals => "queue_intervals",
             Dataset::Contacts => "contacts",
+            Dataset::ContactSegments => "contact_segments",
             Dataset::Metrics => "metrics",
             Dataset::AgentIntervals => "agent_intervals",
             Dataset::Queues => "queues",
@@ -126,6 +132,7 @@ impl Dataset {
         match self {
             Dataset::QueueIntervals => QueueIntervalRow::COLUMNS,
             Dataset::Contacts => ContactRow::COLUMNS,
+            Dataset::ContactSegments => ContactSegmentRow::COLUMNS,
             Dataset::Metrics => MetricRow::COLUMNS,
             Dataset::AgentIntervals => AgentIntervalRow::COLUMNS,
             Dataset::Queues => QueueRow::COLUMNS,
@@ -244,6 +251,8 @@ pub enum Rows {
     AgentIntervals(Vec<AgentIntervalRow>),
     /// `contacts` rows.
     Contacts(Vec<ContactRow>),
+    /// `contact_segments` rows.
+    ContactSegments(Vec<ContactSegmentRow>),
     /// `metrics` rows.
     Metrics(Vec<MetricRow>),
     /// `queues` rows.
@@ -269,6 +278,7 @@ impl Rows {
             Dataset::QueueIntervals => Rows::QueueIntervals(Vec::new()),
             Dataset::AgentIntervals => Rows::AgentIntervals(Vec::new()),
             Dataset::Contacts => Rows::Contacts(Vec::new()),
+            Dataset::ContactSegments => Rows::ContactSegments(Vec::new()),
             Dataset::Metrics => Rows::Metrics(Vec::new()),
             Dataset::Queues => Rows::Queues(Vec::new()),
             Dataset::Agents => Rows::Agents(Vec::new()),
@@ -286,6 +296,7 @@ impl Rows {
             Rows::QueueIntervals(_) => Dataset::QueueIntervals,
             Rows::AgentIntervals(_) => Dataset::AgentIntervals,
             Rows::Contacts(_) => Dataset::Contacts,
+            Rows::ContactSegments(_) => Dataset::ContactSegments,
             Rows::Metrics(_) => Dataset::Metrics,
             Rows::Queues(_) => Dataset::Queues,
             Rows::Agents(_) => Dataset::Agents,
@@ -303,6 +314,7 @@ impl Rows {
             Rows::QueueIntervals(r) => r.len(),
             Rows::AgentIntervals(r) => r.len(),
             Rows::Contacts(r) => r.len(),
+            Rows::ContactSegments(r) => r.len(),
             Rows::Metrics(r) => r.len(),
             Rows::Queues(r) => r.len(),
             Rows::Agents(r) => r.len(),
@@ -325,6 +337,7 @@ impl Rows {
             (Rows::QueueIntervals(a), Rows::QueueIntervals(mut b)) => a.append(&mut b),
             (Rows::AgentIntervals(a), Rows::AgentIntervals(mut b)) => a.append(&mut b),
             (Rows::Contacts(a), Rows::Contacts(mut b)) => a.append(&mut b),
+            (Rows::ContactSegments(a), Rows::ContactSegments(mut b)) => a.append(&mut b),
             (Rows::Metrics(a), Rows::Metrics(mut b)) => a.append(&mut b),
             (Rows::Queues(a), Rows::Queues(mut b)) => a.append(&mut b),
             (Rows::Agents(a), Rows::Agents(mut b)) => a.append(&mut b),
@@ -346,6 +359,7 @@ impl Rows {
             Rows::QueueIntervals(r) => columns::to_batch(schema, r, context),
             Rows::AgentIntervals(r) => columns::to_batch(schema, r, context),
             Rows::Contacts(r) => columns::to_batch(schema, r, context),
+            Rows::ContactSegments(r) => columns::to_batch(schema, r, context),
             Rows::Metrics(r) => columns::to_batch(schema, r, context),
             Rows::Queues(r) => columns::to_batch(schema, r, context),
             Rows::Agents(r) => columns::to_batch(schema, r, context),
@@ -373,6 +387,12 @@ impl From<Vec<AgentIntervalRow>> for Rows {
 impl From<Vec<ContactRow>> for Rows {
     fn from(rows: Vec<ContactRow>) -> Self {
         Rows::Contacts(rows)
+    }
+}
+
+impl From<Vec<ContactSegmentRow>> for Rows {
+    fn from(rows: Vec<ContactSegmentRow>) -> Self {
+        Rows::ContactSegments(rows)
     }
 }
 

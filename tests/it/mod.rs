@@ -11,6 +11,7 @@ mod nightly;
 mod operator;
 mod readers;
 mod resilience;
+mod segments;
 mod sources;
 mod truth;
 mod util;

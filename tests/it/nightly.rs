@@ -291,14 +291,20 @@ async fn after_a_stop_no_slice_starts_even_one_waiting_for_a_slot() {
     );
     plan.max_slices_in_flight = 1;
     let stop = ccetl::pipeline::StopHandle::new();
-    let pull = stop.clone();
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        pull.stop("SIGTERM");
-    });
-    let summary = ccetl::pipeline::run_until(plan, &ccetl::pipeline::NoProgress, &stop)
-        .await
-        .unwrap();
+    // Stopped once the first slice is surely in flight: its token fetched (a loaded machine may
+    // take a while to connect), then well inside its request's 600 ms delay.
+    let pull = async {
+        while !sim.requests().iter().any(|r| r.path == "/oauth/token") {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        stop.stop("SIGTERM");
+    };
+    let (summary, ()) = tokio::join!(
+        ccetl::pipeline::run_until(plan, &ccetl::pipeline::NoProgress, &stop),
+        pull
+    );
+    let summary = summary.unwrap();
     assert_eq!(
         (summary.written, summary.failed.len()),
         (1, 5),
@@ -662,12 +668,12 @@ async fn under_every_fault_a_backfill_lands_exactly_the_truth() {
     let under_faults = run(backfill(&faulty, faulty_out.path())).await;
     let without = run(backfill(&calm, calm_out.path())).await;
     assert_eq!(
-        // 7 days × 7 fact datasets, and the 7 Genesys lists once (today's snapshots).
+        // 7 days × 8 fact datasets, and the 7 Genesys lists once (today's snapshots).
         (under_faults.written, under_faults.failed.len()),
-        (56, 0),
+        (63, 0),
         "{under_faults:?}"
     );
-    assert_eq!(without.written, 56, "{without:?}");
+    assert_eq!(without.written, 63, "{without:?}");
     assert!(
         under_faults.retries >= 15 && under_faults.throttled >= 5,
         "the faults fired: {under_faults:?}"

@@ -557,6 +557,10 @@ pub fn read_rows(partition: &Path, columns: &[&str]) -> Vec<Vec<String>> {
                         a.value(i).to_string()
                     } else if let Some(a) = any.downcast_ref::<Int64Array>() {
                         a.value(i).to_string()
+                    } else if let Some(a) = any.downcast_ref::<Float64Array>() {
+                        format!("{:?}", a.value(i))
+                    } else if let Some(a) = any.downcast_ref::<TimestampMicrosecondArray>() {
+                        a.value(i).to_string()
                     } else {
                         panic!("{name}: a type read_rows does not print")
                     }

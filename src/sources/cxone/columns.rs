@@ -15,7 +15,7 @@ pub fn column_sources(dataset: Dataset) -> &'static [(&'static str, &'static str
         Dataset::WrapupCodes => WRAPUP_CODES,
         Dataset::Teams => TEAMS,
         Dataset::PresenceDefinitions => PRESENCE_DEFINITIONS,
-        Dataset::Metrics | Dataset::Skills | Dataset::Divisions => &[],
+        Dataset::Metrics | Dataset::Skills | Dataset::Divisions | Dataset::ContactSegments => &[],
     }
 }
 

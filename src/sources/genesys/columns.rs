@@ -10,6 +10,7 @@ pub fn column_sources(dataset: Dataset) -> &'static [(&'static str, &'static str
         Dataset::QueueIntervals => QUEUE_INTERVALS,
         Dataset::AgentIntervals => AGENT_INTERVALS,
         Dataset::Contacts => CONTACTS,
+        Dataset::ContactSegments => CONTACT_SEGMENTS,
         Dataset::Metrics => METRICS,
         Dataset::Queues => QUEUES,
         Dataset::Agents => AGENTS,
@@ -222,4 +223,22 @@ const PRESENCE_DEFINITIONS: &[(&str, &str)] = &[
     ("kind", "`type` (System, User)"),
     ("division_id", "`divisionId`"),
     EXTRA,
+];
+
+const CONTACT_SEGMENTS: &[(&str, &str)] = &[
+    ("conversation_id", "details `conversationId` (the `contacts` answers; no request of its own)"),
+    ("conversation_start", "`conversationStart`"),
+    ("participant_id", "`participants[].participantId`"),
+    ("purpose", "`participants[].purpose`"),
+    ("user_id", "`participants[].userId`"),
+    ("session_id", "`sessions[].sessionId`"),
+    ("media_type", "`sessions[].mediaType`"),
+    ("segment_index", "order of `segmentStart` within the session"),
+    ("segment_type", "`segments[].segmentType`"),
+    ("segment_start", "`segmentStart`"),
+    ("segment_end", "`segmentEnd`"),
+    ("duration_seconds", "`segmentEnd` − `segmentStart`"),
+    ("queue_id", "`segments[].queueId`"),
+    ("wrap_up_code", "`segments[].wrapUpCode`"),
+    ("disconnect_type", "`segments[].disconnectType`"),
 ];

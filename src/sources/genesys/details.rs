@@ -55,6 +55,9 @@ pub struct DetailConversation {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DetailParticipant {
+    /// Participant id.
+    #[serde(default)]
+    pub participant_id: Option<String>,
     /// customer, acd, agent, ivr, …
     #[serde(default)]
     pub purpose: Option<String>,
@@ -73,6 +76,9 @@ pub struct DetailParticipant {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DetailSession {
+    /// Session id.
+    #[serde(default)]
+    pub session_id: Option<String>,
     /// voice, chat, email, message, …
     #[serde(default)]
     pub media_type: Option<String>,
@@ -97,6 +103,9 @@ pub struct DetailSegment {
     /// ISO-8601 start.
     #[serde(default)]
     pub segment_start: Option<String>,
+    /// ISO-8601 end; absent while the segment is open.
+    #[serde(default)]
+    pub segment_end: Option<String>,
     /// interact, hold, wrapup, delay, …
     #[serde(default)]
     pub segment_type: Option<String>,

@@ -50,6 +50,7 @@ pub const DATASETS: &[Dataset] = &[
     Dataset::QueueIntervals,
     Dataset::AgentIntervals,
     Dataset::Contacts,
+    Dataset::ContactSegments,
     Dataset::Metrics,
     Dataset::Queues,
     Dataset::Agents,
@@ -244,7 +245,8 @@ impl SourceSettings for GenesysSettings {
     fn request(&self, dataset: Dataset) -> RequestPrint {
         match dataset {
             Dataset::QueueIntervals => combined(std::iter::once(&self.queries.queue_intervals)),
-            Dataset::Contacts => RequestPrint {
+            // Segments are read from the same details answers.
+            Dataset::Contacts | Dataset::ContactSegments => RequestPrint {
                 name: self.queries.contacts.name().to_string(),
                 fingerprint: self.queries.contacts.fingerprint().to_string(),
             },
@@ -284,10 +286,18 @@ impl SourceSettings for GenesysSettings {
             Dataset::QueueIntervals => 1,
             Dataset::AgentIntervals => 2,
             Dataset::Metrics => self.queries.metrics.len() as u64,
-            Dataset::Contacts => 20,
+            // Segments alone cost what contacts do (planned with contacts they cost nothing).
+            Dataset::Contacts | Dataset::ContactSegments => 20,
             // One page of a mid-sized org's list; presence definitions are asked twice.
             Dataset::PresenceDefinitions => 2,
             _ => 1,
+        }
+    }
+
+    fn companions(&self, dataset: Dataset) -> &'static [Dataset] {
+        match dataset {
+            Dataset::Contacts => &[Dataset::ContactSegments],
+            _ => &[],
         }
     }
 
@@ -400,8 +410,9 @@ impl GenesysSource {
         .await
     }
 
-    /// `contacts` of one slice: details pages stream from the API through a bounded channel into
-    /// the mapping and on to the writer, each conversation admitted once.
+    /// `contacts` (and `contact_segments`, when the slice wants them) of one slice: details pages
+    /// stream from the API through a bounded channel into the mapping and on to the writer, each
+    /// conversation admitted once; its segments land with it.
     async fn contacts(
         &self,
         slice: &SliceRequest,
@@ -413,8 +424,22 @@ impl GenesysSource {
         let mut admission = ContactAdmission::new(slice.start, slice.end);
         let producer = self.conversation_details(slice.start, slice.end, use_jobs, tx);
         let consumer = async {
+            let (contacts, segments) = (
+                slice.wants(Dataset::Contacts),
+                slice.wants(Dataset::ContactSegments),
+            );
             while let Some(page) = pages.recv().await {
-                rows.send(rows::contacts(&page, &mut admission)?).await?;
+                let admitted = rows::contacts(&page, &mut admission)?;
+                if segments {
+                    let ids: std::collections::HashSet<&str> = admitted
+                        .iter()
+                        .map(|c| c.conversation_id.as_str())
+                        .collect();
+                    rows.send(rows::contact_segments(&page, &ids)?).await?;
+                }
+                if contacts {
+                    rows.send(admitted).await?;
+                }
             }
             Ok::<_, SourceError>(())
         };
@@ -490,7 +515,7 @@ impl Source for GenesysSource {
                     }
                     Ok(SliceReport::default())
                 }
-                Dataset::Contacts => self.contacts(slice, &rows).await,
+                Dataset::Contacts | Dataset::ContactSegments => self.contacts(slice, &rows).await,
                 dimension => {
                     entities::fetch(&self.client, dimension, self.entity_page_size, &rows).await
                 }

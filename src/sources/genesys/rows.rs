@@ -23,7 +23,9 @@ use super::details::{DetailConversation, DetailParticipant, DetailSession, metri
 use super::model::{AggregateQueryResponse, StatisticalSummary};
 use crate::transform::contacts::ContactAdmission;
 use crate::transform::queue_intervals::{DurationStats, QueueDuration};
-use crate::transform::{AgentIntervalRow, ContactRow, MetricRow, QueueIntervalRow, TransformError};
+use crate::transform::{
+    AgentIntervalRow, ContactRow, ContactSegmentRow, MetricRow, QueueIntervalRow, TransformError,
+};
 
 /// Count metrics of `queue_intervals`.
 const COUNT_METRICS: [&str; 2] = ["nOffered", "nTransferred"];
@@ -527,6 +529,68 @@ pub fn contacts(
             continue;
         }
         rows.push(contact(c, start)?);
+    }
+    Ok(rows)
+}
+
+/// The segments of the conversations `admitted` (the ids of the page's `contacts` rows): one
+/// row per participant × session × segment, numbered by start within the session.
+pub fn contact_segments(
+    page: &[DetailConversation],
+    admitted: &std::collections::HashSet<&str>,
+) -> Result<Vec<ContactSegmentRow>, TransformError> {
+    let mut rows = Vec::new();
+    for c in page {
+        if !admitted.contains(c.conversation_id.as_str()) {
+            continue;
+        }
+        let Some(start_text) = c.conversation_start.as_deref() else {
+            continue;
+        };
+        let start = instant("conversationStart", start_text)?;
+        for p in &c.participants {
+            for session in &p.sessions {
+                let mut segments = Vec::with_capacity(session.segments.len());
+                for segment in &session.segments {
+                    let Some(begin) = segment.segment_start.as_deref() else {
+                        return Err(TransformError::Malformed {
+                            field: "segmentStart",
+                            value: String::new(),
+                            reason: format!("missing on a segment of {}", c.conversation_id),
+                        });
+                    };
+                    let begin = instant("segmentStart", begin)?;
+                    let end = segment
+                        .segment_end
+                        .as_deref()
+                        .map(|t| instant("segmentEnd", t))
+                        .transpose()?;
+                    segments.push((begin, end, segment));
+                }
+                // The API has no segment id: the order by start within the session names one.
+                segments.sort_by_key(|(begin, _, _)| *begin);
+                for (index, (begin, end, segment)) in segments.into_iter().enumerate() {
+                    rows.push(ContactSegmentRow {
+                        conversation_id: c.conversation_id.clone(),
+                        conversation_start: start,
+                        participant_id: p.participant_id.clone(),
+                        purpose: p.purpose.clone(),
+                        user_id: p.user_id.clone(),
+                        session_id: session.session_id.clone(),
+                        media_type: session.media_type.clone(),
+                        segment_index: index as i64,
+                        segment_type: segment.segment_type.clone(),
+                        segment_start: begin,
+                        segment_end: end,
+                        duration_seconds: end
+                            .map(|e| (e - begin).num_milliseconds() as f64 / 1000.0),
+                        queue_id: segment.queue_id.clone(),
+                        wrap_up_code: segment.wrap_up_code.clone(),
+                        disconnect_type: segment.disconnect_type.clone(),
+                    });
+                }
+            }
+        }
     }
     Ok(rows)
 }

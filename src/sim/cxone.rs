@@ -221,7 +221,9 @@ pub(super) fn version_number(version: &str) -> Option<f64> {
     version.strip_prefix('v').and_then(|v| v.parse().ok())
 }
 
-fn window(q: &BTreeMap<String, String>) -> Result<(DateTime<Utc>, DateTime<Utc>), Response> {
+pub(super) fn window(
+    q: &BTreeMap<String, String>,
+) -> Result<(DateTime<Utc>, DateTime<Utc>), Response> {
     let parse = |k: &str| {
         q.get(k)
             .and_then(|v| DateTime::parse_from_rfc3339(v).ok())

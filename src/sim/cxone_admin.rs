@@ -5,6 +5,7 @@
 //! What CXone does and the simulator copies: `top`/`skip` paging (at most 100 a page) with
 //! `totalRecords` and `_links.next`, a 204 with no body past the end, inactive entities listed
 //! with `isActive: false` unless `isActive` filters them, numbers as strings in old versions.
+//! Also `agents/state-history`, the agents' ACD states from the generated timelines.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use std::sync::Arc;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Datelike, Utc};
 use serde_json::{Value, json};
 
 use super::SimState;
@@ -19,6 +21,8 @@ use super::cxone::{
     MEDIA, admit, agent_id, base_url, error, n, no_content, skill_id, version_number, with,
 };
 use super::directory::Directory;
+use super::generator::PresenceSpan;
+use super::genesys::aggregates::format_instant;
 
 type Handler = fn(
     State<Arc<SimState>>,
@@ -238,6 +242,104 @@ async fn list(
         "businessUnitId": 4599570, "lastPollTime": UPDATED, "totalRecords": all.len(),
         "_links": {"self": link(skip), "next": next, "previous": previous},
         key: page,
+    });
+    with(axum::Json(body).into_response(), rate)
+}
+
+/// `(agentStateId, agentStateName, outStateId, outStateDescription)`.
+type CxoneState = (i64, &'static str, i64, &'static str);
+
+/// The CXone state of a timeline span: `(agentStateId, agentStateName, outStateId,
+/// outStateDescription)`. Breaks and meals are Unavailable with their unavailable code; a missed
+/// alert puts the agent in Refused, as CXone does.
+fn cxone_state(span: &PresenceSpan) -> CxoneState {
+    match (span.routing_status, span.system_presence) {
+        ("IDLE", _) => (1, "Available", 0, ""),
+        ("INTERACTING", _) => (3, "InboundContact", 0, ""),
+        ("NOT_RESPONDING", _) => (2, "Refused", 0, ""),
+        (_, "MEAL") => (2, "Unavailable", 2, "Lunch"),
+        _ => (2, "Unavailable", 1, "Break"),
+    }
+}
+
+/// `GET agents/state-history`: every agent's states that overlap `[startDate, endDate)` (whole,
+/// not clipped), paged by `top`/`skip`; the state running at "now" has the duration so far.
+pub(super) async fn agent_state_history(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+    Path(version): Path<String>,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Response {
+    let rate = match admit(&state, &headers, &version) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let (start, end) = match super::cxone::window(&q) {
+        Ok(w) => w,
+        Err(r) => return with(r, rate),
+    };
+    let top: usize = match q.get("top").map(|v| v.parse()) {
+        None => 100,
+        Some(Ok(t)) if (1..=10_000).contains(&t) => t,
+        Some(_) => {
+            return with(
+                error(StatusCode::BAD_REQUEST, "top must be between 1 and 10000"),
+                rate,
+            );
+        }
+    };
+    let skip: usize = q.get("skip").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let strings = version_number(&version).is_some_and(|v| v < 23.0);
+    let now = state.now();
+    let g = &state.cxone_generator;
+    let mut all = Vec::new();
+    let mut day = start.date_naive();
+    while day.and_hms_opt(0, 0, 0).map(|d| d.and_utc()).unwrap_or(end) < end {
+        for (agent, spans) in g.agent_timelines(day).into_iter().enumerate() {
+            // Consecutive spans in the same CXone state are one state.
+            let mut states: Vec<(DateTime<Utc>, DateTime<Utc>, CxoneState)> = Vec::new();
+            for span in &spans {
+                let s = cxone_state(span);
+                match states.last_mut() {
+                    Some(last) if last.1 == span.start && last.2 == s => last.1 = span.end,
+                    _ => states.push((span.start, span.end, s)),
+                }
+            }
+            let session = i64::from(day.num_days_from_ce()) * 100 + agent as i64;
+            for (index, (a, b, (id, name, out_id, out_name))) in states.into_iter().enumerate() {
+                if a >= end || b <= start || a >= now {
+                    continue;
+                }
+                let ms = (b.min(now) - a).num_milliseconds();
+                all.push(json!({
+                    "stateIndex": n(index as f64 + 1.0, strings), "startDate": format_instant(a),
+                    "agentId": n(agent_id(agent) as f64, strings), "agentStateId": n(id as f64, strings),
+                    "agentStateName": name, "agentSessionId": n(session as f64, strings),
+                    "outStateId": n(out_id as f64, strings), "outStateDescription": out_name,
+                    "duration": n(ms as f64 / 1000.0, true),
+                    "teamId": n(team_id(agent % 3) as f64, strings),
+                }));
+            }
+        }
+        match day.succ_opt() {
+            Some(next) => day = next,
+            None => break,
+        }
+    }
+    if skip >= all.len() {
+        return with(no_content(), rate);
+    }
+    let page: Vec<Value> = all.iter().skip(skip).take(top).cloned().collect();
+    let base = format!(
+        "{}/inContactAPI/services/{version}/agents/state-history",
+        base_url(&headers)
+    );
+    let link = |s: usize| format!("{base}?top={top}&skip={s}");
+    let next = (skip + page.len() < all.len()).then(|| link(skip + page.len()));
+    let body = json!({
+        "totalRecords": all.len(), "businessUnitId": 4599570, "lastPollTime": format_instant(now),
+        "_links": {"self": link(skip), "next": next, "previous": Value::Null},
+        "agentStateHistory": page,
     });
     with(axum::Json(body).into_response(), rate)
 }

@@ -548,8 +548,12 @@ async fn not_found() -> Response {
 }
 
 fn router(state: Arc<SimState>) -> Router {
-    use genesys::{aggregates, details, entities, users};
+    use genesys::{aggregates, details, entities, user_details, users};
     let mut router = Router::new()
+        .route(
+            user_details::USER_DETAILS_PATH,
+            post(user_details::user_details),
+        )
         .route(entities::QUEUES_PATH, get(entities::queues))
         .route(entities::USERS_PATH, get(entities::users))
         .route(entities::WRAPUP_CODES_PATH, get(entities::wrapup_codes))
@@ -558,6 +562,10 @@ fn router(state: Arc<SimState>) -> Router {
         .route(entities::TEAMS_PATH, get(entities::teams))
         .route(entities::PRESENCE_PATH, get(entities::presence_definitions));
     for prefix in ["inContactAPI", "incontactapi"] {
+        router = router.route(
+            &format!("/{prefix}/services/{{version}}/agents/state-history"),
+            get(cxone_admin::agent_state_history),
+        );
         for (resource, handler) in cxone_admin::RESOURCES {
             router = router.route(
                 &format!("/{prefix}/services/{{version}}/{resource}"),

@@ -8,6 +8,7 @@
 //! declaration. Sources (`crate::sources`) fill the rows; nothing here knows a vendor.
 
 pub mod agent_intervals;
+pub mod agent_status;
 pub mod columns;
 pub mod contact_segments;
 pub mod contacts;
@@ -23,6 +24,7 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use sha2::{Digest, Sha256};
 
 pub use agent_intervals::AgentIntervalRow;
+pub use agent_status::AgentStatusRow;
 pub use columns::BatchContext;
 use columns::DatasetRow;
 pub use contact_segments::ContactSegmentRow;
@@ -47,6 +49,8 @@ pub enum Dataset {
     Metrics,
     /// Agent × interval: presence, routing status and handled conversations.
     AgentIntervals,
+    /// One row per agent status interval (presence and routing status constant).
+    AgentStatus,
     /// Queue names (a snapshot of the list).
     Queues,
     /// Agent names and teams (a snapshot).
@@ -68,6 +72,7 @@ impl Dataset {
     pub const ALL: &'static [Dataset] = &[
         Dataset::QueueIntervals,
         Dataset::AgentIntervals,
+        Dataset::AgentStatus,
         Dataset::Contacts,
         Dataset::ContactSegments,
         Dataset::Metrics,
@@ -103,6 +108,7 @@ impl Dataset {
             Dataset::ContactSegments => "contact_segments",
             Dataset::Metrics => "metrics",
             Dataset::AgentIntervals => "agent_intervals",
+            Dataset::AgentStatus => "agent_status",
             Dataset::Queues => "queues",
             Dataset::Agents => "agents",
             Dataset::WrapupCodes => "wrapup_codes",
@@ -135,6 +141,7 @@ impl Dataset {
             Dataset::ContactSegments => ContactSegmentRow::COLUMNS,
             Dataset::Metrics => MetricRow::COLUMNS,
             Dataset::AgentIntervals => AgentIntervalRow::COLUMNS,
+            Dataset::AgentStatus => AgentStatusRow::COLUMNS,
             Dataset::Queues => QueueRow::COLUMNS,
             Dataset::Agents => AgentRow::COLUMNS,
             Dataset::WrapupCodes => WrapupCodeRow::COLUMNS,
@@ -249,6 +256,8 @@ pub enum Rows {
     QueueIntervals(Vec<QueueIntervalRow>),
     /// `agent_intervals` rows.
     AgentIntervals(Vec<AgentIntervalRow>),
+    /// `agent_status` rows.
+    AgentStatus(Vec<AgentStatusRow>),
     /// `contacts` rows.
     Contacts(Vec<ContactRow>),
     /// `contact_segments` rows.
@@ -277,6 +286,7 @@ impl Rows {
         match dataset {
             Dataset::QueueIntervals => Rows::QueueIntervals(Vec::new()),
             Dataset::AgentIntervals => Rows::AgentIntervals(Vec::new()),
+            Dataset::AgentStatus => Rows::AgentStatus(Vec::new()),
             Dataset::Contacts => Rows::Contacts(Vec::new()),
             Dataset::ContactSegments => Rows::ContactSegments(Vec::new()),
             Dataset::Metrics => Rows::Metrics(Vec::new()),
@@ -295,6 +305,7 @@ impl Rows {
         match self {
             Rows::QueueIntervals(_) => Dataset::QueueIntervals,
             Rows::AgentIntervals(_) => Dataset::AgentIntervals,
+            Rows::AgentStatus(_) => Dataset::AgentStatus,
             Rows::Contacts(_) => Dataset::Contacts,
             Rows::ContactSegments(_) => Dataset::ContactSegments,
             Rows::Metrics(_) => Dataset::Metrics,
@@ -313,6 +324,7 @@ impl Rows {
         match self {
             Rows::QueueIntervals(r) => r.len(),
             Rows::AgentIntervals(r) => r.len(),
+            Rows::AgentStatus(r) => r.len(),
             Rows::Contacts(r) => r.len(),
             Rows::ContactSegments(r) => r.len(),
             Rows::Metrics(r) => r.len(),
@@ -336,6 +348,7 @@ impl Rows {
         match (self, more) {
             (Rows::QueueIntervals(a), Rows::QueueIntervals(mut b)) => a.append(&mut b),
             (Rows::AgentIntervals(a), Rows::AgentIntervals(mut b)) => a.append(&mut b),
+            (Rows::AgentStatus(a), Rows::AgentStatus(mut b)) => a.append(&mut b),
             (Rows::Contacts(a), Rows::Contacts(mut b)) => a.append(&mut b),
             (Rows::ContactSegments(a), Rows::ContactSegments(mut b)) => a.append(&mut b),
             (Rows::Metrics(a), Rows::Metrics(mut b)) => a.append(&mut b),
@@ -358,6 +371,7 @@ impl Rows {
         match self {
             Rows::QueueIntervals(r) => columns::to_batch(schema, r, context),
             Rows::AgentIntervals(r) => columns::to_batch(schema, r, context),
+            Rows::AgentStatus(r) => columns::to_batch(schema, r, context),
             Rows::Contacts(r) => columns::to_batch(schema, r, context),
             Rows::ContactSegments(r) => columns::to_batch(schema, r, context),
             Rows::Metrics(r) => columns::to_batch(schema, r, context),
@@ -381,6 +395,12 @@ impl From<Vec<QueueIntervalRow>> for Rows {
 impl From<Vec<AgentIntervalRow>> for Rows {
     fn from(rows: Vec<AgentIntervalRow>) -> Self {
         Rows::AgentIntervals(rows)
+    }
+}
+
+impl From<Vec<AgentStatusRow>> for Rows {
+    fn from(rows: Vec<AgentStatusRow>) -> Self {
+        Rows::AgentStatus(rows)
     }
 }
 

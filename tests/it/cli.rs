@@ -78,7 +78,7 @@ async fn a_backfill_from_the_command_line_writes_partitions_and_leaks_no_secret(
     let all = text(&output);
     assert_eq!(output.status.code(), Some(0), "{all}");
     assert!(
-        String::from_utf8_lossy(&output.stdout).contains("22 slices written, 0 skipped, 0 failed"),
+        String::from_utf8_lossy(&output.stdout).contains("25 slices written, 0 skipped, 0 failed"),
         "{all}"
     );
     assert!(
@@ -117,8 +117,8 @@ async fn a_backfill_from_the_command_line_writes_partitions_and_leaks_no_secret(
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     let summary: serde_json::Value =
         serde_json::from_slice(&output.stdout).expect("stdout is one JSON summary");
-    // Two days of five datasets, and today's snapshot of the seven lists.
-    assert_eq!(summary["written"], 17);
+    // Two days of six datasets, and today's snapshot of the seven lists.
+    assert_eq!(summary["written"], 19);
     for line in String::from_utf8_lossy(&output.stderr).lines() {
         let _: serde_json::Value =
             serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON log line: {line}"));

@@ -103,7 +103,10 @@ checks = [
     ("contacts", "first_queue_id", "queues"), ("contacts", "last_agent_id", "agents"),
     ("contacts", "wrap_up_code", "wrapup_codes"), ("queue_intervals", "queue_id", "queues"),
     ("agent_intervals", "user_id", "agents"), ("metrics", "queue_id", "queues"),
-    ("metrics", "user_id", "agents"),
+    ("metrics", "user_id", "agents"), ("agent_status", "user_id", "agents"),
+    ("agent_status", "organization_presence_id", "presence_definitions"),
+    ("contact_segments", "queue_id", "queues"), ("contact_segments", "user_id", "agents"),
+    ("contact_segments", "wrap_up_code", "wrapup_codes"),
 ]
 out = {{}}
 for fact, column, dim in checks:
@@ -133,6 +136,13 @@ print(json.dumps(out))
         "cxone contacts.wrap_up_code",
         "cxone queue_intervals.queue_id",
         "cxone agent_intervals.user_id",
+        "genesys agent_status.user_id",
+        "genesys agent_status.organization_presence_id",
+        "cxone agent_status.user_id",
+        "cxone agent_status.organization_presence_id",
+        "genesys contact_segments.queue_id",
+        "genesys contact_segments.user_id",
+        "genesys contact_segments.wrap_up_code",
     ]
     .into_iter()
     .collect();

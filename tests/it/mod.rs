@@ -13,5 +13,6 @@ mod readers;
 mod resilience;
 mod segments;
 mod sources;
+mod status;
 mod truth;
 mod util;

@@ -668,12 +668,12 @@ async fn under_every_fault_a_backfill_lands_exactly_the_truth() {
     let under_faults = run(backfill(&faulty, faulty_out.path())).await;
     let without = run(backfill(&calm, calm_out.path())).await;
     assert_eq!(
-        // 7 days × 8 fact datasets, and the 7 Genesys lists once (today's snapshots).
+        // 7 days × 9 fact datasets, and the 7 Genesys lists once (today's snapshots).
         (under_faults.written, under_faults.failed.len()),
-        (63, 0),
+        (70, 0),
         "{under_faults:?}"
     );
-    assert_eq!(without.written, 63, "{without:?}");
+    assert_eq!(without.written, 70, "{without:?}");
     assert!(
         under_faults.retries >= 15 && under_faults.throttled >= 5,
         "the faults fired: {under_faults:?}"

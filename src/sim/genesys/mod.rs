@@ -4,6 +4,7 @@
 pub(crate) mod aggregates;
 pub(crate) mod details;
 pub(crate) mod entities;
+pub(crate) mod user_details;
 pub(crate) mod users;
 
 use std::collections::BTreeMap;

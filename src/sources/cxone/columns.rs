@@ -9,13 +9,17 @@ pub fn column_sources(dataset: Dataset) -> &'static [(&'static str, &'static str
     match dataset {
         Dataset::QueueIntervals => QUEUE_INTERVALS,
         Dataset::AgentIntervals => AGENT_INTERVALS,
+        Dataset::AgentStatus => AGENT_STATUS,
         Dataset::Contacts => CONTACTS,
         Dataset::Queues => QUEUES,
         Dataset::Agents => AGENTS,
         Dataset::WrapupCodes => WRAPUP_CODES,
         Dataset::Teams => TEAMS,
         Dataset::PresenceDefinitions => PRESENCE_DEFINITIONS,
-        Dataset::Metrics | Dataset::Skills | Dataset::Divisions | Dataset::ContactSegments => &[],
+        Dataset::Metrics
+        | Dataset::Skills
+        | Dataset::Divisions
+        | Dataset::ContactSegments => &[],
     }
 }
 
@@ -176,4 +180,15 @@ const PRESENCE_DEFINITIONS: &[(&str, &str)] = &[
     ("kind", "User"),
     ("division_id", "—"),
     EXTRA,
+];
+
+const AGENT_STATUS: &[(&str, &str)] = &[
+    ("user_id", "`GET agents/state-history` `agentStateHistory[].agentId`"),
+    ("status_start", "`startDate`, clipped to the day"),
+    ("status_end", "`startDate` + `duration`, clipped to the day"),
+    ("duration_seconds", "status_end − status_start"),
+    ("system_presence", "`agentStateName` in UPPER_SNAKE (Unavailable → UNAVAILABLE)"),
+    ("organization_presence_id", "`outStateId` (an unavailable code; 0 → null)"),
+    ("routing_status", "inferred from the state: Available → IDLE, contacts → INTERACTING, Unavailable → OFF_QUEUE, Refused → NOT_RESPONDING"),
+    ("ongoing", "the state was still running when fetched"),
 ];

@@ -41,7 +41,7 @@ pub struct CxoneSection {
     /// Length of the intervals the skill and agent reports are asked for.
     #[serde(default = "default_interval_minutes")]
     pub interval_minutes: u32,
-    /// `top` of completed-contact pages.
+    /// `top` of completed-contact and agent state-history pages.
     #[serde(default = "default_cxone_page_size")]
     pub contacts_page_size: u64,
     /// `top` of the Admin lists behind the dimension datasets (skills, agents, …): 1 to 100.

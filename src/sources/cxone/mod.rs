@@ -15,6 +15,7 @@ pub mod config;
 pub mod entities;
 pub mod rows;
 pub mod signin;
+pub mod state_history;
 
 /// CXone writes values loosely; the shared lenient reader reads them (it began here).
 pub use crate::sources::lenient;
@@ -46,6 +47,7 @@ use signin::{AccessKeyGrant, discover_api_base};
 pub const DATASETS: &[Dataset] = &[
     Dataset::QueueIntervals,
     Dataset::AgentIntervals,
+    Dataset::AgentStatus,
     Dataset::Contacts,
     Dataset::Queues,
     Dataset::Agents,
@@ -144,6 +146,7 @@ impl SourceSettings for CxoneSettings {
         let endpoint = match dataset {
             Dataset::QueueIntervals => "skills/summary",
             Dataset::AgentIntervals => "agents/performance",
+            Dataset::AgentStatus => "agents/state-history",
             Dataset::Contacts | Dataset::Metrics => "contacts/completed",
             dimension => entities::list(dimension).map_or("?", |(path, _, _)| path),
         };
@@ -180,6 +183,7 @@ impl SourceSettings for CxoneSettings {
                 86_400 / self.interval.as_secs().max(60)
             }
             Dataset::Contacts => 3,
+            Dataset::AgentStatus => 2,
             Dataset::Metrics => 0,
             // A mid-sized tenant's list fits a page or two.
             _ => 2,
@@ -442,6 +446,9 @@ impl Source for CxoneSource {
                     self.interval_report(slice, &rows).await
                 }
                 Dataset::Contacts => self.contacts(slice, &rows).await,
+                Dataset::AgentStatus => {
+                    state_history::fetch(&self.client, slice, self.contacts_page_size, &rows).await
+                }
                 Dataset::Metrics => Err(SourceError::Internal(
                     "CXone has no metrics dataset".into(),
                 )),

@@ -9,6 +9,7 @@ pub fn column_sources(dataset: Dataset) -> &'static [(&'static str, &'static str
     match dataset {
         Dataset::QueueIntervals => QUEUE_INTERVALS,
         Dataset::AgentIntervals => AGENT_INTERVALS,
+        Dataset::AgentStatus => AGENT_STATUS,
         Dataset::Contacts => CONTACTS,
         Dataset::ContactSegments => CONTACT_SEGMENTS,
         Dataset::Metrics => METRICS,
@@ -241,4 +242,15 @@ const CONTACT_SEGMENTS: &[(&str, &str)] = &[
     ("queue_id", "`segments[].queueId`"),
     ("wrap_up_code", "`segments[].wrapUpCode`"),
     ("disconnect_type", "`segments[].disconnectType`"),
+];
+
+const AGENT_STATUS: &[(&str, &str)] = &[
+    ("user_id", "`POST /api/v2/analytics/users/details/query` `userDetails[].userId`"),
+    ("status_start", "`primaryPresence[]` / `routingStatus[]` `startTime`, cut where either changes, clipped to the day"),
+    ("status_end", "`endTime` (the same cuts)"),
+    ("duration_seconds", "status_end − status_start"),
+    ("system_presence", "`primaryPresence[].systemPresence`"),
+    ("organization_presence_id", "`primaryPresence[].organizationPresenceId`"),
+    ("routing_status", "`routingStatus[].routingStatus`"),
+    ("ongoing", "no `endTime` on the record"),
 ];

@@ -64,7 +64,8 @@ pub struct GenesysSection {
     /// Page size of the entity lists behind the dimension datasets (queues, users, …): 1 to 500.
     #[serde(default = "settings::default_entity_page_size")]
     pub entity_page_size: u64,
-    /// Page size of the synchronous details query (the API allows 100).
+    /// Page size of the synchronous details queries: conversations (the API allows 100), and users
+    /// for `agent_status`.
     #[serde(default = "default_details_page_size")]
     pub details_page_size: u64,
     /// Result window of the details query (`pageSize × pageNumber`); larger windows are split.

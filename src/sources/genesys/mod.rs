@@ -17,6 +17,7 @@ pub mod entities;
 pub mod model;
 pub mod queries;
 pub mod rows;
+pub mod user_status;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -49,6 +50,7 @@ pub const CONVERSATION_AGGREGATES_PATH: &str = "/api/v2/analytics/conversations/
 pub const DATASETS: &[Dataset] = &[
     Dataset::QueueIntervals,
     Dataset::AgentIntervals,
+    Dataset::AgentStatus,
     Dataset::Contacts,
     Dataset::ContactSegments,
     Dataset::Metrics,
@@ -258,6 +260,19 @@ impl SourceSettings for GenesysSettings {
                 ]
                 .into_iter(),
             ),
+            Dataset::AgentStatus => {
+                let text = format!(
+                    "{}|{}",
+                    user_status::USER_DETAILS_PATH,
+                    self.details.page_size
+                );
+                RequestPrint {
+                    name: "users/details/query".into(),
+                    fingerprint: crate::transform::hex(
+                        &<sha2::Sha256 as sha2::Digest>::digest(text.as_bytes())[..8],
+                    ),
+                }
+            }
             dimension => {
                 let name = entities::request_name(dimension);
                 let text = format!("{name}|{}", self.entity_page_size);
@@ -516,6 +531,9 @@ impl Source for GenesysSource {
                     Ok(SliceReport::default())
                 }
                 Dataset::Contacts | Dataset::ContactSegments => self.contacts(slice, &rows).await,
+                Dataset::AgentStatus => {
+                    user_status::fetch(&self.client, slice, self.details.page_size, &rows).await
+                }
                 dimension => {
                     entities::fetch(&self.client, dimension, self.entity_page_size, &rows).await
                 }

@@ -495,7 +495,7 @@ pub fn metrics(
     Ok(rows)
 }
 
-fn instant(field: &'static str, text: &str) -> Result<DateTime<Utc>, TransformError> {
+pub(crate) fn instant(field: &'static str, text: &str) -> Result<DateTime<Utc>, TransformError> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| TransformError::Malformed {

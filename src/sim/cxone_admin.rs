@@ -5,7 +5,8 @@
 //! What CXone does and the simulator copies: `top`/`skip` paging (at most 100 a page) with
 //! `totalRecords` and `_links.next`, a 204 with no body past the end, inactive entities listed
 //! with `isActive: false` unless `isActive` filters them, numbers as strings in old versions.
-//! Also `agents/state-history`, the agents' ACD states from the generated timelines.
+//! Also `agents/state-history` (the agents' ACD states from the generated timelines) and
+//! `contacts/state-history` (each contact's states).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -13,7 +14,7 @@ use std::sync::Arc;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 use serde_json::{Value, json};
 
 use super::SimState;
@@ -21,7 +22,7 @@ use super::cxone::{
     MEDIA, admit, agent_id, base_url, error, n, no_content, skill_id, version_number, with,
 };
 use super::directory::Directory;
-use super::generator::PresenceSpan;
+use super::generator::{PresenceSpan, SimConversation};
 use super::genesys::aggregates::format_instant;
 
 type Handler = fn(
@@ -342,4 +343,109 @@ pub(super) async fn agent_state_history(
         "agentStateHistory": page,
     });
     with(axum::Json(body).into_response(), rate)
+}
+
+/// One contact's states: `(start, end, name, agent)`, as the simulator names them (CXone lists
+/// no state names; these are its choice): InQueue, then Active / Hold / Active and ACW when
+/// answered, and EndContact (no duration) last.
+fn contact_states(c: &SimConversation) -> Vec<(DateTime<Utc>, DateTime<Utc>, &'static str, i64)> {
+    let at = |ms: u64| c.start + Duration::milliseconds(ms as i64);
+    let mut states = vec![(c.start, at(c.wait_ms), "InQueue", 0)];
+    let mut t = c.wait_ms;
+    if let Some(agent) = c.agent {
+        let agent = agent_id(agent);
+        let first = if c.hold_ms > 0 {
+            c.talk_ms / 2
+        } else {
+            c.talk_ms
+        };
+        states.push((at(t), at(t + first), "Active", agent));
+        t += first;
+        if c.hold_ms > 0 {
+            states.push((at(t), at(t + c.hold_ms), "Hold", agent));
+            t += c.hold_ms;
+            states.push((at(t), at(t + c.talk_ms - first), "Active", agent));
+            t += c.talk_ms - first;
+        }
+        states.push((at(t), at(t + c.acw_ms), "ACW", agent));
+        t += c.acw_ms;
+    }
+    states.push((at(t), at(t), "EndContact", 0));
+    states
+}
+
+/// `GET contacts/state-history`: the states that began in `[startDate, endDate)` and by "now",
+/// of every contact, paged by `top`/`skip`; a state still running has its duration so far.
+pub(super) async fn contact_state_history(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+    Path(version): Path<String>,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Response {
+    let rate = match admit(&state, &headers, &version) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let (start, end) = match super::cxone::window(&q) {
+        Ok(w) => w,
+        Err(r) => return with(r, rate),
+    };
+    let top: usize = match q.get("top").map(|v| v.parse()) {
+        None => 100,
+        Some(Ok(t)) if (1..=10_000).contains(&t) => t,
+        Some(_) => {
+            return with(
+                error(StatusCode::BAD_REQUEST, "top must be between 1 and 10000"),
+                rate,
+            );
+        }
+    };
+    let skip: usize = q.get("skip").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let strings = version_number(&version).is_some_and(|v| v < 23.0);
+    let now = state.now();
+    let g = &state.cxone_generator;
+    let mut all = Vec::new();
+    // Contacts of the day before too: their late states may begin in the window.
+    for c in g.conversations_between(start - Duration::days(1), end.min(now)) {
+        let skill = skill_id(c.queue, c.media_type);
+        let warehoused = c.end + Duration::milliseconds(c.acw_ms as i64 + 60_000) <= now;
+        for (index, (a, b, name, agent)) in contact_states(&c).into_iter().enumerate() {
+            if a < start || a >= end || a >= now {
+                continue;
+            }
+            let ms = (b.min(now) - a).num_milliseconds();
+            all.push(json!({
+                "stateIndex": n(index as f64 + 1.0, strings),
+                "contactId": super::cxone::contact_id(&c).to_string(),
+                "contactStateName": name, "startDate": format_instant(a),
+                "duration": n(ms as f64 / 1000.0, true), "isWarehoused": flag(warehoused, strings),
+                "agentId": n(agent as f64, strings), "skillId": n(skill as f64, strings),
+            }));
+        }
+    }
+    if skip >= all.len() {
+        return with(no_content(), rate);
+    }
+    let page: Vec<Value> = all.iter().skip(skip).take(top).cloned().collect();
+    let base = format!(
+        "{}/inContactAPI/services/{version}/contacts/state-history",
+        base_url(&headers)
+    );
+    let link = |s: usize| format!("{base}?top={top}&skip={s}");
+    let next = (skip + page.len() < all.len()).then(|| link(skip + page.len()));
+    let body = json!({
+        "totalRecords": all.len(), "businessUnit": 4599570, "lastPollTime": format_instant(now),
+        "_links": {"self": link(skip), "next": next, "previous": Value::Null},
+        "contactStateHistory": page,
+    });
+    with(axum::Json(body).into_response(), rate)
+}
+
+/// A boolean as the version writes it (a string in old versions).
+fn flag(v: bool, strings: bool) -> Value {
+    if strings {
+        json!(if v { "True" } else { "False" })
+    } else {
+        json!(v)
+    }
 }

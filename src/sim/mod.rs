@@ -174,6 +174,8 @@ pub enum JobOutcome {
 
 /// An async details job.
 pub(crate) struct SimJob {
+    /// A user details job (else conversation details).
+    pub(crate) users: bool,
     pub(crate) start: DateTime<Utc>,
     pub(crate) end: DateTime<Utc>,
     pub(crate) query: serde_json::Value,
@@ -562,10 +564,15 @@ fn router(state: Arc<SimState>) -> Router {
         .route(entities::TEAMS_PATH, get(entities::teams))
         .route(entities::PRESENCE_PATH, get(entities::presence_definitions));
     for prefix in ["inContactAPI", "incontactapi"] {
-        router = router.route(
-            &format!("/{prefix}/services/{{version}}/agents/state-history"),
-            get(cxone_admin::agent_state_history),
-        );
+        router = router
+            .route(
+                &format!("/{prefix}/services/{{version}}/agents/state-history"),
+                get(cxone_admin::agent_state_history),
+            )
+            .route(
+                &format!("/{prefix}/services/{{version}}/contacts/state-history"),
+                get(cxone_admin::contact_state_history),
+            );
         for (resource, handler) in cxone_admin::RESOURCES {
             router = router.route(
                 &format!("/{prefix}/services/{{version}}/{resource}"),
@@ -585,6 +592,19 @@ fn router(state: Arc<SimState>) -> Router {
         .route(details::DETAILS_QUERY_PATH, post(details::details_query))
         .route(details::JOBS_PATH, post(details::submit_job))
         .route(details::AVAILABILITY_PATH, get(details::availability))
+        .route(details::USER_JOBS_PATH, post(details::submit_user_job))
+        .route(
+            &format!("{}/availability", details::USER_JOBS_PATH),
+            get(details::availability),
+        )
+        .route(
+            &format!("{}/{{job_id}}", details::USER_JOBS_PATH),
+            get(details::job_status).delete(details::delete_job),
+        )
+        .route(
+            &format!("{}/{{job_id}}/results", details::USER_JOBS_PATH),
+            get(details::job_results),
+        )
         .route(
             &format!("{}/{{job_id}}", details::JOBS_PATH),
             get(details::job_status).delete(details::delete_job),

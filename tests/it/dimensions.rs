@@ -143,6 +143,8 @@ print(json.dumps(out))
         "genesys contact_segments.queue_id",
         "genesys contact_segments.user_id",
         "genesys contact_segments.wrap_up_code",
+        "cxone contact_segments.queue_id",
+        "cxone contact_segments.user_id",
     ]
     .into_iter()
     .collect();

@@ -416,3 +416,48 @@ async fn a_wrong_shape_fails_the_slice_and_unknown_members_do_not() {
         (38, 11234.567, Some(61.234), Some(912.345))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_page_fails_its_slice_at_once_however_many_pages_follow() {
+    let sim = sim(SimConfig::default()).await;
+    // The first page is malformed and claims that many more follow, one conversation a page.
+    sim.inject(Fault {
+        path: "/api/v2/analytics/conversations/details/query".into(),
+        kind: FaultKind::Body {
+            body: r#"{"totalHits": 5000, "conversations": [{"conversationId": "x", "conversationStart": "not a date", "conversationEnd": "2026-11-20T10:00:00Z"}]}"#.into(),
+        },
+        count: 1,
+    });
+    let out = tempfile::tempdir().unwrap();
+    let mut settings = settings(&sim, fast_http());
+    settings.details.page_size = 1;
+    // Recent enough for the query.
+    let yesterday = chrono::Utc::now().date_naive() - chrono::Duration::days(1);
+    let plan = plan_for(
+        settings,
+        out.path(),
+        vec![yesterday],
+        Tz::UTC,
+        1,
+        WriteMode::Replace,
+        vec![ccetl::transform::Dataset::Contacts],
+    );
+    let summary = tokio::time::timeout(Duration::from_secs(60), run(plan))
+        .await
+        .expect("the slice fails instead of waiting for a consumer that is gone");
+    assert_eq!(summary.failed.len(), 1, "{summary:?}");
+    assert!(
+        summary.failed[0].error.contains("not a date"),
+        "{}",
+        summary.failed[0].error
+    );
+    let pages = sim
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/v2/analytics/conversations/details/query")
+        .count();
+    assert!(
+        pages < 20,
+        "the fetch stopped with its consumer: {pages} pages"
+    );
+}

@@ -179,3 +179,95 @@ async fn segments_add_up_to_the_generated_conversations_and_cost_no_request() {
             .exists()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cxone_contact_states_add_up_to_the_completed_contacts() {
+    let sim = sim(SimConfig::default()).await;
+    let out = tempfile::tempdir().unwrap();
+    let mut settings = cxone_settings(&sim, "v31.0");
+    // States page (about 5,000 a day).
+    settings.contacts_page_size = 1000;
+    let day = date("2026-11-18");
+    let summary = run(plan_cxone(
+        settings,
+        out.path(),
+        vec![day],
+        vec![Dataset::Contacts, Dataset::ContactSegments],
+    ))
+    .await;
+    assert!(summary.failed.is_empty(), "{:?}", summary.failed);
+    let dir = |d: &str| {
+        out.path()
+            .join(d)
+            .join(format!("source=cxone/tenant=test/date={day}"))
+    };
+    let contacts: BTreeMap<String, Vec<String>> = read_rows(
+        &dir("contacts"),
+        &[
+            "conversation_id",
+            "wait_seconds",
+            "talk_seconds",
+            "hold_seconds",
+            "acw_seconds",
+        ],
+    )
+    .into_iter()
+    .map(|r| (r[0].clone(), r[1..].to_vec()))
+    .collect();
+    assert!(contacts.len() > 1000);
+    let mut sums: BTreeMap<String, [i64; 4]> = BTreeMap::new();
+    for r in read_rows(
+        &dir("contact_segments"),
+        &["conversation_id", "segment_type", "duration_seconds"],
+    ) {
+        let ms = (r[2].parse::<f64>().unwrap() * 1000.0).round() as i64;
+        let entry = sums.entry(r[0].clone()).or_default();
+        match r[1].as_str() {
+            "InQueue" => entry[0] += ms,
+            "Active" => entry[1] += ms,
+            "Hold" => entry[2] += ms,
+            "ACW" => entry[3] += ms,
+            _ => {}
+        }
+    }
+    assert_eq!(
+        sums.keys().collect::<Vec<_>>(),
+        contacts.keys().collect::<Vec<_>>(),
+        "the same contacts"
+    );
+    let ms = |v: &str| {
+        if v == "∅" {
+            0
+        } else {
+            (v.parse::<f64>().unwrap() * 1000.0).round() as i64
+        }
+    };
+    for (id, landed) in &sums {
+        let c = &contacts[id];
+        assert_eq!(
+            *landed,
+            [ms(&c[0]), ms(&c[1]), ms(&c[2]), ms(&c[3])],
+            "{id}"
+        );
+    }
+    // And the simulator's truth, by contact id.
+    let generator = Generator::new(SimConfig::default().seed ^ ccetl::sim::cxone::CXONE_SEED_XOR);
+    let truth: BTreeMap<String, [i64; 4]> = generator
+        .conversations_on(day)
+        .iter()
+        .map(|c| {
+            (
+                ccetl::sim::cxone::contact_id(c).to_string(),
+                [
+                    c.wait_ms as i64,
+                    c.talk_ms as i64,
+                    c.hold_ms as i64,
+                    if c.answered() { c.acw_ms as i64 } else { 0 },
+                ],
+            )
+        })
+        .collect();
+    for (id, landed) in &sums {
+        assert_eq!(Some(landed), truth.get(id), "{id}");
+    }
+}

@@ -71,9 +71,12 @@ async fn genesys_status_adds_up_to_the_timelines_and_to_agent_intervals() {
     .await;
     let out = tempfile::tempdir().unwrap();
     let mut settings = settings(&sim, fast_http());
-    // Five users a page: the 24 agents take five pages.
+    // Five users a query page, seven a job results page: both page.
     settings.details.page_size = 5;
-    let days = dates("2026-11-17", "2026-11-18");
+    settings.details.job_page_size = 7;
+    // An old day (async jobs) and yesterday (the query).
+    let yesterday = chrono::Utc::now().date_naive() - chrono::Duration::days(1);
+    let days = vec![date("2026-11-18"), yesterday];
     let summary = run(plan_for(
         settings,
         out.path(),
@@ -85,12 +88,27 @@ async fn genesys_status_adds_up_to_the_timelines_and_to_agent_intervals() {
     ))
     .await;
     assert!(summary.failed.is_empty(), "{:?}", summary.failed);
-    let pages = sim
-        .requests()
-        .iter()
-        .filter(|r| r.path == "/api/v2/analytics/users/details/query")
-        .count();
-    assert_eq!(pages, 2 * 24usize.div_ceil(5), "every page, once");
+    let working = |day| {
+        Generator::new(seed)
+            .agent_timelines(day)
+            .iter()
+            .filter(|t| !t.is_empty())
+            .count()
+    };
+    let requests = sim.requests();
+    let count = |pred: &dyn Fn(&str) -> bool| requests.iter().filter(|r| pred(&r.path)).count();
+    assert_eq!(
+        count(&|p| p == "/api/v2/analytics/users/details/query"),
+        working(yesterday).div_ceil(5),
+        "every query page, once"
+    );
+    assert_eq!(
+        count(
+            &|p| p.starts_with("/api/v2/analytics/users/details/jobs/") && p.ends_with("/results")
+        ),
+        working(days[0]).div_ceil(7),
+        "every job results page, once"
+    );
     let generator = Generator::new(seed);
     for day in &days {
         let landed = status_totals(&dataset_dir(out.path(), "agent_status", "test", *day));

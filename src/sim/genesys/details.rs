@@ -37,6 +37,9 @@ pub(crate) const AVAILABILITY_PATH: &str =
 const MAX_PAGE_SIZE: u64 = 100;
 const JOB_MAX_PAGE_SIZE: u64 = 10_000;
 
+/// User details jobs: the same life cycle as conversation jobs, results under `userDetails`.
+pub(crate) const USER_JOBS_PATH: &str = "/api/v2/analytics/users/details/jobs";
+
 type QueryError = (StatusCode, &'static str, String);
 
 fn bad(message: impl Into<String>) -> QueryError {
@@ -466,25 +469,76 @@ pub(crate) async fn submit_job(
                 "Unrecognized field \"paging\": async jobs page their results by cursor",
             ));
         }
-        let mut inner = state.lock();
-        inner.job_counter += 1;
-        let outcome = inner.job_faults.pop_front().unwrap_or(JobOutcome::Fulfill);
-        let id = format!(
-            "{:08x}-5151-4000-8000-{:012x}",
-            state.config.seed as u32, inner.job_counter
-        );
-        inner.jobs.insert(
-            id.clone(),
-            SimJob {
-                start,
-                end,
-                query: query.clone(),
-                submitted: Instant::now(),
-                outcome,
-            },
-        );
-        inner.stats.jobs_submitted += 1;
-        Ok(json!({ "jobId": id }))
+        Ok(register_job(&state, false, start, end, query.clone()))
+    })();
+    let response = match result {
+        Ok(v) => (StatusCode::ACCEPTED, axum::Json(v)).into_response(),
+        Err((status, code, message)) => error_response(status, code, &message),
+    };
+    with_headers(response, rate_headers)
+}
+
+/// Keeps a submitted job (its outcome the next injected one, else fulfilled); its id.
+fn register_job(
+    state: &SimState,
+    users: bool,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    query: Value,
+) -> Value {
+    let mut inner = state.lock();
+    inner.job_counter += 1;
+    let outcome = inner.job_faults.pop_front().unwrap_or(JobOutcome::Fulfill);
+    let id = format!(
+        "{:08x}-{}-4000-8000-{:012x}",
+        state.config.seed as u32,
+        if users { 5152 } else { 5151 },
+        inner.job_counter
+    );
+    inner.jobs.insert(
+        id.clone(),
+        SimJob {
+            users,
+            start,
+            end,
+            query,
+            submitted: Instant::now(),
+            outcome,
+        },
+    );
+    inner.stats.jobs_submitted += 1;
+    json!({ "jobId": id })
+}
+
+/// `POST /api/v2/analytics/users/details/jobs` (`AsyncUserDetailsQuery`: no paging).
+pub(crate) async fn submit_user_job(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let rate_headers = match state.admit(&headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let result = (|| {
+        let query: Value = serde_json::from_slice(&body)
+            .map_err(|e| bad(format!("Unable to parse the request body: {e}")))?;
+        let obj = query
+            .as_object()
+            .ok_or_else(|| bad("The request body must be a JSON object."))?;
+        let allowed = [
+            "interval",
+            "userFilters",
+            "presenceFilters",
+            "routingStatusFilters",
+            "order",
+            "limit",
+        ];
+        if let Some(unknown) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
+            return Err(bad(format!("Unrecognized field \"{unknown}\"")));
+        }
+        let (start, end) = parse_interval(obj)?;
+        Ok(register_job(&state, true, start, end, query.clone()))
     })();
     let response = match result {
         Ok(v) => (StatusCode::ACCEPTED, axum::Json(v)).into_response(),
@@ -599,7 +653,7 @@ fn results_page(
     job_id: &str,
     params: &ResultsParams,
 ) -> Result<Value, QueryError> {
-    let (start, end, query, job_state) = {
+    let (users, start, end, query, job_state) = {
         let inner = state.lock();
         let job = inner.jobs.get(job_id).ok_or((
             StatusCode::NOT_FOUND,
@@ -607,6 +661,7 @@ fn results_page(
             "The requested job was not found.".to_string(),
         ))?;
         (
+            job.users,
             job.start,
             job.end,
             job.query.clone(),
@@ -631,9 +686,30 @@ fn results_page(
             .and_then(|s| s.strip_prefix("offset:").and_then(|n| n.parse().ok()))
             .ok_or_else(|| bad("Invalid cursor"))?,
     };
+    let now = state.now();
+    let lag = Duration::from_std(state.config.data_lake_lag).unwrap_or_default();
+    if users {
+        let all = super::user_details::user_records(state, start, end);
+        let page: Vec<Value> = all
+            .iter()
+            .skip(offset as usize)
+            .take(page_size as usize)
+            .cloned()
+            .collect();
+        let next = offset as usize + page.len();
+        let mut response = json!({ "dataAvailabilityDate": format_instant(now - lag) });
+        if !page.is_empty() {
+            response["userDetails"] = Value::Array(page);
+        }
+        if next < all.len() {
+            response["cursor"] = json!(
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("offset:{next}"))
+            );
+        }
+        return Ok(response);
+    }
     let obj = query.as_object().cloned().unwrap_or_default();
     let filter = compile_filters(&obj)?;
-    let now = state.now();
     // Jobs: every conversation with activity in the interval (conversations last well under a day).
     let from = start - Duration::days(1);
     let all: Vec<SimConversation> = state
@@ -653,7 +729,6 @@ fn results_page(
         .map(|c| conversation_json(state, c, now, true))
         .collect();
     let next = offset + page.len() as u64;
-    let lag = Duration::from_std(state.config.data_lake_lag).unwrap_or_default();
     let mut response = json!({ "dataAvailabilityDate": format_instant(now - lag) });
     if !page.is_empty() {
         response["conversations"] = Value::Array(page);

@@ -90,6 +90,27 @@ fn answer(state: &SimState, body: &[u8]) -> Result<Value, QueryError> {
             "paging.pageSize must be between 1 and 100, pageNumber at least 1",
         ));
     }
+    let users = user_records(state, start, end);
+    let total = users.len();
+    let details: Vec<Value> = users
+        .into_iter()
+        .skip(((page - 1) * size) as usize)
+        .take(size as usize)
+        .collect();
+    let mut out = json!({"totalHits": total});
+    if !details.is_empty() {
+        out["userDetails"] = Value::Array(details);
+    }
+    Ok(out)
+}
+
+/// Every agent's records that overlap `[start, end)`, one `userDetails` entry per agent with
+/// records, ordered by user id: what the query pages by user and a job by cursor.
+pub(crate) fn user_records(
+    state: &SimState,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Vec<Value> {
     let now = state.now();
     let generator = &state.generator;
     let org = generator.org();
@@ -139,11 +160,8 @@ fn answer(state: &SimState, body: &[u8]) -> Result<Value, QueryError> {
     }
     users.retain(|(_, p, r)| !p.is_empty() || !r.is_empty());
     users.sort_by(|a, b| a.0.cmp(&b.0));
-    let total = users.len();
-    let details: Vec<Value> = users
+    users
         .into_iter()
-        .skip(((page - 1) * size) as usize)
-        .take(size as usize)
         .map(|(user, presence, routing)| {
             let mut v = json!({"userId": user});
             if !presence.is_empty() {
@@ -154,10 +172,5 @@ fn answer(state: &SimState, body: &[u8]) -> Result<Value, QueryError> {
             }
             v
         })
-        .collect();
-    let mut out = json!({"totalHits": total});
-    if !details.is_empty() {
-        out["userDetails"] = Value::Array(details);
-    }
-    Ok(out)
+        .collect()
 }

@@ -10,16 +10,14 @@ pub fn column_sources(dataset: Dataset) -> &'static [(&'static str, &'static str
         Dataset::QueueIntervals => QUEUE_INTERVALS,
         Dataset::AgentIntervals => AGENT_INTERVALS,
         Dataset::AgentStatus => AGENT_STATUS,
+        Dataset::ContactSegments => CONTACT_SEGMENTS,
         Dataset::Contacts => CONTACTS,
         Dataset::Queues => QUEUES,
         Dataset::Agents => AGENTS,
         Dataset::WrapupCodes => WRAPUP_CODES,
         Dataset::Teams => TEAMS,
         Dataset::PresenceDefinitions => PRESENCE_DEFINITIONS,
-        Dataset::Metrics
-        | Dataset::Skills
-        | Dataset::Divisions
-        | Dataset::ContactSegments => &[],
+        Dataset::Metrics | Dataset::Skills | Dataset::Divisions => &[],
     }
 }
 
@@ -191,4 +189,22 @@ const AGENT_STATUS: &[(&str, &str)] = &[
     ("organization_presence_id", "`outStateId` (an unavailable code; 0 → null)"),
     ("routing_status", "inferred from the state: Available → IDLE, contacts → INTERACTING, Unavailable → OFF_QUEUE, Refused → NOT_RESPONDING"),
     ("ongoing", "the state was still running when fetched"),
+];
+
+const CONTACT_SEGMENTS: &[(&str, &str)] = &[
+    ("conversation_id", "`GET contacts/state-history` `contactStateHistory[].contactId`"),
+    ("conversation_start", "`startDate` of the contact's first state (`stateIndex` 1)"),
+    ("participant_id", "—"),
+    ("purpose", "—"),
+    ("user_id", "`agentId` (0 → null)"),
+    ("session_id", "—"),
+    ("media_type", "—"),
+    ("segment_index", "order of `stateIndex`, from 0"),
+    ("segment_type", "`contactStateName`"),
+    ("segment_start", "`startDate`"),
+    ("segment_end", "`startDate` + `duration`"),
+    ("duration_seconds", "`duration`"),
+    ("queue_id", "`skillId` (0 → null)"),
+    ("wrap_up_code", "— (contact-level: `contacts.wrap_up_code`)"),
+    ("disconnect_type", "—"),
 ];

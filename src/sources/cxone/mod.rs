@@ -12,6 +12,7 @@
 
 pub mod columns;
 pub mod config;
+pub mod contact_states;
 pub mod entities;
 pub mod rows;
 pub mod signin;
@@ -49,6 +50,7 @@ pub const DATASETS: &[Dataset] = &[
     Dataset::AgentIntervals,
     Dataset::AgentStatus,
     Dataset::Contacts,
+    Dataset::ContactSegments,
     Dataset::Queues,
     Dataset::Agents,
     Dataset::WrapupCodes,
@@ -147,6 +149,7 @@ impl SourceSettings for CxoneSettings {
             Dataset::QueueIntervals => "skills/summary",
             Dataset::AgentIntervals => "agents/performance",
             Dataset::AgentStatus => "agents/state-history",
+            Dataset::ContactSegments => "contacts/state-history",
             Dataset::Contacts | Dataset::Metrics => "contacts/completed",
             dimension => entities::list(dimension).map_or("?", |(path, _, _)| path),
         };
@@ -184,6 +187,7 @@ impl SourceSettings for CxoneSettings {
             }
             Dataset::Contacts => 3,
             Dataset::AgentStatus => 2,
+            Dataset::ContactSegments => 6,
             Dataset::Metrics => 0,
             // A mid-sized tenant's list fits a page or two.
             _ => 2,
@@ -405,9 +409,11 @@ impl CxoneSource {
         let (tx, mut pages) = mpsc::channel::<Vec<Map<String, Value>>>(4);
         let mut admission = ContactAdmission::new(slice.start, slice.end);
         let producer = self.completed_contacts(slice.start, slice.end, tx);
-        let consumer = async {
+        // The consumer owns the receiver: when it stops, the producer's next send fails.
+        let admitting = &mut admission;
+        let consumer = async move {
             while let Some(page) = pages.recv().await {
-                rows.send(rows::contacts(&page, &mut admission)?).await?;
+                rows.send(rows::contacts(&page, admitting)?).await?;
             }
             Ok::<_, SourceError>(())
         };
@@ -446,6 +452,9 @@ impl Source for CxoneSource {
                     self.interval_report(slice, &rows).await
                 }
                 Dataset::Contacts => self.contacts(slice, &rows).await,
+                Dataset::ContactSegments => {
+                    contact_states::fetch(&self.client, slice, self.contacts_page_size, &rows).await
+                }
                 Dataset::AgentStatus => {
                     state_history::fetch(&self.client, slice, self.contacts_page_size, &rows).await
                 }

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 
@@ -24,6 +25,36 @@ pub const DETAILS_QUERY_PATH: &str = "/api/v2/analytics/conversations/details/qu
 pub const JOBS_PATH: &str = "/api/v2/analytics/conversations/details/jobs";
 /// Data lake availability.
 pub const AVAILABILITY_PATH: &str = "/api/v2/analytics/conversations/details/jobs/availability";
+
+/// One of the two details APIs, which page and run jobs the same way: conversations (for
+/// `contacts`) and users (for `agent_status`).
+#[derive(Debug)]
+pub struct DetailsApi {
+    /// The synchronous query.
+    pub query_path: &'static str,
+    /// Async jobs.
+    pub jobs_path: &'static str,
+    /// Data lake availability.
+    pub availability_path: &'static str,
+    /// What its results are, for messages (`conversations`).
+    pub items: &'static str,
+}
+
+/// Conversation details.
+pub const CONVERSATIONS: DetailsApi = DetailsApi {
+    query_path: DETAILS_QUERY_PATH,
+    jobs_path: JOBS_PATH,
+    availability_path: AVAILABILITY_PATH,
+    items: "conversations",
+};
+
+/// User (status) details.
+pub const USERS: DetailsApi = DetailsApi {
+    query_path: "/api/v2/analytics/users/details/query",
+    jobs_path: "/api/v2/analytics/users/details/jobs",
+    availability_path: "/api/v2/analytics/users/details/jobs/availability",
+    items: "users",
+};
 
 /// Windows are not split below this length; a denser minute is an error, not a truncation.
 const MIN_WINDOW: chrono::Duration = chrono::Duration::minutes(1);
@@ -132,10 +163,10 @@ pub struct DetailMetric {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct QueryPage {
-    /// Absent on an empty page.
-    #[serde(default)]
-    conversations: Vec<DetailConversation>,
+struct QueryPage<T> {
+    /// Absent on an empty page; `userDetails` in user details.
+    #[serde(default = "Vec::new", alias = "userDetails")]
+    conversations: Vec<T>,
     /// Required: without it, paging cannot know where the results end.
     #[serde(default)]
     total_hits: Option<u64>,
@@ -157,9 +188,9 @@ struct JobStatus {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct JobPage {
-    #[serde(default)]
-    conversations: Vec<DetailConversation>,
+struct JobPage<T> {
+    #[serde(default = "Vec::new", alias = "userDetails")]
+    conversations: Vec<T>,
     #[serde(default)]
     cursor: Option<String>,
 }
@@ -254,12 +285,14 @@ impl From<ApiError> for WindowError {
 
 fn closed_channel() -> ApiError {
     ApiError::Job {
-        message: "the consumer of conversation pages stopped (see its error)".into(),
+        message: "the consumer of details pages stopped (see its error)".into(),
     }
 }
 
-/// Fetches conversation details for `[start, end)` into `pages`.
+/// Fetches conversation (or user) details for `[start, end)` into `pages`.
 pub struct DetailsFetcher<'a> {
+    /// Which details API.
+    pub api: &'static DetailsApi,
     /// The source's client.
     pub client: &'a ApiClient,
     /// Limits.
@@ -272,19 +305,22 @@ impl DetailsFetcher<'_> {
     /// Streams every conversation with activity in the window (and more: the consumer filters)
     /// into `pages`, by async jobs when `use_jobs` and the data lake has the window, else by the
     /// synchronous query.
-    pub async fn fetch(
+    pub async fn fetch<T: DeserializeOwned + Send>(
         &self,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
         use_jobs: bool,
-        pages: mpsc::Sender<Vec<DetailConversation>>,
+        pages: mpsc::Sender<Vec<T>>,
     ) -> Result<DetailsReport, ApiError> {
         let mut report = DetailsReport {
             method: "query",
             ..DetailsReport::default()
         };
         if use_jobs {
-            let availability: Availability = self.client.get_json(AVAILABILITY_PATH, &[]).await?;
+            let availability: Availability = self
+                .client
+                .get_json(self.api.availability_path, &[])
+                .await?;
             let available = availability
                 .data_availability_date
                 .as_deref()
@@ -341,7 +377,8 @@ impl DetailsFetcher<'_> {
                 Err(WindowError::TooLarge) => {
                     return Err(ApiError::Job {
                         message: format!(
-                            "more conversations in {} than the API's result window allows",
+                            "more {} in {} than the API's result window allows",
+                            self.api.items,
                             genesys_interval(a, b)
                         ),
                     });
@@ -352,11 +389,11 @@ impl DetailsFetcher<'_> {
         Ok(())
     }
 
-    async fn query_window(
+    async fn query_window<T: DeserializeOwned + Send>(
         &self,
         a: DateTime<Utc>,
         b: DateTime<Utc>,
-        pages: &mpsc::Sender<Vec<DetailConversation>>,
+        pages: &mpsc::Sender<Vec<T>>,
     ) -> Result<u32, WindowError> {
         let size = self.settings.page_size.max(1);
         let mut page_number = 1u64;
@@ -370,14 +407,14 @@ impl DetailsFetcher<'_> {
                 "paging".into(),
                 serde_json::json!({"pageSize": size, "pageNumber": page_number}),
             );
-            let page: QueryPage = self
+            let page: QueryPage<T> = self
                 .client
-                .post_json(DETAILS_QUERY_PATH, &Value::Object(body))
+                .post_json(self.api.query_path, &Value::Object(body))
                 .await?;
             let total_hits = page.total_hits.ok_or_else(|| {
                 WindowError::Api(ApiError::Malformed {
                     method: "POST".into(),
-                    path: DETAILS_QUERY_PATH.into(),
+                    path: self.api.query_path.into(),
                     reason: "a details page without totalHits: cannot tell where the results end"
                         .into(),
                     truncated: false,
@@ -402,11 +439,11 @@ impl DetailsFetcher<'_> {
         }
     }
 
-    async fn job_window(
+    async fn job_window<T: DeserializeOwned + Send>(
         &self,
         a: DateTime<Utc>,
         b: DateTime<Utc>,
-        pages: &mpsc::Sender<Vec<DetailConversation>>,
+        pages: &mpsc::Sender<Vec<T>>,
     ) -> Result<u32, WindowError> {
         let mut submissions = 0u32;
         loop {
@@ -416,9 +453,9 @@ impl DetailsFetcher<'_> {
             body.remove("paging");
             let job: JobSubmitted = self
                 .client
-                .post_json(JOBS_PATH, &Value::Object(body))
+                .post_json(self.api.jobs_path, &Value::Object(body))
                 .await?;
-            let job_path = format!("{JOBS_PATH}/{}", job.job_id);
+            let job_path = format!("{}/{}", self.api.jobs_path, job.job_id);
             let outcome = self.wait_for_job(&job_path).await;
             let ended = match outcome {
                 Ok(None) => match self.read_job(&job_path, pages).await {
@@ -486,10 +523,10 @@ impl DetailsFetcher<'_> {
         }
     }
 
-    async fn read_job(
+    async fn read_job<T: DeserializeOwned + Send>(
         &self,
         job_path: &str,
-        pages: &mpsc::Sender<Vec<DetailConversation>>,
+        pages: &mpsc::Sender<Vec<T>>,
     ) -> Result<(), WindowError> {
         let results = format!("{job_path}/results");
         let mut cursor: Option<String> = None;
@@ -499,7 +536,7 @@ impl DetailsFetcher<'_> {
             if let Some(c) = &cursor {
                 query.push(("cursor", c.clone()));
             }
-            let page: JobPage = self.client.get_json(&results, &query).await?;
+            let page: JobPage<T> = self.client.get_json(&results, &query).await?;
             received += page.conversations.len() as u64;
             // More than one job may return (`details_job_result_cap`): the window is too large
             // even if this API did not refuse it; what was read is deduplicated downstream.

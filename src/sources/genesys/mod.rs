@@ -263,7 +263,7 @@ impl SourceSettings for GenesysSettings {
             Dataset::AgentStatus => {
                 let text = format!(
                     "{}|{}",
-                    user_status::USER_DETAILS_PATH,
+                    details::USERS.query_path,
                     self.details.page_size
                 );
                 RequestPrint {
@@ -417,6 +417,7 @@ impl GenesysSource {
         pages: mpsc::Sender<Vec<DetailConversation>>,
     ) -> Result<DetailsReport, ApiError> {
         DetailsFetcher {
+            api: &details::CONVERSATIONS,
             client: &self.client,
             settings: &self.details,
             body: self.queries.contacts.body(),
@@ -438,13 +439,16 @@ impl GenesysSource {
         let (tx, mut pages) = mpsc::channel::<Vec<DetailConversation>>(4);
         let mut admission = ContactAdmission::new(slice.start, slice.end);
         let producer = self.conversation_details(slice.start, slice.end, use_jobs, tx);
-        let consumer = async {
-            let (contacts, segments) = (
-                slice.wants(Dataset::Contacts),
-                slice.wants(Dataset::ContactSegments),
-            );
+        let (contacts, segments) = (
+            slice.wants(Dataset::Contacts),
+            slice.wants(Dataset::ContactSegments),
+        );
+        // The consumer owns the receiver: when it stops (on an error), the channel closes and
+        // the producer's next send fails instead of waiting forever for room.
+        let admitting = &mut admission;
+        let consumer = async move {
             while let Some(page) = pages.recv().await {
-                let admitted = rows::contacts(&page, &mut admission)?;
+                let admitted = rows::contacts(&page, admitting)?;
                 if segments {
                     let ids: std::collections::HashSet<&str> = admitted
                         .iter()
@@ -532,7 +536,7 @@ impl Source for GenesysSource {
                 }
                 Dataset::Contacts | Dataset::ContactSegments => self.contacts(slice, &rows).await,
                 Dataset::AgentStatus => {
-                    user_status::fetch(&self.client, slice, self.details.page_size, &rows).await
+                    user_status::fetch(&self.client, &self.details, slice, &rows).await
                 }
                 dimension => {
                     entities::fetch(&self.client, dimension, self.entity_page_size, &rows).await

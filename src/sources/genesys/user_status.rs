@@ -1,35 +1,27 @@
 //! `agent_status` from user details (reference/genesys.md §2.4, genesys-entities.md §12): each
-//! agent's `primaryPresence` and `routingStatus` records of the slice's day, paged by
-//! `paging.pageNumber` until `totalHits` users are covered, cut into status intervals and clipped
-//! to the day by [`StatusTimeline`] (whether the API clips records at the interval edges is
-//! unverified, so ccetl clips itself).
+//! agent's `primaryPresence` and `routingStatus` records of the slice's day — from the query
+//! (paged by `paging.pageNumber` until `totalHits` users are covered) or from async jobs (paged
+//! by cursor), through the same fetcher as conversation details — cut into status intervals and
+//! clipped to the day by [`StatusTimeline`] (whether the API clips records at the interval edges
+//! is unverified, so ccetl clips itself).
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
+use tokio::sync::mpsc;
 
-use super::queries::genesys_interval;
+use super::details::{DetailsFetcher, DetailsSettings, USERS};
 use super::rows::instant;
 use crate::http::ApiClient;
 use crate::sources::{RowSender, SliceReport, SliceRequest, SourceError};
 use crate::transform::TransformError;
 use crate::transform::agent_status::{StatusRecord, StatusTimeline};
 
-/// `POST` the user details query.
-pub const USER_DETAILS_PATH: &str = "/api/v2/analytics/users/details/query";
-
+/// One user's records, as the query and the job results list them.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct UserDetailsPage {
-    #[serde(default)]
-    user_details: Vec<UserDetail>,
-    total_hits: Option<u64>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct UserDetail {
+pub struct UserDetail {
     user_id: String,
     #[serde(default)]
     primary_presence: Vec<Record>,
@@ -63,46 +55,48 @@ impl Record {
     }
 }
 
-/// Fetches one day of user details, `page_size` users a page (the details page size: 100 by
-/// default, what the peers use; the API's maximum is unverified), and hands over its
-/// `agent_status` rows, agent by agent.
+/// Fetches one day of user details — by the query (pages of `details_page_size` users), or by
+/// async jobs for dates at least `details_jobs_after_days` old, as for conversations — and hands
+/// over its `agent_status` rows, agent by agent.
 pub async fn fetch(
     client: &ApiClient,
+    settings: &DetailsSettings,
     slice: &SliceRequest,
-    page_size: u64,
     rows: &RowSender,
 ) -> Result<SliceReport, SourceError> {
-    let mut timelines: BTreeMap<String, StatusTimeline> = BTreeMap::new();
-    let (mut page_number, mut pages, mut records) = (1u64, 0u64, 0u64);
-    loop {
-        let body = json!({
-            "interval": genesys_interval(slice.start, slice.end),
-            "order": "asc",
-            "paging": {"pageSize": page_size, "pageNumber": page_number},
-        });
-        let page: UserDetailsPage = client.post_json(USER_DETAILS_PATH, &body).await?;
-        pages += 1;
-        let n = page.user_details.len() as u64;
-        // A user's records may come on several pages: they are gathered before the cut.
-        for detail in page.user_details {
-            let timeline = timelines.entry(detail.user_id).or_default();
-            for r in detail.primary_presence {
-                records += 1;
-                timeline.presence(r.read()?);
-            }
-            for r in detail.routing_status {
-                records += 1;
-                timeline.routing(r.read()?);
+    let use_jobs = (slice.today - slice.date).num_days() >= i64::from(settings.jobs_after_days);
+    let body = serde_json::Map::from_iter([("order".to_string(), json!("asc"))]);
+    let fetcher = DetailsFetcher {
+        api: &USERS,
+        client,
+        settings,
+        body: &body,
+    };
+    let (tx, mut pages) = mpsc::channel::<Vec<UserDetail>>(4);
+    let producer = fetcher.fetch(slice.start, slice.end, use_jobs, tx);
+    // A user's records may come on several pages (and windows): gathered before the cut. The
+    // consumer owns the receiver: when it stops, the producer's next send fails.
+    let consumer = async move {
+        let mut timelines: BTreeMap<String, StatusTimeline> = BTreeMap::new();
+        let mut records = 0u64;
+        while let Some(page) = pages.recv().await {
+            for detail in page {
+                let timeline = timelines.entry(detail.user_id).or_default();
+                for r in detail.primary_presence {
+                    records += 1;
+                    timeline.presence(r.read()?);
+                }
+                for r in detail.routing_status {
+                    records += 1;
+                    timeline.routing(r.read()?);
+                }
             }
         }
-        let covered = page
-            .total_hits
-            .map_or(n < page_size, |total| page_number * page_size >= total);
-        if n == 0 || covered {
-            break;
-        }
-        page_number += 1;
-    }
+        Ok::<_, TransformError>((timelines, records))
+    };
+    let (produced, consumed) = tokio::join!(producer, consumer);
+    let (timelines, records) = consumed?;
+    let report = produced?;
     let fetched_at = chrono::Utc::now();
     let mut ongoing = 0u64;
     for (user, timeline) in timelines {
@@ -116,12 +110,10 @@ pub async fn fetch(
             "{ongoing} status(es) were still going on (fetched again by a later run)"
         ));
     }
+    let mut details = report.details();
+    details.insert("records_received".to_string(), records.into());
     Ok(SliceReport {
-        details: BTreeMap::from([
-            ("method".to_string(), Value::from("users/details/query")),
-            ("pages".to_string(), pages.into()),
-            ("records_received".to_string(), records.into()),
-        ]),
+        details,
         skipped: BTreeMap::new(),
         provisional,
     })

@@ -193,6 +193,60 @@ fn entities(d: &Directory, resource: &str, strings: bool) -> (&'static str, Vec<
     }
 }
 
+/// `top` (`default` when absent, at most `max`) and `skip` of a request, or the 400 to answer.
+fn top_skip(
+    q: &BTreeMap<String, String>,
+    default: usize,
+    max: usize,
+) -> Result<(usize, usize), Response> {
+    let top = match q.get("top").map(|v| v.parse::<usize>()) {
+        None => default,
+        Some(Ok(t)) if (1..=max).contains(&t) => t,
+        Some(_) => {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                &format!("top must be between 1 and {max}"),
+            ));
+        }
+    };
+    let skip = q
+        .get("skip")
+        .map_or(Ok(0), |v| v.parse::<usize>())
+        .map_err(|_| error(StatusCode::BAD_REQUEST, "skip must be a number"))?;
+    Ok((top, skip))
+}
+
+/// The page `skip`, `skip + top` of `all` under `key` in CXone's envelope (`totalRecords`,
+/// `_links`, and the fields of `envelope`), or a 204 with no body past the end.
+fn skip_page(
+    headers: &HeaderMap,
+    version: &str,
+    resource: &str,
+    (top, skip): (usize, usize),
+    key: &str,
+    all: &[Value],
+    mut envelope: serde_json::Map<String, Value>,
+) -> Response {
+    if skip >= all.len() {
+        return no_content();
+    }
+    let page: Vec<Value> = all.iter().skip(skip).take(top).cloned().collect();
+    let base = format!(
+        "{}/inContactAPI/services/{version}/{resource}",
+        base_url(headers)
+    );
+    let link = |s: usize| format!("{base}?top={top}&skip={s}");
+    let next = (skip + page.len() < all.len()).then(|| link(skip + page.len()));
+    let previous = (skip > 0).then(|| link(skip.saturating_sub(top)));
+    envelope.insert("totalRecords".into(), json!(all.len()));
+    envelope.insert(
+        "_links".into(),
+        json!({"self": link(skip), "next": next, "previous": previous}),
+    );
+    envelope.insert(key.into(), Value::Array(page));
+    axum::Json(Value::Object(envelope)).into_response()
+}
+
 async fn list(
     State(state): State<Arc<SimState>>,
     headers: HeaderMap,
@@ -204,21 +258,9 @@ async fn list(
         Ok(h) => h,
         Err(r) => return r,
     };
-    let top: usize = match q.get("top").map(|v| v.parse()) {
-        None => 50,
-        Some(Ok(t)) if (1..=100).contains(&t) => t,
-        Some(_) => {
-            return with(
-                error(StatusCode::BAD_REQUEST, "top must be between 1 and 100"),
-                rate,
-            );
-        }
-    };
-    let Ok(skip) = q.get("skip").map_or(Ok(0), |v| v.parse::<usize>()) else {
-        return with(
-            error(StatusCode::BAD_REQUEST, "skip must be a number"),
-            rate,
-        );
+    let paging = match top_skip(&q, 50, 100) {
+        Ok(p) => p,
+        Err(r) => return with(r, rate),
     };
     let strings = version_number(&version).is_some_and(|v| v < 23.0);
     let wanted = q.get("isActive").map(|v| v.eq_ignore_ascii_case("true"));
@@ -228,23 +270,14 @@ async fn list(
         .filter(|(active, _)| wanted.is_none_or(|w| w == *active))
         .map(|(_, v)| v)
         .collect();
-    if skip >= all.len() {
-        return with(no_content(), rate);
-    }
-    let page: Vec<Value> = all.iter().skip(skip).take(top).cloned().collect();
-    let base = format!(
-        "{}/inContactAPI/services/{version}/{resource}",
-        base_url(&headers)
-    );
-    let link = |s: usize| format!("{base}?top={top}&skip={s}");
-    let next = (skip + page.len() < all.len()).then(|| link(skip + page.len()));
-    let previous = (skip > 0).then(|| link(skip.saturating_sub(top)));
-    let body = json!({
-        "businessUnitId": 4599570, "lastPollTime": UPDATED, "totalRecords": all.len(),
-        "_links": {"self": link(skip), "next": next, "previous": previous},
-        key: page,
-    });
-    with(axum::Json(body).into_response(), rate)
+    let envelope = serde_json::Map::from_iter([
+        ("businessUnitId".to_string(), json!(4599570)),
+        ("lastPollTime".to_string(), json!(UPDATED)),
+    ]);
+    with(
+        skip_page(&headers, &version, resource, paging, key, &all, envelope),
+        rate,
+    )
 }
 
 /// `(agentStateId, agentStateName, outStateId, outStateDescription)`.
@@ -279,17 +312,10 @@ pub(super) async fn agent_state_history(
         Ok(w) => w,
         Err(r) => return with(r, rate),
     };
-    let top: usize = match q.get("top").map(|v| v.parse()) {
-        None => 100,
-        Some(Ok(t)) if (1..=10_000).contains(&t) => t,
-        Some(_) => {
-            return with(
-                error(StatusCode::BAD_REQUEST, "top must be between 1 and 10000"),
-                rate,
-            );
-        }
+    let paging = match top_skip(&q, 100, 10_000) {
+        Ok(p) => p,
+        Err(r) => return with(r, rate),
     };
-    let skip: usize = q.get("skip").and_then(|v| v.parse().ok()).unwrap_or(0);
     let strings = version_number(&version).is_some_and(|v| v < 23.0);
     let now = state.now();
     let g = &state.cxone_generator;
@@ -327,22 +353,22 @@ pub(super) async fn agent_state_history(
             None => break,
         }
     }
-    if skip >= all.len() {
-        return with(no_content(), rate);
-    }
-    let page: Vec<Value> = all.iter().skip(skip).take(top).cloned().collect();
-    let base = format!(
-        "{}/inContactAPI/services/{version}/agents/state-history",
-        base_url(&headers)
-    );
-    let link = |s: usize| format!("{base}?top={top}&skip={s}");
-    let next = (skip + page.len() < all.len()).then(|| link(skip + page.len()));
-    let body = json!({
-        "totalRecords": all.len(), "businessUnitId": 4599570, "lastPollTime": format_instant(now),
-        "_links": {"self": link(skip), "next": next, "previous": Value::Null},
-        "agentStateHistory": page,
-    });
-    with(axum::Json(body).into_response(), rate)
+    let envelope = serde_json::Map::from_iter([
+        ("businessUnitId".to_string(), json!(4599570)),
+        ("lastPollTime".to_string(), json!(format_instant(now))),
+    ]);
+    with(
+        skip_page(
+            &headers,
+            &version,
+            "agents/state-history",
+            paging,
+            "agentStateHistory",
+            &all,
+            envelope,
+        ),
+        rate,
+    )
 }
 
 /// One contact's states: `(start, end, name, agent)`, as the simulator names them (CXone lists
@@ -390,17 +416,10 @@ pub(super) async fn contact_state_history(
         Ok(w) => w,
         Err(r) => return with(r, rate),
     };
-    let top: usize = match q.get("top").map(|v| v.parse()) {
-        None => 100,
-        Some(Ok(t)) if (1..=10_000).contains(&t) => t,
-        Some(_) => {
-            return with(
-                error(StatusCode::BAD_REQUEST, "top must be between 1 and 10000"),
-                rate,
-            );
-        }
+    let paging = match top_skip(&q, 100, 10_000) {
+        Ok(p) => p,
+        Err(r) => return with(r, rate),
     };
-    let skip: usize = q.get("skip").and_then(|v| v.parse().ok()).unwrap_or(0);
     let strings = version_number(&version).is_some_and(|v| v < 23.0);
     let now = state.now();
     let g = &state.cxone_generator;
@@ -423,22 +442,22 @@ pub(super) async fn contact_state_history(
             }));
         }
     }
-    if skip >= all.len() {
-        return with(no_content(), rate);
-    }
-    let page: Vec<Value> = all.iter().skip(skip).take(top).cloned().collect();
-    let base = format!(
-        "{}/inContactAPI/services/{version}/contacts/state-history",
-        base_url(&headers)
-    );
-    let link = |s: usize| format!("{base}?top={top}&skip={s}");
-    let next = (skip + page.len() < all.len()).then(|| link(skip + page.len()));
-    let body = json!({
-        "totalRecords": all.len(), "businessUnit": 4599570, "lastPollTime": format_instant(now),
-        "_links": {"self": link(skip), "next": next, "previous": Value::Null},
-        "contactStateHistory": page,
-    });
-    with(axum::Json(body).into_response(), rate)
+    let envelope = serde_json::Map::from_iter([
+        ("businessUnit".to_string(), json!(4599570)),
+        ("lastPollTime".to_string(), json!(format_instant(now))),
+    ]);
+    with(
+        skip_page(
+            &headers,
+            &version,
+            "contacts/state-history",
+            paging,
+            "contactStateHistory",
+            &all,
+            envelope,
+        ),
+        rate,
+    )
 }
 
 /// A boolean as the version writes it (a string in old versions).

@@ -244,6 +244,46 @@ impl RowSender {
     }
 }
 
+/// The first sight of each id of a list that may repeat an entity (a list that shifted while it
+/// was paged, two requests that overlap), with the repeats counted for the manifest.
+#[derive(Debug, Default)]
+pub struct FirstSight {
+    seen: std::collections::HashSet<String>,
+    duplicates: u64,
+}
+
+impl FirstSight {
+    /// Whether the entity with `id` is seen for the first time (one without an id is kept: its
+    /// mapping refuses it with a clear error).
+    pub fn keep(&mut self, id: Option<String>) -> bool {
+        match id {
+            Some(id) if self.seen.contains(&id) => {
+                self.duplicates += 1;
+                false
+            }
+            Some(id) => {
+                self.seen.insert(id);
+                true
+            }
+            None => true,
+        }
+    }
+
+    /// Whether `id` was seen.
+    pub fn has(&self, id: &str) -> bool {
+        self.seen.contains(id)
+    }
+
+    /// The repeats, as a manifest's skipped records (`duplicate`).
+    pub fn skipped(&self) -> BTreeMap<String, u64> {
+        let mut skipped = BTreeMap::new();
+        if self.duplicates > 0 {
+            skipped.insert("duplicate".to_string(), self.duplicates);
+        }
+        skipped
+    }
+}
+
 /// Why a source could not connect or fetch a slice.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {

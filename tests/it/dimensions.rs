@@ -4,7 +4,6 @@
 use std::collections::BTreeSet;
 use std::process::Command;
 
-use assert_cmd::cargo::CommandCargoExt;
 use ccetl::plan::WriteMode;
 use ccetl::sim::SimConfig;
 use ccetl::sim::directory::Directory;
@@ -44,19 +43,7 @@ async fn every_id_in_the_demo_facts_joins_to_a_name() {
     };
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("out");
-    let mut demo = Command::cargo_bin("ccetl").unwrap();
-    demo.args(["-q", "demo", "--days", "2", "--output"])
-        .arg(&root)
-        .env_remove("RUST_LOG");
-    let output = tokio::task::spawn_blocking(move || demo.output().unwrap())
-        .await
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = run_demo(&root, 2).await;
     // The query the demo prints (README's first DuckDB example) shows names, not ids.
     let stdout = String::from_utf8_lossy(&output.stdout).to_string();
     let printed = stdout.lines().last().unwrap_or_default();

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use super::util::python;
 use std::process::Command as Process;
 
+use super::util::run_demo;
 use arrow_array::{Array, Float64Array, Int64Array};
-use assert_cmd::Command;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::Value;
 
@@ -134,19 +134,7 @@ async fn every_reader_opens_every_dataset_and_agrees() {
     };
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("out");
-    let mut demo = Command::cargo_bin("ccetl").unwrap();
-    demo.args(["-q", "demo", "--days", "2", "--output"])
-        .arg(&root)
-        .env_remove("RUST_LOG");
-    let output = tokio::task::spawn_blocking(move || demo.output().unwrap())
-        .await
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run_demo(&root, 2).await;
     assert_data_only(&root);
     let expected: BTreeMap<&str, (u64, BTreeMap<String, f64>)> = SUMS
         .iter()

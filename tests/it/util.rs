@@ -571,3 +571,23 @@ pub fn read_rows(partition: &Path, columns: &[&str]) -> Vec<Vec<String>> {
     }
     rows
 }
+
+/// Runs `ccetl -q demo --days <days> --output <root>` (the real binary) and checks it exits 0;
+/// its output.
+pub async fn run_demo(root: &Path, days: u32) -> Output {
+    use assert_cmd::cargo::CommandCargoExt;
+    let mut demo = std::process::Command::cargo_bin("ccetl").unwrap();
+    demo.args(["-q", "demo", "--days", &days.to_string(), "--output"])
+        .arg(root)
+        .env_remove("RUST_LOG");
+    let output = tokio::task::spawn_blocking(move || demo.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}

@@ -104,6 +104,22 @@ fn answer(
     response
 }
 
+/// Answers a page-number list: what `list` holds, the page `pageSize`/`pageNumber` ask for
+/// (`suffix`: the query parameters the page links repeat).
+fn paged(
+    state: &SimState,
+    headers: &HeaderMap,
+    params: &[(String, String)],
+    path: &str,
+    list: impl FnOnce(&Directory) -> Result<(Vec<Value>, String), Response>,
+) -> Response {
+    answer(state, headers, |d| {
+        let (size, page) = page_of(params)?;
+        let (all, suffix) = list(d)?;
+        Ok(numbered(path, all, size, page, &suffix))
+    })
+}
+
 fn division(d: &Directory, index: usize) -> Value {
     let div = &d.divisions[index.min(d.divisions.len() - 1)];
     json!({"id": div.id, "name": div.name, "selfUri": format!("{DIVISIONS_PATH}/{}", div.id)})
@@ -117,8 +133,7 @@ pub(crate) async fn queues(
     headers: HeaderMap,
     Query(params): Params,
 ) -> Response {
-    answer(&state, &headers, |d| {
-        let (size, page) = page_of(&params)?;
+    paged(&state, &headers, &params, QUEUES_PATH, |d| {
         let org = state.generator.org();
         let all = d
             .queues
@@ -140,7 +155,7 @@ pub(crate) async fn queues(
                 })
             })
             .collect();
-        Ok(numbered(QUEUES_PATH, all, size, page, ""))
+        Ok((all, String::new()))
     })
 }
 
@@ -181,8 +196,7 @@ pub(crate) async fn users(
     headers: HeaderMap,
     Query(params): Params,
 ) -> Response {
-    answer(&state, &headers, |d| {
-        let (size, page) = page_of(&params)?;
+    paged(&state, &headers, &params, USERS_PATH, |d| {
         let wanted = param(&params, "state").unwrap_or("active");
         if !["active", "inactive", "deleted", "any"].contains(&wanted) {
             return Err(bad_request(&format!("Invalid state [{wanted}].")));
@@ -193,13 +207,7 @@ pub(crate) async fn users(
             .filter(|u| wanted == "any" || u.entity.state == wanted)
             .map(|u| user_json(d, u, &params))
             .collect();
-        Ok(numbered(
-            USERS_PATH,
-            all,
-            size,
-            page,
-            &format!("&state={wanted}"),
-        ))
+        Ok((all, format!("&state={wanted}")))
     })
 }
 
@@ -208,8 +216,7 @@ pub(crate) async fn wrapup_codes(
     headers: HeaderMap,
     Query(params): Params,
 ) -> Response {
-    answer(&state, &headers, |d| {
-        let (size, page) = page_of(&params)?;
+    paged(&state, &headers, &params, WRAPUP_CODES_PATH, |d| {
         // Wrap-up codes have no state: a retired code is gone from the list.
         let all = d
             .wrap_up_codes
@@ -224,7 +231,7 @@ pub(crate) async fn wrapup_codes(
                 })
             })
             .collect();
-        Ok(numbered(WRAPUP_CODES_PATH, all, size, page, ""))
+        Ok((all, String::new()))
     })
 }
 
@@ -233,8 +240,7 @@ pub(crate) async fn skills(
     headers: HeaderMap,
     Query(params): Params,
 ) -> Response {
-    answer(&state, &headers, |d| {
-        let (size, page) = page_of(&params)?;
+    paged(&state, &headers, &params, SKILLS_PATH, |d| {
         let all = d
             .skills
             .iter()
@@ -245,7 +251,7 @@ pub(crate) async fn skills(
                 })
             })
             .collect();
-        Ok(numbered(SKILLS_PATH, all, size, page, ""))
+        Ok((all, String::new()))
     })
 }
 
@@ -254,8 +260,7 @@ pub(crate) async fn divisions(
     headers: HeaderMap,
     Query(params): Params,
 ) -> Response {
-    answer(&state, &headers, |d| {
-        let (size, page) = page_of(&params)?;
+    paged(&state, &headers, &params, DIVISIONS_PATH, |d| {
         let all = d
             .divisions
             .iter()
@@ -267,7 +272,7 @@ pub(crate) async fn divisions(
                 })
             })
             .collect();
-        Ok(numbered(DIVISIONS_PATH, all, size, page, ""))
+        Ok((all, String::new()))
     })
 }
 

@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::lenient::{self, Record};
-use super::{cxone_date, rows_under};
+use super::{SkipPager, cxone_date};
 use crate::http::ApiClient;
 use crate::sources::{RowSender, SliceReport, SliceRequest, SourceError};
 use crate::transform::{ContactSegmentRow, TransformError};
@@ -97,34 +97,24 @@ pub async fn fetch(
     rows: &RowSender,
 ) -> Result<SliceReport, SourceError> {
     let mut contacts: BTreeMap<String, Vec<State>> = BTreeMap::new();
-    let (mut skip, mut pages) = (0u64, 0u64);
     let until = slice
         .end
         .checked_add_signed(LATE_STATES)
         .unwrap_or(slice.end);
-    loop {
-        let query = [
+    let mut pager = SkipPager::new(
+        client,
+        "contacts/state-history",
+        "contactStateHistory",
+        vec![
             ("startDate", cxone_date(slice.start)),
             ("endDate", cxone_date(until)),
-            ("top", page_size.to_string()),
-            ("skip", skip.to_string()),
-        ];
-        let body: Option<Value> = client.get_json("contacts/state-history", &query).await?;
-        pages += 1;
-        let total = body
-            .as_ref()
-            .and_then(|b| b.get("totalRecords"))
-            .and_then(lenient::number)
-            .map(|t| t as u64);
-        let page = rows_under(body, "contactStateHistory", "contacts/state-history")?;
-        let n = page.len() as u64;
-        for fields in &page {
+        ],
+        page_size,
+    );
+    while let Some(page) = pager.next_page().await? {
+        for fields in &page.rows {
             let (contact, s) = state(fields)?;
             contacts.entry(contact).or_default().push(s);
-        }
-        skip += n;
-        if n == 0 || n < page_size || total.is_some_and(|t| skip >= t) {
-            break;
         }
     }
     let (mut earlier, mut later, mut ongoing) = (0u64, 0u64, 0u64);
@@ -197,8 +187,8 @@ pub async fn fetch(
     Ok(SliceReport {
         details: BTreeMap::from([
             ("method".to_string(), Value::from("contacts/state-history")),
-            ("pages".to_string(), pages.into()),
-            ("records_received".to_string(), skip.into()),
+            ("pages".to_string(), pager.pages().into()),
+            ("records_received".to_string(), pager.received().into()),
         ]),
         skipped,
         provisional,

@@ -6,14 +6,14 @@
 //! page, `skip >= totalRecords`, or no `_links.next`. CXone has no divisions, routing skills
 //! apart from its skills, or Genesys-style presence definitions: those datasets are Genesys's.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::lenient::{self, FieldError, Record};
-use super::{media_type, rows_under};
+use super::lenient::{FieldError, Record};
+use super::{SkipPager, media_type};
 use crate::http::ApiClient;
-use crate::sources::{RowSender, SliceReport, SourceError};
+use crate::sources::{FirstSight, RowSender, SliceReport, SourceError};
 use crate::transform::dimensions::state_of;
 use crate::transform::{
     AgentRow, Dataset, PresenceDefinitionRow, QueueRow, Rows, TeamRow, TransformError,
@@ -47,54 +47,24 @@ pub async fn fetch(
     let (path, key, id_names) = list(dataset).ok_or_else(|| {
         SourceError::Internal(format!("CXone has no {} list", dataset.name()))
     })?;
-    let top = page_size.max(1);
-    let mut seen: HashSet<String> = HashSet::new();
-    let (mut skip, mut pages, mut duplicates) = (0u64, 0u64, 0u64);
-    loop {
-        let query = [("top", top.to_string()), ("skip", skip.to_string())];
-        let body: Option<Value> = client.get_json(path, &query).await?;
-        pages += 1;
-        let total = body
-            .as_ref()
-            .and_then(|b| b.get("totalRecords").or_else(|| b.pointer("/resultSet/totalRecords")))
-            .and_then(lenient::number)
-            .map(|t| t as u64);
-        let has_next = body
-            .as_ref()
-            .and_then(|b| b.pointer("/_links/next"))
-            .is_some_and(|n| n.as_str().is_some_and(|s| !s.is_empty()));
-        let page = rows_under(body, key, path)?;
-        let n = page.len() as u64;
-        let mut fresh = Vec::with_capacity(page.len());
-        for entity in page {
-            match Record::new(&entity).string(id_names) {
-                Some(id) if seen.contains(&id) => duplicates += 1,
-                Some(id) => {
-                    seen.insert(id);
-                    fresh.push(entity);
-                }
-                None => fresh.push(entity),
-            }
-        }
+    let mut pager = SkipPager::new(client, path, key, Vec::new(), page_size);
+    let mut first = FirstSight::default();
+    while let Some(page) = pager.next_page().await? {
+        let fresh: Vec<Map<String, Value>> = page
+            .rows
+            .into_iter()
+            .filter(|entity| first.keep(Record::new(entity).string(id_names)))
+            .collect();
         rows.send(to_rows(dataset, &fresh)?).await?;
-        skip += n;
-        let covered = total.is_some_and(|t| skip >= t);
-        if n == 0 || covered || (!has_next && total.is_none()) || (total.is_none() && n < top) {
-            break;
-        }
-    }
-    let mut skipped = BTreeMap::new();
-    if duplicates > 0 {
-        skipped.insert("duplicate".to_string(), duplicates);
     }
     Ok(SliceReport {
         details: BTreeMap::from([
             ("method".to_string(), Value::from(format!("GET {path}"))),
-            ("pages".to_string(), pages.into()),
-            ("rows_received".to_string(), skip.into()),
-            ("page_size".to_string(), top.into()),
+            ("pages".to_string(), pager.pages().into()),
+            ("rows_received".to_string(), pager.received().into()),
+            ("page_size".to_string(), page_size.into()),
         ]),
-        skipped,
+        skipped: first.skipped(),
         provisional: Vec::new(),
     })
 }

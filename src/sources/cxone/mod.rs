@@ -331,44 +331,31 @@ impl CxoneSource {
             .await
     }
 
-    /// `GET contacts/completed` for `[start, end)`, paged by `top`/`skip` until a 204, an empty or
-    /// short page, no `_links.next`, or `totalRecords` covered; pages go to `pages`.
+    /// `GET contacts/completed` for `[start, end)`, paged by `top`/`skip` ([`SkipPager`]); pages
+    /// go to `pages`.
     pub async fn completed_contacts(
         &self,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
         pages: mpsc::Sender<Vec<Map<String, Value>>>,
     ) -> Result<u64, SourceError> {
-        let top = self.contacts_page_size.max(1);
-        let mut skip = 0u64;
-        loop {
-            let query = [
+        let mut pager = SkipPager::new(
+            &self.client,
+            "contacts/completed",
+            "completedContacts",
+            vec![
                 ("startDate", cxone_date(start)),
                 ("endDate", cxone_date(end)),
-                ("top", top.to_string()),
-                ("skip", skip.to_string()),
                 ("orderBy", "contactStartDate asc".to_string()),
-            ];
-            let body: Option<Value> = self.client.get_json("contacts/completed", &query).await?;
-            let total = body
-                .as_ref()
-                .and_then(|b| lenient::number(b.get("totalRecords").unwrap_or(&Value::Null)))
-                .map(|t| t as u64);
-            let has_next = body
-                .as_ref()
-                .and_then(|b| b.pointer("/_links/next"))
-                .is_some_and(|n| n.as_str().is_some_and(|s| !s.is_empty()));
-            let rows = rows_under(body, "completedContacts", "contacts/completed")?;
-            let n = rows.len() as u64;
-            if n > 0 && pages.send(rows).await.is_err() {
+            ],
+            self.contacts_page_size,
+        );
+        while let Some(page) = pager.next_page().await? {
+            if pages.send(page.rows).await.is_err() {
                 return Err(SourceError::Stopped);
             }
-            skip += n;
-            let covered = total.is_some_and(|t| skip >= t);
-            if n == 0 || n < top || covered || (!has_next && total.is_none()) {
-                return Ok(skip);
-            }
         }
+        Ok(pager.received())
     }
 
     /// `queue_intervals` or `agent_intervals` of one slice: the report asked window by window.
@@ -470,6 +457,97 @@ impl Source for CxoneSource {
 
     fn stats(&self) -> SourceStats {
         SourceStats::of(&self.client)
+    }
+}
+
+/// One page of a `top`/`skip` list: its rows, and the server's `lastPollTime` (its "now").
+pub struct SkipPage {
+    /// The records.
+    pub rows: Vec<Map<String, Value>>,
+    /// `lastPollTime`, when the answer has one.
+    pub polled: Option<DateTime<Utc>>,
+}
+
+/// Pages any CXone list by `top` and `skip` (reference/cxone.md §2, cxone-entities.md §0):
+/// `skip` advances by the rows received, and the list ends on a 204 or an empty page, when
+/// `skip` reaches `totalRecords`, or, without a total, on a short page or no `_links.next`. A
+/// short page with a total to reach is not the end: a server may cap `top` below what was asked.
+pub struct SkipPager<'a> {
+    client: &'a ApiClient,
+    path: &'static str,
+    key: &'static str,
+    query: Vec<(&'static str, String)>,
+    top: u64,
+    skip: u64,
+    pages: u64,
+    done: bool,
+}
+
+impl<'a> SkipPager<'a> {
+    /// The pages of `path` (records under `key`), `top` a page, with `query` on every request.
+    pub fn new(
+        client: &'a ApiClient,
+        path: &'static str,
+        key: &'static str,
+        query: Vec<(&'static str, String)>,
+        top: u64,
+    ) -> Self {
+        Self {
+            client,
+            path,
+            key,
+            query,
+            top: top.max(1),
+            skip: 0,
+            pages: 0,
+            done: false,
+        }
+    }
+
+    /// The next page, or `None` at the end.
+    pub async fn next_page(&mut self) -> Result<Option<SkipPage>, ApiError> {
+        if self.done {
+            return Ok(None);
+        }
+        let mut query = self.query.clone();
+        query.push(("top", self.top.to_string()));
+        query.push(("skip", self.skip.to_string()));
+        let body: Option<Value> = self.client.get_json(self.path, &query).await?;
+        self.pages += 1;
+        let field = |name: &str| {
+            body.as_ref()
+                .and_then(|b| b.get(name).or_else(|| b.get("resultSet")?.get(name)))
+        };
+        let total = field("totalRecords")
+            .and_then(lenient::number)
+            .map(|t| t as u64);
+        let polled = field("lastPollTime")
+            .and_then(Value::as_str)
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc));
+        let has_next = body
+            .as_ref()
+            .and_then(|b| b.pointer("/_links/next"))
+            .is_some_and(|n| n.as_str().is_some_and(|s| !s.is_empty()));
+        let rows = rows_under(body, self.key, self.path)?;
+        let n = rows.len() as u64;
+        self.skip += n;
+        self.done = n == 0
+            || match total {
+                Some(total) => self.skip >= total,
+                None => n < self.top || !has_next,
+            };
+        Ok((n > 0).then_some(SkipPage { rows, polled }))
+    }
+
+    /// Rows received so far.
+    pub fn received(&self) -> u64 {
+        self.skip
+    }
+
+    /// Requests sent so far.
+    pub fn pages(&self) -> u64 {
+        self.pages
     }
 }
 

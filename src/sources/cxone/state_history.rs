@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::lenient::{self, Record};
-use super::{cxone_date, rows_under};
+use super::{SkipPager, cxone_date};
 use crate::http::ApiClient;
 use crate::sources::{RowSender, SliceReport, SliceRequest, SourceError};
 use crate::transform::TransformError;
@@ -81,43 +81,27 @@ pub async fn fetch(
     rows: &RowSender,
 ) -> Result<SliceReport, SourceError> {
     let mut timelines: BTreeMap<String, StatusTimeline> = BTreeMap::new();
-    let (mut skip, mut pages) = (0u64, 0u64);
-    loop {
-        let query = [
+    let mut pager = SkipPager::new(
+        client,
+        "agents/state-history",
+        "agentStateHistory",
+        vec![
             ("startDate", cxone_date(slice.start)),
             ("endDate", cxone_date(slice.end)),
-            ("top", page_size.to_string()),
-            ("skip", skip.to_string()),
-        ];
-        let body: Option<Value> = client.get_json("agents/state-history", &query).await?;
-        pages += 1;
-        let total = body
-            .as_ref()
-            .and_then(|b| b.get("totalRecords"))
-            .and_then(lenient::number)
-            .map(|t| t as u64);
-        // The server's "now": a state that lasts until then is still running (its duration is
-        // the time so far), so it is open.
-        let polled = body
-            .as_ref()
-            .and_then(|b| b.get("lastPollTime"))
-            .and_then(Value::as_str)
-            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| t.with_timezone(&chrono::Utc));
-        let page = rows_under(body, "agentStateHistory", "agents/state-history")?;
-        let n = page.len() as u64;
-        for fields in &page {
+        ],
+        page_size,
+    );
+    while let Some(page) = pager.next_page().await? {
+        for fields in &page.rows {
             let (agent, state) = record(fields)?;
-            let state = if state.end.zip(polled).is_some_and(|(e, p)| e >= p) {
+            // A state that lasts until the server's "now" is still running (its duration is the
+            // time so far), so it is open.
+            let state = if state.end.zip(page.polled).is_some_and(|(e, p)| e >= p) {
                 StatusRecord { end: None, ..state }
             } else {
                 state
             };
             timelines.entry(agent).or_default().presence(state);
-        }
-        skip += n;
-        if n == 0 || n < page_size || total.is_some_and(|t| skip >= t) {
-            break;
         }
     }
     let fetched_at = chrono::Utc::now();
@@ -136,8 +120,8 @@ pub async fn fetch(
     Ok(SliceReport {
         details: BTreeMap::from([
             ("method".to_string(), Value::from("agents/state-history")),
-            ("pages".to_string(), pages.into()),
-            ("records_received".to_string(), skip.into()),
+            ("pages".to_string(), pager.pages().into()),
+            ("records_received".to_string(), pager.received().into()),
         ]),
         skipped: BTreeMap::new(),
         provisional,

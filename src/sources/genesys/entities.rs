@@ -7,14 +7,14 @@
 //! `state=any`, so departed agents keep their names. Every page's rows are counted, and an entity
 //! listed twice (a list that shifted while it was paged) lands once.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::http::ApiClient;
 use crate::sources::lenient::{FieldError, Record};
-use crate::sources::{RowSender, SliceReport, SourceError};
+use crate::sources::{FirstSight, RowSender, SliceReport, SourceError};
 use crate::transform::dimensions::{state_of, upper_snake};
 use crate::transform::{
     AgentRow, Dataset, DivisionRow, PresenceDefinitionRow, QueueRow, Rows, SkillRow, TeamRow,
@@ -131,8 +131,8 @@ pub async fn fetch(
     page_size: u64,
     rows: &RowSender,
 ) -> Result<SliceReport, SourceError> {
-    let mut seen: HashSet<String> = HashSet::new();
-    let (mut pages, mut received, mut duplicates) = (0u64, 0u64, 0u64);
+    let mut first = FirstSight::default();
+    let (mut pages, mut received) = (0u64, 0u64);
     for list in lists(dataset) {
         let mut page_number = 1u64;
         let mut after: Option<String> = None;
@@ -160,17 +160,10 @@ pub async fn fetch(
             let entities = listing.entities.unwrap_or_default();
             let page_empty = entities.is_empty();
             received += entities.len() as u64;
-            let mut fresh = Vec::with_capacity(entities.len());
-            for entity in entities {
-                match Record::new(&entity).string(&["id"]) {
-                    Some(id) if seen.contains(&id) => duplicates += 1,
-                    Some(id) => {
-                        seen.insert(id);
-                        fresh.push(entity);
-                    }
-                    None => fresh.push(entity),
-                }
-            }
+            let fresh: Vec<Map<String, Value>> = entities
+                .into_iter()
+                .filter(|entity| first.keep(Record::new(entity).string(&["id"])))
+                .collect();
             rows.send(to_rows(dataset, &fresh)?).await?;
             let next = listing.next_uri.filter(|u| !u.is_empty());
             let more = match list.paging {
@@ -200,7 +193,7 @@ pub async fn fetch(
     if dataset == Dataset::WrapupCodes {
         let system: Vec<WrapupCodeRow> = SYSTEM_WRAPUP_CODES
             .iter()
-            .filter(|id| !seen.contains(**id))
+            .filter(|id| !first.has(id))
             .map(|id| WrapupCodeRow {
                 id: (*id).to_string(),
                 name: Some((*id).to_string()),
@@ -218,13 +211,9 @@ pub async fn fetch(
         ("rows_received".to_string(), received.into()),
     ]);
     details.insert("page_size".into(), page_size.into());
-    let mut skipped = BTreeMap::new();
-    if duplicates > 0 {
-        skipped.insert("duplicate".to_string(), duplicates);
-    }
     Ok(SliceReport {
         details,
-        skipped,
+        skipped: first.skipped(),
         provisional: Vec::new(),
     })
 }

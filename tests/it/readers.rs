@@ -35,6 +35,15 @@ const SUMS: &[(&str, &[&str])] = &[
     ),
     ("contacts", &["talk_seconds", "wait_seconds"]),
     ("metrics", &["count", "sum"]),
+    ("agent_status", &["duration_seconds"]),
+    ("contact_segments", &["duration_seconds", "segment_index"]),
+    ("queues", &["member_count", "service_level_seconds"]),
+    ("agents", &[]),
+    ("wrapup_codes", &[]),
+    ("skills", &[]),
+    ("teams", &["member_count"]),
+    ("divisions", &[]),
+    ("presence_definitions", &[]),
 ];
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {

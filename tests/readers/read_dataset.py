@@ -24,6 +24,15 @@ SUMS = {
     "agent_intervals": ["handled", "talk_seconds", "idle_seconds"],
     "contacts": ["talk_seconds", "wait_seconds"],
     "metrics": ["count", "sum"],
+    "agent_status": ["duration_seconds"],
+    "contact_segments": ["duration_seconds", "segment_index"],
+    "queues": ["member_count", "service_level_seconds"],
+    "agents": [],
+    "wrapup_codes": [],
+    "skills": [],
+    "teams": ["member_count"],
+    "divisions": [],
+    "presence_definitions": [],
 }
 
 
@@ -55,8 +64,8 @@ def read_duckdb(folder: Path, dataset: str):
         "hive_types = {'source': VARCHAR, 'tenant': VARCHAR, 'date': DATE})"
     )
     cols = SUMS[dataset]
-    agg = ", ".join(f'sum("{c}")' for c in cols)
-    row = con.sql(f"SELECT count(*), {agg}, any_value(date), any_value(tenant) FROM rel").fetchall()[0]
+    agg = "".join(f'sum("{c}"), ' for c in cols)
+    row = con.sql(f"SELECT count(*), {agg}any_value(date), any_value(tenant) FROM rel").fetchall()[0]
     return summarize(row[0], dict(zip(cols, row[1 : 1 + len(cols)])), row[-2], row[-1])
 
 
@@ -121,9 +130,9 @@ def read_datafusion(folder: Path, dataset: str):
         table_partition_cols=[("source", pa.string()), ("tenant", pa.string()), ("date", pa.date32())],
     )
     cols = SUMS[dataset]
-    agg = ", ".join(f'sum("{c}") AS "{c}"' for c in cols)
+    agg = "".join(f'sum("{c}") AS "{c}", ' for c in cols)
     batch = ctx.sql(
-        f'SELECT count(*) AS n, {agg}, min("date") AS d, min(tenant) AS t FROM t'
+        f'SELECT count(*) AS n, {agg}min("date") AS d, min(tenant) AS t FROM t'
     ).to_pylist()[0]
     return summarize(batch["n"], {c: batch[c] for c in cols}, batch["d"], batch["t"])
 

@@ -157,11 +157,15 @@ pub struct SourceArgs {
     /// Only this dataset (repeatable, or comma-separated); default as configured.
     #[arg(long = "dataset", value_delimiter = ',')]
     pub datasets: Vec<String>,
+    /// Only the sources a stable hash assigns to shard K of N (K from 0, like Kubernetes'
+    /// JOB_COMPLETION_INDEX): every copy of a scheduled job takes its own.
+    #[arg(long, env = "CCETL_SHARD", value_name = "K/N")]
+    pub shard: Option<plan::Shard>,
 }
 
 impl SourceArgs {
     fn filter(&self) -> plan::SourceFilter {
-        plan::SourceFilter::new(&self.sources, &self.tenants)
+        plan::SourceFilter::new(&self.sources, &self.tenants).in_shard(self.shard)
     }
 }
 
@@ -402,8 +406,28 @@ async fn run_plan(
         write_mode,
         now: None,
     };
+    let shard = options.sources.shard();
     let mut plan = plan::build(&config, &options, &Environment::process())?;
     plan.command = std::env::args().skip(1).collect();
+    if let Some(shard) = shard {
+        let labels: Vec<String> = plan.sources.iter().map(|s| s.label()).collect();
+        tracing::info!(
+            shard = %shard,
+            sources = %labels.join(", "),
+            "This shard's sources{}.",
+            if labels.is_empty() { ": none (nothing to do)" } else { "" }
+        );
+        if selection.dry_run && log_format == LogFormat::Text {
+            println!(
+                "shard {shard}: {}",
+                if labels.is_empty() {
+                    "no source (nothing to do)".to_string()
+                } else {
+                    labels.join(", ")
+                }
+            );
+        }
+    }
     for source in &plan.sources {
         let (from, to) = source
             .date_range()

@@ -202,9 +202,14 @@ pub async fn run_until(
 ) -> Result<RunSummary, crate::Error> {
     let started = Instant::now();
     let run_id = new_run_id();
-    let lock = crate::sink::lock::OutputLock::acquire(&plan.output_dir, &run_id)?;
+    let sources: Vec<(&str, &str)> = plan
+        .sources
+        .iter()
+        .map(|s| (s.vendor(), s.tenant.as_str()))
+        .collect();
+    let lock = crate::sink::lock::OutputLock::acquire(&plan.output_dir, &run_id, &sources)?;
     let writer = PartitionWriter::new(plan.output_dir.clone());
-    // Nothing else writes here now: whatever dead runs left in flight can go.
+    // What dead runs left in flight can go; live runs (other shards) keep theirs.
     writer.remove_stale_temp_dirs();
     let ctx = Arc::new(RunContext {
         writer,

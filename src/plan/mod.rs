@@ -299,12 +299,69 @@ fn configured_tenants(config: &ConfigFile) -> Result<Vec<(&'static str, String)>
     Ok(all)
 }
 
+/// One shard of N (`--shard K/N`, `CCETL_SHARD`): the (source, tenant) pairs a stable hash of
+/// `vendor.tenant` assigns to shard K, K counting from 0 like Kubernetes'
+/// `JOB_COMPLETION_INDEX`. Every copy of a scheduler's job reads the same configuration, takes its
+/// own shard, and none shares a source with another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// Which shard, 0 to `count − 1`.
+    pub index: u32,
+    /// How many.
+    pub count: u32,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad = || {
+            format!(
+                "{text:?} is not a shard: K/N with 0 <= K < N (e.g. 0/4; K counts from 0, like JOB_COMPLETION_INDEX)"
+            )
+        };
+        let (k, n) = text.trim().split_once('/').ok_or_else(bad)?;
+        let (index, count): (u32, u32) = (
+            k.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Self { index, count })
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl Shard {
+    /// The shard `vendor.tenant` belongs to: the first 8 bytes of its SHA-256, modulo the count
+    /// (the same on every machine and release, whatever else the configuration holds).
+    pub fn of(vendor: &str, tenant: &str, count: u32) -> u32 {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(format!("{vendor}.{tenant}").as_bytes());
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        (u64::from_be_bytes(first) % u64::from(count.max(1))) as u32
+    }
+
+    /// Whether this shard runs `vendor.tenant`.
+    pub fn owns(&self, vendor: &str, tenant: &str) -> bool {
+        Self::of(vendor, tenant, self.count) == self.index
+    }
+}
+
 /// Which sources a command covers: `--source genesys.acme` (one tenant of one vendor),
 /// `--source genesys` (every tenant of a vendor), `--tenant acme` (that tenant of any vendor);
-/// nothing given means all.
+/// nothing given means all; `--shard` keeps this shard's part of that.
 #[derive(Debug, Clone, Default)]
 pub struct SourceFilter {
     selectors: Vec<(Option<String>, Option<String>)>,
+    shard: Option<Shard>,
 }
 
 impl SourceFilter {
@@ -327,7 +384,21 @@ impl SourceFilter {
             })
             .collect();
         selectors.extend(split(tenants).into_iter().map(|t| (None, Some(t))));
-        Self { selectors }
+        Self {
+            selectors,
+            shard: None,
+        }
+    }
+
+    /// The same sources, only those of `shard`.
+    pub fn in_shard(mut self, shard: Option<Shard>) -> Self {
+        self.shard = shard;
+        self
+    }
+
+    /// The shard, if one is asked for.
+    pub fn shard(&self) -> Option<Shard> {
+        self.shard
     }
 
     /// Everything.
@@ -337,10 +408,11 @@ impl SourceFilter {
 
     /// Whether `vendor.tenant` is selected.
     pub fn matches(&self, vendor: &str, tenant: &str) -> bool {
-        self.selectors.is_empty()
+        let selected = self.selectors.is_empty()
             || self.selectors.iter().any(|(v, t)| {
                 v.as_deref().is_none_or(|v| v == vendor) && t.as_deref().is_none_or(|t| t == tenant)
-            })
+            });
+        selected && self.shard.is_none_or(|s| s.owns(vendor, tenant))
     }
 
     /// Checks that every selector names something configured.
@@ -674,6 +746,45 @@ mod tests {
             catch_up(2).dates(Dataset::QueueIntervals),
             ["2026-11-19", "2026-11-20"].map(d)
         );
+    }
+
+    /// `int.from_bytes(hashlib.sha256(b"genesys.t{i}").digest()[:8], "big") % 4` for i in 0..8,
+    /// computed with Python.
+    const PINNED_SHARDS: [u32; 8] = [3, 3, 0, 1, 3, 2, 3, 2];
+
+    #[test]
+    fn shards_split_the_sources_between_them_and_parse_strictly() {
+        let tenants: Vec<String> = (0..40).map(|i| format!("t{i}")).collect();
+        let count = 4;
+        let mut seen = vec![0; count as usize];
+        for t in &tenants {
+            let owners: Vec<u32> = (0..count)
+                .filter(|k| Shard { index: *k, count }.owns("genesys", t))
+                .collect();
+            assert_eq!(owners.len(), 1, "{t} belongs to exactly one shard");
+            seen[owners[0] as usize] += 1;
+        }
+        assert!(
+            seen.iter().all(|n| *n > 0),
+            "every shard gets some: {seen:?}"
+        );
+        // Pinned: a release that moved tenants between shards would double or drop them.
+        assert_eq!(
+            Shard::of("genesys", "acme", 4),
+            Shard::of("genesys", "acme", 4)
+        );
+        assert_eq!(
+            (0..8)
+                .map(|i| Shard::of("genesys", &format!("t{i}"), 4))
+                .collect::<Vec<_>>(),
+            PINNED_SHARDS
+        );
+        assert_eq!("1/4".parse::<Shard>(), Ok(Shard { index: 1, count: 4 }));
+        for bad in ["4/4", "1", "a/4", "0/0", "-1/4"] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
+        let filter = SourceFilter::all().in_shard(Some(Shard { index: 0, count: 1 }));
+        assert!(filter.matches("cxone", "anything"));
     }
 
     #[test]

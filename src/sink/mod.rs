@@ -419,6 +419,7 @@ impl PartitionWriter {
     /// committed).
     pub fn remove_temp_dir(&self, run_id: &str) {
         let _ = fs::remove_dir_all(self.temp_dir(run_id));
+        let _ = fs::remove_file(lock::OutputLock::temp_lock_path(&self.root, run_id));
     }
 
     /// Where a run's record is kept: `<root>/_ccetl/runs/<run id>.json`.
@@ -440,16 +441,26 @@ impl PartitionWriter {
         Ok(path)
     }
 
-    /// Removes every run's temporary folder: what runs that died left behind. Only while holding
-    /// the output's lock, when no other run can be writing.
+    /// Removes the temporary folders of runs that died: what they left in flight. A live run
+    /// (a shard, another tenant's run) holds the lock of its folder, and keeps it.
     pub fn remove_stale_temp_dirs(&self) {
         let tmp = self.root.join(STATE_DIR).join("tmp");
         let Ok(entries) = fs::read_dir(&tmp) else {
             return;
         };
         for entry in entries.flatten() {
-            tracing::info!(path = %entry.path().display(), "Removing what a run that ended early left in flight.");
-            let _ = fs::remove_dir_all(entry.path());
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().to_string();
+            let run_id = name.strip_suffix(".lock").unwrap_or(&name).to_string();
+            if lock::OutputLock::run_is_alive(&self.root, &run_id) {
+                continue;
+            }
+            if path.is_dir() {
+                tracing::info!(path = %path.display(), "Removing what a run that ended early left in flight.");
+                let _ = fs::remove_dir_all(&path);
+            } else if name.ends_with(".lock") && !self.temp_dir(&run_id).exists() {
+                let _ = fs::remove_file(&path);
+            }
         }
     }
 

@@ -12,6 +12,7 @@ mod operator;
 mod readers;
 mod resilience;
 mod segments;
+mod shards;
 mod sources;
 mod status;
 mod truth;

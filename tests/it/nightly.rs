@@ -3,7 +3,6 @@
 //! lose nothing, and faults of every kind that change nothing in what lands.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Output};
 use std::time::{Duration, Instant};
 
 use assert_cmd::cargo::CommandCargoExt;
@@ -17,12 +16,6 @@ use chrono_tz::Tz;
 use super::util::*;
 
 const AGGREGATES: &str = "/api/v2/analytics/conversations/aggregates/query";
-
-async fn wait_for(child: Child) -> Output {
-    tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap()
-}
 
 fn manifest(
     out: &Path,
@@ -341,7 +334,7 @@ async fn a_second_run_on_the_same_output_exits_with_the_lock_code() {
         "queue_intervals",
     ];
     let first = setup.spawn(&args);
-    let lock = setup.out().join("_ccetl/lock");
+    let lock = setup.out().join("_ccetl/locks/genesys.demo");
     let started = Instant::now();
     while std::fs::read_to_string(&lock).map_or(true, |t| t.is_empty()) {
         assert!(

@@ -591,3 +591,10 @@ pub async fn run_demo(root: &Path, days: u32) -> Output {
     );
     output
 }
+
+/// Waits for a spawned command; its output.
+pub async fn wait_for(child: Child) -> Output {
+    tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap()
+}

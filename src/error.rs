@@ -22,7 +22,7 @@ pub enum ExitStatus {
     Auth = 3,
     /// The upstream API failed permanently (every slice failed on the API).
     Api = 4,
-    /// Another run holds the output's lock; nothing was fetched.
+    /// Another run holds the lock of one of its sources; nothing was fetched.
     Locked = 5,
     /// Stopped by SIGINT (Ctrl-C) after the slices in flight were committed or abandoned.
     Interrupted = 130,

@@ -3,6 +3,7 @@ mod auth;
 mod cli;
 mod contacts;
 mod cxone;
+mod deploy;
 mod dimensions;
 mod duckdb;
 mod layout;

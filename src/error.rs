@@ -2,7 +2,7 @@
 //!
 //! Exit codes are a contract with schedulers (design.md): 0 every slice written, 1 some slices
 //! failed, 2 usage or configuration error, 3 authentication failed, 4 the upstream API failed
-//! permanently, 5 another run holds the output's lock, 130/143 stopped by SIGINT/SIGTERM. Every
+//! permanently, 5 another run holds a source's lock, 130/143 stopped by SIGINT/SIGTERM. Every
 //! error message says what to do next and never carries a secret.
 
 use crate::auth::AuthError;
@@ -49,7 +49,7 @@ pub enum Error {
     /// No token could be obtained.
     #[error(transparent)]
     Auth(#[from] AuthError),
-    /// Another run holds the output's lock.
+    /// Another run holds the lock of one of the sources.
     #[error(transparent)]
     Locked(#[from] crate::sink::lock::LockError),
     /// Anything else that went wrong at run time (simulator start-up, runtime I/O).

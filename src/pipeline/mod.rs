@@ -193,8 +193,8 @@ pub async fn run(plan: Plan, progress: &dyn Progress) -> Result<RunSummary, crat
     run_until(plan, progress, &StopHandle::new()).await
 }
 
-/// Runs every slice of the plan, or until `stop` is pulled. Holds the output's lock for the run:
-/// a second run on the same output fails at once with [`crate::Error::Locked`].
+/// Runs every slice of the plan, or until `stop` is pulled. Holds the lock of each of its sources
+/// for the run: a second run of one of them fails at once with [`crate::Error::Locked`].
 pub async fn run_until(
     plan: Plan,
     progress: &dyn Progress,

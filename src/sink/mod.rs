@@ -449,18 +449,18 @@ impl PartitionWriter {
             return;
         };
         for entry in entries.flatten() {
-            let path = entry.path();
             let name = entry.file_name().to_string_lossy().to_string();
             let run_id = name.strip_suffix(".lock").unwrap_or(&name).to_string();
             if lock::OutputLock::run_is_alive(&self.root, &run_id) {
                 continue;
             }
-            if path.is_dir() {
-                tracing::info!(path = %path.display(), "Removing what a run that ended early left in flight.");
-                let _ = fs::remove_dir_all(&path);
-            } else if name.ends_with(".lock") && !self.temp_dir(&run_id).exists() {
-                let _ = fs::remove_file(&path);
+            // A dead run's folder and its lock file go together, whichever is listed first.
+            let dir = self.temp_dir(&run_id);
+            if dir.is_dir() {
+                tracing::info!(path = %dir.display(), "Removing what a run that ended early left in flight.");
+                let _ = fs::remove_dir_all(&dir);
             }
+            let _ = fs::remove_file(lock::OutputLock::temp_lock_path(&self.root, &run_id));
         }
     }
 
@@ -723,6 +723,28 @@ fn sync_dir(dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_dead_runs_lose_their_temporary_files() {
+        let root = tempfile::tempdir().unwrap();
+        let writer = PartitionWriter::new(root.path());
+        let live = lock::OutputLock::acquire(root.path(), "live-run", &[("genesys", "a")]).unwrap();
+        let dead = lock::OutputLock::acquire(root.path(), "dead-run", &[("genesys", "b")]).unwrap();
+        for run in ["live-run", "dead-run", "old-run"] {
+            fs::create_dir_all(writer.temp_dir(run)).unwrap();
+            fs::write(writer.temp_dir(run).join("x.parquet.tmp"), b"x").unwrap();
+        }
+        drop(dead);
+        writer.remove_stale_temp_dirs();
+        let mut left: Vec<String> = fs::read_dir(root.path().join(STATE_DIR).join("tmp"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect();
+        left.sort();
+        // The live run keeps its folder and lock; a dead run's (and a lock-less old one's) go.
+        assert_eq!(left, ["live-run", "live-run.lock"]);
+        drop(live);
+    }
     use crate::transform::{Pseudonymizer, QueueIntervalRow, Rows};
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 

@@ -170,8 +170,9 @@ pub async fn fetch(
     rows.send(out).await?;
     let mut skipped = BTreeMap::new();
     for (reason, n) in [
-        ("started_before_slice", earlier),
-        ("outside_slice", later),
+        // Contacts of the neighbouring days, whose states the windows overlap: theirs, not lost.
+        ("previous_day", earlier),
+        ("next_day", later),
         ("ongoing", ongoing),
     ] {
         if n > 0 {

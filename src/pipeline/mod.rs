@@ -409,8 +409,10 @@ fn fetch_groups(source: &SourcePlan) -> Vec<(Dataset, Vec<Dataset>, NaiveDate)> 
     let planned: std::collections::HashSet<(Dataset, NaiveDate)> =
         source.slices.iter().copied().collect();
     let companion_of = |dataset: Dataset, date: NaiveDate| {
-        source.slices.iter().any(|(other, d)| {
-            *d == date && *other != dataset && source.settings.companions(*other).contains(&dataset)
+        Dataset::ALL.iter().any(|other| {
+            *other != dataset
+                && planned.contains(&(*other, date))
+                && source.settings.companions(*other).contains(&dataset)
         })
     };
     source

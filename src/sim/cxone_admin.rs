@@ -296,6 +296,28 @@ fn cxone_state(span: &PresenceSpan) -> CxoneState {
     }
 }
 
+/// What a state-history request asks: its admission (the rate headers), the window, `top` and
+/// `skip`, and whether the version writes numbers as strings; or the answer to give instead.
+type HistoryRequest = (
+    HeaderMap,
+    (DateTime<Utc>, DateTime<Utc>),
+    (usize, usize),
+    bool,
+);
+
+fn history_request(
+    state: &SimState,
+    headers: &HeaderMap,
+    version: &str,
+    q: &BTreeMap<String, String>,
+) -> Result<HistoryRequest, Response> {
+    let rate = admit(state, headers, version)?;
+    let window = super::cxone::window(q).map_err(|r| with(r, rate.clone()))?;
+    let paging = top_skip(q, 100, 10_000).map_err(|r| with(r, rate.clone()))?;
+    let strings = version_number(version).is_some_and(|v| v < 23.0);
+    Ok((rate, window, paging, strings))
+}
+
 /// `GET agents/state-history`: every agent's states that overlap `[startDate, endDate)` (whole,
 /// not clipped), paged by `top`/`skip`; the state running at "now" has the duration so far.
 pub(super) async fn agent_state_history(
@@ -304,19 +326,11 @@ pub(super) async fn agent_state_history(
     Path(version): Path<String>,
     Query(q): Query<BTreeMap<String, String>>,
 ) -> Response {
-    let rate = match admit(&state, &headers, &version) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    let (start, end) = match super::cxone::window(&q) {
-        Ok(w) => w,
-        Err(r) => return with(r, rate),
-    };
-    let paging = match top_skip(&q, 100, 10_000) {
-        Ok(p) => p,
-        Err(r) => return with(r, rate),
-    };
-    let strings = version_number(&version).is_some_and(|v| v < 23.0);
+    let (rate, (start, end), paging, strings) =
+        match history_request(&state, &headers, &version, &q) {
+            Ok(r) => r,
+            Err(r) => return r,
+        };
     let now = state.now();
     let g = &state.cxone_generator;
     let mut all = Vec::new();
@@ -408,19 +422,11 @@ pub(super) async fn contact_state_history(
     Path(version): Path<String>,
     Query(q): Query<BTreeMap<String, String>>,
 ) -> Response {
-    let rate = match admit(&state, &headers, &version) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    let (start, end) = match super::cxone::window(&q) {
-        Ok(w) => w,
-        Err(r) => return with(r, rate),
-    };
-    let paging = match top_skip(&q, 100, 10_000) {
-        Ok(p) => p,
-        Err(r) => return with(r, rate),
-    };
-    let strings = version_number(&version).is_some_and(|v| v < 23.0);
+    let (rate, (start, end), paging, strings) =
+        match history_request(&state, &headers, &version, &q) {
+            Ok(r) => r,
+            Err(r) => return r,
+        };
     let now = state.now();
     let g = &state.cxone_generator;
     let mut all = Vec::new();

@@ -179,14 +179,34 @@ pub struct OutputSection {
     /// folder, whatever the working directory: cron starts jobs anywhere).
     #[serde(default = "default_output_dir")]
     pub dir: PathBuf,
+    /// Where the datasets go, as a URL: `s3://bucket/prefix`, `gs://…`, `az://…`, `abfss://…`,
+    /// `file:///path` or a plain path. Takes the place of `dir` (not both).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// The object store's own settings (`object_store`'s keys: `aws_endpoint`,
+    /// `aws_allow_http`, `aws_region`, `google_service_account`, `azure_storage_account_name`,
+    /// …), over the standard environment variables. Secrets belong in the environment.
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
+    /// How long a store lock's lease lasts without renewal, in seconds: a run killed outright
+    /// holds its sources that long (its renewal runs every third of it).
+    #[serde(default = "default_lock_lease_secs")]
+    pub lock_lease_secs: u64,
 }
 
 impl Default for OutputSection {
     fn default() -> Self {
         Self {
             dir: default_output_dir(),
+            url: None,
+            options: BTreeMap::new(),
+            lock_lease_secs: default_lock_lease_secs(),
         }
     }
+}
+
+fn default_lock_lease_secs() -> u64 {
+    60
 }
 
 fn default_output_dir() -> PathBuf {
@@ -348,17 +368,42 @@ impl ConfigFile {
         }
     }
 
-    /// The output root: `--output` (relative to the working directory) if given, else
-    /// `[output] dir` resolved against the file's folder; an object-store URL is refused
-    /// ([`local_output_dir`]).
-    pub fn output_dir(&self, cli_override: Option<&Path>) -> Result<PathBuf, ConfigError> {
-        match cli_override {
-            Some(dir) => local_output_dir(dir, "--output"),
-            None => {
-                let dir = local_output_dir(&self.output.dir, "output.dir")?;
-                Ok(self.resolve_path(&dir))
-            }
+    /// The output: `--output` (a URL, or a path relative to the working directory) if given,
+    /// else `[output] url` or `dir` (a relative path resolved against the file's folder). An
+    /// object-store URL opens the store (with `[output] options`); any other scheme is refused.
+    pub fn output(&self, cli_override: Option<&Path>) -> Result<crate::sink::Output, ConfigError> {
+        if self.output.url.is_some() && self.output.dir != default_output_dir() {
+            return Err(value_error(
+                "output.url",
+                "set either `url` or `dir` in [output], not both",
+            ));
         }
+        if self.output.lock_lease_secs < 3 || self.output.lock_lease_secs > 3600 {
+            return Err(value_error(
+                "output.lock_lease_secs",
+                format!(
+                    "{} is out of range (3 to 3600)",
+                    self.output.lock_lease_secs
+                ),
+            ));
+        }
+        let (raw, key, relative_to_file) = match (cli_override, &self.output.url) {
+            (Some(dir), _) => (dir.to_path_buf(), "--output", false),
+            (None, Some(url)) => (PathBuf::from(url), "output.url", true),
+            (None, None) => (self.output.dir.clone(), "output.dir", true),
+        };
+        if let Some(url) = raw.to_str().filter(|t| crate::sink::store::is_store_url(t)) {
+            let store = crate::sink::StoreOutput::open(url, &self.output.options)
+                .map_err(|e| value_error(e.option.as_deref().unwrap_or(key), e.message))?
+                .with_lease(std::time::Duration::from_secs(self.output.lock_lease_secs));
+            return Ok(crate::sink::Output::Store(store));
+        }
+        let dir = local_output_dir(&raw, key)?;
+        Ok(crate::sink::Output::Local(if relative_to_file {
+            self.resolve_path(&dir)
+        } else {
+            dir
+        }))
     }
 
     /// The top-level tables that are not shared sections, with their line: each must name a
@@ -487,9 +532,9 @@ impl Environment {
 
 /// The local folder an output setting names (`key` says which: `output.dir` or `--output`).
 ///
-/// Plain paths and `file://` URLs are local folders. Any other URL scheme (`s3://`, `gs://`,
-/// `az://`, …) is refused: written as a path it would become a local folder named `s3:`, and a
-/// run that lands there exits 0 while the warehouse sees nothing.
+/// Plain paths and `file://` URLs are local folders. Any other URL scheme is refused (object
+/// stores are opened before, by [`Config::output`]): written as a path it would become a local
+/// folder named `s3:`, and a run that lands there exits 0 while the warehouse sees nothing.
 pub fn local_output_dir(raw: &Path, key: &str) -> Result<PathBuf, ConfigError> {
     let Some(text) = raw.to_str() else {
         return Ok(raw.to_path_buf());
@@ -518,12 +563,19 @@ pub fn local_output_dir(raw: &Path, key: &str) -> Result<PathBuf, ConfigError> {
         }
         return Ok(PathBuf::from(path));
     }
+    if crate::sink::store::is_store_url(text) {
+        return Err(value_error(
+            key,
+            format!(
+                "`{text}`: this command writes to a local folder only (a path or file:///path)"
+            ),
+        ));
+    }
     Err(value_error(
         key,
         format!(
-            "`{text}`: writing to `{scheme}://` is not supported; ccetl writes to local folders \
-             (a path or file:///path) only. Write to a local folder and copy it to the store \
-             (aws s3 sync, gsutil rsync, azcopy sync) after the run"
+            "`{text}`: writing to `{scheme}://` is not supported; {}",
+            crate::sink::store::supported()
         ),
     ))
 }
@@ -555,21 +607,73 @@ mod tests {
         );
         // A folder whose name merely contains a colon is still a folder.
         assert_eq!(local("a:b/c").unwrap(), PathBuf::from("a:b/c"));
-        for url in [
-            "s3://bucket/out",
-            "gs://b/p",
-            "az://c/p",
-            "abfss://c@a.dfs/p",
-            "S3://B/P",
-        ] {
+        for url in ["ftp://h/out", "hdfs://n/p", "HTTP://x/y"] {
             let error = local(url).unwrap_err().to_string();
             assert!(error.starts_with("output.dir: "), "{error}");
             assert!(
-                error.contains(url) && error.contains("not supported"),
+                error.contains(url) && error.contains("not supported") && error.contains("s3://"),
                 "{error}"
             );
         }
+        // Where only a folder will do (the demo), a store URL is named as such.
+        let error = local("s3://bucket/out").unwrap_err().to_string();
+        assert!(error.contains("local folder only"), "{error}");
         assert!(local("file://relative/path").is_err());
+    }
+
+    #[test]
+    fn an_output_url_opens_its_store_and_a_file_url_or_path_stays_local() {
+        let file = |text: &str| ConfigFile::parse(text, Path::new("/etc/ccetl/ccetl.toml"));
+        let config = file(
+            "[output]\nurl = \"s3://bucket/out/\"\n[output.options]\naws_region = \"eu-west-1\"\n",
+        )
+        .unwrap();
+        match config.output(None).unwrap() {
+            crate::sink::Output::Store(store) => assert_eq!(store.url(), "s3://bucket/out"),
+            other => panic!("not a store: {other}"),
+        }
+        // `az://container/…` takes its account from AZURE_STORAGE_ACCOUNT_NAME or the options.
+        let no_account = file("").unwrap().output(Some(Path::new("az://c/p")));
+        assert!(
+            no_account
+                .unwrap_err()
+                .to_string()
+                .contains("Account must be specified")
+        );
+        for (url, kind) in [
+            ("gs://b/p", "gs"),
+            ("abfss://c@acct.dfs.core.windows.net/p", "abfss"),
+        ] {
+            let output = file("").unwrap().output(Some(Path::new(url)));
+            let output = output.unwrap_or_else(|e| panic!("{kind}: {e}"));
+            assert!(output.local().is_none(), "{kind}");
+        }
+        let local = file("[output]\nurl = \"file:///data/out\"\n")
+            .unwrap()
+            .output(None)
+            .unwrap();
+        assert_eq!(local.local(), Some(Path::new("/data/out")));
+        let relative = file("[output]\ndir = \"out\"\n")
+            .unwrap()
+            .output(None)
+            .unwrap();
+        assert_eq!(relative.local(), Some(Path::new("/etc/ccetl/out")));
+        let both = file("[output]\ndir = \"out\"\nurl = \"s3://b/p\"\n")
+            .unwrap()
+            .output(None);
+        assert!(both.unwrap_err().to_string().contains("not both"));
+        let unknown =
+            file("[output]\nurl = \"s3://b/p\"\n[output.options]\naws_colour = \"blue\"\n")
+                .unwrap()
+                .output(None);
+        assert!(
+            unknown
+                .unwrap_err()
+                .to_string()
+                .contains("output.options.aws_colour")
+        );
+        let refused = file("").unwrap().output(Some(Path::new("ftp://h/p")));
+        assert!(refused.unwrap_err().to_string().contains("not supported"));
     }
 
     #[test]

@@ -103,7 +103,7 @@ pub fn run(config_path: &Path, args: StatusArgs) -> Result<ExitStatus, Error> {
     let config = load_config(config_path)?;
     let filter = args.sources.filter();
     let wanted = plan::parse_datasets(&args.sources.datasets)?;
-    let root = config.output_dir(args.output.as_deref())?;
+    let root = config.output(args.output.as_deref())?;
     // The latest run's verdict on each slice: (vendor, tenant, dataset, date) → failed?
     let mut verdicts: BTreeMap<(String, String, String, String), bool> = BTreeMap::new();
     for record in crate::sink::recent_run_records(&root, RUNS) {
@@ -115,7 +115,7 @@ pub fn run(config_path: &Path, args: StatusArgs) -> Result<ExitStatus, Error> {
         }
     }
     let mut coverage = Coverage {
-        output: root.display().to_string(),
+        output: root.to_string(),
         sources: Vec::new(),
         gaps: 0,
     };

@@ -75,7 +75,7 @@ pub fn estimate_every_slice(plan: &Plan) -> DryRun {
 }
 
 fn estimate_with(plan: &Plan, check_complete: bool) -> DryRun {
-    let writer = PartitionWriter::new(plan.output_dir.clone());
+    let writer = PartitionWriter::new(plan.output.clone());
     let mut sources = Vec::new();
     for source in &plan.sources {
         let mut datasets: Vec<DatasetEstimate> = Vec::new();
@@ -102,7 +102,7 @@ fn estimate_with(plan: &Plan, check_complete: bool) -> DryRun {
                 }
             }
             let history = recent_requests(
-                &plan.output_dir,
+                &plan.output,
                 dataset,
                 source.vendor(),
                 &source.tenant,

@@ -207,8 +207,8 @@ pub async fn run_until(
         .iter()
         .map(|s| (s.vendor(), s.tenant.as_str()))
         .collect();
-    let lock = crate::sink::lock::OutputLock::acquire(&plan.output_dir, &run_id, &sources)?;
-    let writer = PartitionWriter::new(plan.output_dir.clone());
+    let lock = crate::sink::lock::OutputLock::acquire(&plan.output, &run_id, &sources)?;
+    let writer = PartitionWriter::new(plan.output.clone()).guarded_by(lock.lease_lost());
     // What dead runs left in flight can go; live runs (other shards) keep theirs.
     writer.remove_stale_temp_dirs();
     let ctx = Arc::new(RunContext {

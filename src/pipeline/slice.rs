@@ -53,14 +53,13 @@ pub(crate) fn partition_complete(
     let Some(manifest) = writer.manifest(key) else {
         return false;
     };
-    let part = crate::sink::hive_partition_path(writer.root(), key).join(crate::sink::PART_FILE);
     if manifest.sha256.is_empty() {
         tracing::debug!(
             "The partition was written by ccetl before 0.2 (no checksum); fetching it again."
         );
         return false;
     }
-    if !manifest.matches_file(&part) {
+    if !writer.is_intact(key, &manifest) {
         tracing::warn!("The partition's file does not match its manifest; fetching it again.");
         return false;
     }

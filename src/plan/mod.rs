@@ -16,6 +16,7 @@ use chrono_tz::Tz;
 pub use dates::{DateSelection, MAX_RANGE_DAYS, day_interval};
 
 use crate::config::{ConfigError, ConfigFile, Environment, SHARED_SECTIONS, value_error};
+use crate::sink::Output;
 use crate::sources::{ConfiguredSource, SourceSettings, VENDORS};
 use crate::transform::{Dataset, PersonalData, Pseudonymizer};
 
@@ -113,8 +114,8 @@ impl SourcePlan {
 pub struct Plan {
     /// Sources with their slices.
     pub sources: Vec<SourcePlan>,
-    /// Output root.
-    pub output_dir: PathBuf,
+    /// Where the datasets go (a local folder or a store prefix).
+    pub output: Output,
     /// Slices in flight per source.
     pub concurrency: usize,
     /// Slices in flight across all sources.
@@ -130,12 +131,13 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// A plan of `sources` into `output_dir` with the default scheduling, replacing partitions
-    /// and dropping personal data (set `privacy` to keep or pseudonymise it).
-    pub fn new(sources: Vec<SourcePlan>, output_dir: impl Into<PathBuf>) -> Self {
+    /// A plan of `sources` into `output` (a local folder: a `PathBuf` or `&Path` will do) with
+    /// the default scheduling, replacing partitions and dropping personal data (set `privacy` to
+    /// keep or pseudonymise it).
+    pub fn new(sources: Vec<SourcePlan>, output: impl Into<Output>) -> Self {
         Self {
             sources,
-            output_dir: output_dir.into(),
+            output: output.into(),
             concurrency: 4,
             max_slices_in_flight: 16,
             write_mode: WriteMode::Replace,
@@ -160,7 +162,7 @@ fn drop_personal_data() -> Pseudonymizer {
 /// every day since its first partition that is missing, and every provisional one, within the
 /// `max_days` days that end yesterday (beyond them, a warning names the backfill to run).
 struct CatchUp<'a> {
-    root: &'a std::path::Path,
+    output: &'a Output,
     vendor: &'static str,
     tenant: &'a str,
     yesterday: NaiveDate,
@@ -169,7 +171,7 @@ struct CatchUp<'a> {
 
 impl CatchUp<'_> {
     fn dates(&self, dataset: Dataset) -> Vec<NaiveDate> {
-        let states = crate::sink::partition_states(self.root, dataset, self.vendor, self.tenant);
+        let states = crate::sink::partition_states(self.output, dataset, self.vendor, self.tenant);
         let window_start = self
             .yesterday
             .checked_sub_days(chrono::Days::new(u64::from(self.max_days.max(1)) - 1))
@@ -594,7 +596,7 @@ pub fn build(
         }
         .into());
     }
-    let output_dir = config.output_dir(options.output_dir.as_deref())?;
+    let output = config.output(options.output_dir.as_deref())?;
     let mut sources = Vec::new();
     for ConfiguredSource {
         tenant,
@@ -616,7 +618,7 @@ pub fn build(
         let mut slices = grid(&datasets, &dates, today);
         if let DateSelection::Run { date: None, .. } = options.dates {
             let catch_up = CatchUp {
-                root: &output_dir,
+                output: &output,
                 vendor: settings.vendor(),
                 tenant: &tenant,
                 yesterday: today.pred_opt().unwrap_or(today),
@@ -652,7 +654,7 @@ pub fn build(
     };
     Ok(Plan {
         sources,
-        output_dir,
+        output,
         concurrency,
         max_slices_in_flight,
         write_mode: options.write_mode,
@@ -711,8 +713,9 @@ mod tests {
     #[test]
     fn catch_up_fills_every_gap_after_the_last_final_day_and_every_provisional_one() {
         let root = tempfile::tempdir().unwrap();
+        let output = Output::from(root.path());
         let catch_up = |max_days| CatchUp {
-            root: root.path(),
+            output: &output,
             vendor: "genesys",
             tenant: "acme",
             yesterday: d("2026-11-20"),

@@ -9,15 +9,30 @@
 //! to clean by hand. The file also says who holds it (pid, host, run id, start time), so a second
 //! run can name the holder in its error. On filesystems without `flock` (some network mounts),
 //! taking the lock fails with a message saying so.
+//!
+//! On an object store there is no `flock`: the lock is the object `_ccetl/locks/<vendor>.<tenant>`,
+//! created only if absent (`If-None-Match: *` on S3, generation preconditions on GCS, `If-None-Match`
+//! on Azure). It holds a lease: its run rewrites it every third of the lease, each time on the
+//! condition that it is unchanged (`If-Match` its ETag), and deletes it at the end. A run killed
+//! outright leaves it; another run takes it over once the lease has run out (measured from the
+//! object's last modification, by the taker's clock: keep clocks in sync), again conditionally,
+//! so of two runs taking over at once one wins. A run whose renewal finds the lock changed has
+//! lost it, and commits nothing more.
 
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
-use chrono::Utc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use object_store::{PutMode, UpdateVersion};
 use serde::{Deserialize, Serialize};
 
-use super::STATE_DIR;
+use super::store::{StoreErrorKind, StoreOutput, version_of};
+use super::{Output, STATE_DIR};
 
 /// Who holds a lock, as its file records it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -41,7 +56,7 @@ pub enum LockError {
     )]
     Held {
         /// The output root.
-        output: PathBuf,
+        output: String,
         /// What the lock guards (`genesys.acme`).
         scope: String,
         /// Who, as far as the lock file says.
@@ -65,10 +80,46 @@ impl LockError {
 }
 
 /// A run's locks on the sources it writes (and on its temporary folder), released when dropped
-/// (or when the process ends).
+/// (or when the process ends; on a store, when the lease runs out).
 #[derive(Debug)]
 pub struct OutputLock {
     _files: Vec<File>,
+    leases: Option<Leases>,
+}
+
+/// What a store lock object holds: the holder, and how long its lease lasts from the object's
+/// last modification.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct LeaseRecord {
+    #[serde(flatten)]
+    holder: LockHolder,
+    /// Seconds the lease lasts without renewal.
+    lease_secs: u64,
+    /// When it was last renewed (for people reading it; expiry uses the object's own time).
+    renewed_at: String,
+}
+
+/// The store locks a run holds and the task that renews them.
+#[derive(Debug)]
+struct Leases {
+    store: StoreOutput,
+    names: Vec<String>,
+    lost: Arc<AtomicBool>,
+    renewal: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Leases {
+    fn drop(&mut self) {
+        self.renewal.abort();
+        if self.lost.load(Ordering::SeqCst) {
+            return;
+        }
+        for name in &self.names {
+            if let Err(e) = self.store.delete(name) {
+                tracing::warn!(error = %e, "Cannot release a lock; it lapses with its lease.");
+            }
+        }
+    }
 }
 
 fn host_name() -> String {
@@ -149,8 +200,29 @@ impl OutputLock {
             .join(format!("{run_id}.lock"))
     }
 
-    /// Takes the locks of every `(vendor, tenant)` for `run_id`, all at once or none.
-    pub fn acquire(root: &Path, run_id: &str, sources: &[(&str, &str)]) -> Result<Self, LockError> {
+    /// Takes the locks of every `(vendor, tenant)` of `output` for `run_id`, all at once or
+    /// none.
+    pub fn acquire(
+        output: &Output,
+        run_id: &str,
+        sources: &[(&str, &str)],
+    ) -> Result<Self, LockError> {
+        match output {
+            Output::Local(root) => Self::acquire_local(root, run_id, sources),
+            Output::Store(store) => Self::acquire_store(store, run_id, sources),
+        }
+    }
+
+    /// The flag a lost lease sets (store locks only): what the writer checks before it commits.
+    pub fn lease_lost(&self) -> Option<Arc<AtomicBool>> {
+        self.leases.as_ref().map(|l| l.lost.clone())
+    }
+
+    fn acquire_local(
+        root: &Path,
+        run_id: &str,
+        sources: &[(&str, &str)],
+    ) -> Result<Self, LockError> {
         let mut files = Vec::with_capacity(sources.len() + 1);
         let mut sorted: Vec<&(&str, &str)> = sources.iter().collect();
         sorted.sort();
@@ -160,7 +232,7 @@ impl OutputLock {
                 Ok(file) => files.push(file),
                 Err(holder) => {
                     return Err(LockError::Held {
-                        output: root.to_path_buf(),
+                        output: root.display().to_string(),
                         scope: format!("{vendor}.{tenant}"),
                         holder,
                     });
@@ -177,7 +249,62 @@ impl OutputLock {
                 });
             }
         }
-        Ok(Self { _files: files })
+        Ok(Self {
+            _files: files,
+            leases: None,
+        })
+    }
+
+    fn acquire_store(
+        store: &StoreOutput,
+        run_id: &str,
+        sources: &[(&str, &str)],
+    ) -> Result<Self, LockError> {
+        let mut sorted: Vec<&(&str, &str)> = sources.iter().collect();
+        sorted.sort();
+        sorted.dedup();
+        let lease = store.lease();
+        let mut held: Vec<(String, UpdateVersion)> = Vec::new();
+        let release = |held: &[(String, UpdateVersion)]| {
+            for (name, _) in held {
+                let _ = store.delete(name);
+            }
+        };
+        for (vendor, tenant) in sorted {
+            let name = format!("{STATE_DIR}/locks/{vendor}.{tenant}");
+            match take_lease(store, &name, run_id, lease) {
+                Ok(Ok(version)) => held.push((name, version)),
+                Ok(Err(holder)) => {
+                    release(&held);
+                    return Err(LockError::Held {
+                        output: store.url().to_string(),
+                        scope: format!("{vendor}.{tenant}"),
+                        holder,
+                    });
+                }
+                Err(e) => {
+                    release(&held);
+                    return Err(e);
+                }
+            }
+        }
+        let lost = Arc::new(AtomicBool::new(false));
+        let renewal = super::store::spawn(renew(
+            store.clone(),
+            held.clone(),
+            run_id.to_string(),
+            lease,
+            lost.clone(),
+        ));
+        Ok(Self {
+            _files: Vec::new(),
+            leases: Some(Leases {
+                store: store.clone(),
+                names: held.into_iter().map(|(n, _)| n).collect(),
+                lost,
+                renewal,
+            }),
+        })
     }
 
     /// Whether a live run holds the temporary folder of `run_id` (its lock cannot be taken).
@@ -190,6 +317,126 @@ impl OutputLock {
     }
 }
 
+fn lease_record(run_id: &str, lease: Duration) -> Vec<u8> {
+    let record = LeaseRecord {
+        holder: LockHolder {
+            pid: std::process::id(),
+            host: host_name(),
+            run_id: run_id.to_string(),
+            started_at: Utc::now().to_rfc3339(),
+        },
+        lease_secs: lease.as_secs(),
+        renewed_at: Utc::now().to_rfc3339(),
+    };
+    serde_json::to_vec(&record).unwrap_or_default()
+}
+
+/// Takes the lock object `name` for `run_id`: creates it if absent, or takes it over if its
+/// lease has run out. `Ok(Err(holder))` when another run holds it.
+fn take_lease(
+    store: &StoreOutput,
+    name: &str,
+    run_id: &str,
+    lease: Duration,
+) -> Result<Result<UpdateVersion, String>, LockError> {
+    let io = |e: super::StoreError| LockError::Io {
+        path: PathBuf::from(store.location(name)),
+        reason: format!(
+            "{e} (a lock on a store needs conditional writes: If-None-Match and If-Match on S3)"
+        ),
+    };
+    let version = |r: object_store::PutResult| UpdateVersion {
+        e_tag: r.e_tag,
+        version: r.version,
+    };
+    // Twice at most: a lock released between our create and our read is created again.
+    for _ in 0..2 {
+        match store.put(name, lease_record(run_id, lease), PutMode::Create) {
+            Ok(done) => return Ok(Ok(version(done))),
+            Err(e) if e.kind == StoreErrorKind::Conflict => {}
+            Err(e) => return Err(io(e)),
+        }
+        let Some((text, meta)) = store.get_with_meta(name).map_err(io)? else {
+            continue;
+        };
+        let record = serde_json::from_slice::<LeaseRecord>(&text).ok();
+        let lease_secs = record.as_ref().map_or(lease.as_secs(), |r| r.lease_secs);
+        let expires: DateTime<Utc> = meta.last_modified
+            + chrono::Duration::seconds(i64::try_from(lease_secs).unwrap_or(i64::MAX / 2));
+        let holder = match &record {
+            Some(r) => format!(
+                "run {} (pid {} on {}), started {}, its lease renewed {} and running out {}",
+                r.holder.run_id,
+                r.holder.pid,
+                r.holder.host,
+                r.holder.started_at,
+                meta.last_modified.to_rfc3339(),
+                expires.to_rfc3339()
+            ),
+            None => format!("a lock object ccetl cannot read, running out {expires}"),
+        };
+        if Utc::now() < expires {
+            return Ok(Err(holder));
+        }
+        match store.put(
+            name,
+            lease_record(run_id, lease),
+            PutMode::Update(version_of(&meta)),
+        ) {
+            Ok(done) => {
+                tracing::warn!(lock = %store.location(name), previous = %holder, "Took over a lock whose lease had run out (its run ended without releasing it).");
+                return Ok(Ok(version(done)));
+            }
+            Err(e) if matches!(e.kind, StoreErrorKind::Conflict | StoreErrorKind::NotFound) => {
+                return Ok(Err(format!(
+                    "another run that took it over just now ({holder})"
+                )));
+            }
+            Err(e) => return Err(io(e)),
+        }
+    }
+    Ok(Err("a run that is just starting".to_string()))
+}
+
+/// Renews the leases every third of their length, each on the condition that the lock is as this
+/// run left it; sets `lost` (and stops) when one was taken over.
+async fn renew(
+    store: StoreOutput,
+    mut held: Vec<(String, UpdateVersion)>,
+    run_id: String,
+    lease: Duration,
+    lost: Arc<AtomicBool>,
+) {
+    let period = (lease / 3).max(Duration::from_millis(500));
+    loop {
+        tokio::time::sleep(period).await;
+        for (name, version) in &mut held {
+            let body = lease_record(&run_id, lease);
+            match store
+                .put_async(name, body, PutMode::Update(version.clone()))
+                .await
+            {
+                Ok(done) => {
+                    *version = UpdateVersion {
+                        e_tag: done.e_tag,
+                        version: done.version,
+                    };
+                }
+                Err(e)
+                    if e.kind == StoreErrorKind::Conflict || e.kind == StoreErrorKind::NotFound =>
+                {
+                    lost.store(true, Ordering::SeqCst);
+                    tracing::error!(lock = %store.location(name), "This run's lease ran out and another run took the lock over; nothing more is committed.");
+                    return;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "Cannot renew a lock's lease; trying again.");
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,10 +445,10 @@ mod tests {
     fn a_second_holder_is_refused_and_named_until_the_first_lets_go() {
         let root = tempfile::tempdir().unwrap();
         let acme = [("genesys", "acme")];
-        let first = OutputLock::acquire(root.path(), "run-one", &acme).unwrap();
+        let first = OutputLock::acquire(&Output::from(root.path()), "run-one", &acme).unwrap();
         assert!(OutputLock::run_is_alive(root.path(), "run-one"));
         let err = OutputLock::acquire(
-            root.path(),
+            &Output::from(root.path()),
             "run-two",
             &[("cxone", "eu"), ("genesys", "acme")],
         )
@@ -215,13 +462,94 @@ mod tests {
             "{message}"
         );
         // Another tenant of the same output is free.
-        let other = OutputLock::acquire(root.path(), "run-four", &[("cxone", "eu")]).unwrap();
+        let other = OutputLock::acquire(&Output::from(root.path()), "run-four", &[("cxone", "eu")])
+            .unwrap();
         drop(first);
         assert!(!OutputLock::run_is_alive(root.path(), "run-one"));
-        let again = OutputLock::acquire(root.path(), "run-three", &acme).unwrap();
+        let again = OutputLock::acquire(&Output::from(root.path()), "run-three", &acme).unwrap();
         let text = fs::read_to_string(OutputLock::path(root.path(), "genesys", "acme")).unwrap();
         let holder: LockHolder = serde_json::from_str(&text).unwrap();
         assert_eq!(holder.run_id, "run-three");
         drop((again, other));
+    }
+
+    fn memory_store(lease: Duration) -> StoreOutput {
+        StoreOutput::with_store(
+            "memory://bucket/out",
+            Arc::new(object_store::memory::InMemory::new()),
+            "out",
+        )
+        .with_lease(lease)
+    }
+
+    #[test]
+    fn a_store_lock_is_held_while_renewed_and_released_at_the_end() {
+        let store = memory_store(Duration::from_secs(3));
+        let output = Output::Store(store.clone());
+        let acme = [("genesys", "acme")];
+        let first = OutputLock::acquire(&output, "run-one", &acme).unwrap();
+        // Renewed (every second) past the lease: still held.
+        std::thread::sleep(Duration::from_millis(3500));
+        let err = OutputLock::acquire(&output, "run-two", &[("cxone", "eu"), ("genesys", "acme")])
+            .unwrap_err();
+        assert!(err.is_held(), "{err}");
+        let message = err.to_string();
+        assert!(
+            message.contains("run run-one") && message.contains("running out"),
+            "{message}"
+        );
+        // The refused run let go of what it had taken (cxone.eu) at once.
+        let eu = OutputLock::acquire(&output, "run-three", &[("cxone", "eu")]).unwrap();
+        drop(eu);
+        drop(first);
+        assert!(
+            store.get("_ccetl/locks/genesys.acme").unwrap().is_none(),
+            "released"
+        );
+    }
+
+    #[test]
+    fn a_lapsed_lease_is_taken_over_and_its_run_learns_it_lost() {
+        let store = memory_store(Duration::from_secs(3));
+        let output = Output::Store(store.clone());
+        let acme = [("genesys", "acme")];
+        // A lock left by a run that died: written by hand, its lease long over.
+        let stale = serde_json::json!({
+            "pid": 1, "host": "gone", "run_id": "run-dead", "started_at": "2026-01-01T00:00:00Z",
+            "lease_secs": 0, "renewed_at": "2026-01-01T00:00:00Z"
+        });
+        store
+            .put(
+                "_ccetl/locks/genesys.acme",
+                stale.to_string().into_bytes(),
+                PutMode::Create,
+            )
+            .unwrap();
+        let taker = OutputLock::acquire(&output, "run-new", &acme).unwrap();
+        let text = store.get("_ccetl/locks/genesys.acme").unwrap().unwrap();
+        assert!(String::from_utf8_lossy(&text).contains("run-new"));
+        // Someone overwrites the lock behind the holder's back: its next renewal finds out.
+        store
+            .put(
+                "_ccetl/locks/genesys.acme",
+                b"{}".to_vec(),
+                PutMode::Overwrite,
+            )
+            .unwrap();
+        let lost = taker.lease_lost().unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while !lost.load(Ordering::SeqCst) && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert!(
+            lost.load(Ordering::SeqCst),
+            "the renewal noticed the lock was no longer its own"
+        );
+        drop(taker);
+        // A lost lock is not deleted on the way out: it is someone else's now.
+        assert_eq!(
+            store.get("_ccetl/locks/genesys.acme").unwrap().unwrap(),
+            b"{}"
+        );
     }
 }

@@ -26,10 +26,13 @@ use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use chrono::{DateTime, NaiveDate, Utc};
+use object_store::PutMode;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
@@ -39,6 +42,10 @@ use sha2::{Digest, Sha256};
 use crate::transform::{Dataset, hex, schema_fingerprint};
 
 pub mod lock;
+pub mod store;
+
+use store::StoreUpload;
+pub use store::{StoreError, StoreOutput};
 
 /// The data file of every partition.
 pub const PART_FILE: &str = "part-00000.zstd.parquet";
@@ -72,6 +79,18 @@ pub enum SinkError {
         source: std::io::Error,
         /// What to do about it, when we know.
         hint: &'static str,
+    },
+    /// An object-store operation failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The run's lease on a store lock lapsed and another run took the lock over: this run
+    /// commits nothing more.
+    #[error(
+        "the lock on {output} was taken over by another run after this run's lease lapsed; nothing more is committed (see the other run)"
+    )]
+    LeaseLost {
+        /// The output.
+        output: String,
     },
     /// The Parquet encoder failed.
     #[error("cannot encode Parquet for {path}: {message}")]
@@ -137,6 +156,86 @@ impl PartitionKey {
     }
 }
 
+/// Where the datasets go: a local folder, or a prefix on an object store. Everything that reads
+/// or writes the output (partitions, manifests, locks, run records, coverage) takes one.
+#[derive(Debug, Clone)]
+pub enum Output {
+    /// A local (or mounted) folder.
+    Local(PathBuf),
+    /// A bucket or container and a prefix.
+    Store(StoreOutput),
+}
+
+impl From<PathBuf> for Output {
+    fn from(path: PathBuf) -> Self {
+        Output::Local(path)
+    }
+}
+
+impl From<&Path> for Output {
+    fn from(path: &Path) -> Self {
+        Output::Local(path.to_path_buf())
+    }
+}
+
+impl From<StoreOutput> for Output {
+    fn from(store: StoreOutput) -> Self {
+        Output::Store(store)
+    }
+}
+
+impl std::fmt::Display for Output {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Output::Local(path) => write!(f, "{}", path.display()),
+            Output::Store(store) => write!(f, "{}", store.url()),
+        }
+    }
+}
+
+impl Output {
+    /// The local folder, when the output is one.
+    pub fn local(&self) -> Option<&Path> {
+        match self {
+            Output::Local(path) => Some(path),
+            Output::Store(_) => None,
+        }
+    }
+}
+
+/// `<dataset>/source=<s>/tenant=<t>`, slash-separated: a prefix on a store.
+fn tenant_prefix(dataset: Dataset, source: &str, tenant: &str) -> String {
+    format!("{}/source={source}/tenant={tenant}", dataset.name())
+}
+
+/// `_ccetl/manifests/<dataset>/source=<s>/tenant=<t>`, slash-separated.
+fn manifest_prefix(dataset: Dataset, source: &str, tenant: &str) -> String {
+    format!(
+        "{STATE_DIR}/manifests/{}",
+        tenant_prefix(dataset, source, tenant)
+    )
+}
+
+impl PartitionKey {
+    /// `<dataset>/source=<s>/tenant=<t>/date=<d>`, slash-separated: the partition's prefix.
+    fn store_dir(&self) -> String {
+        format!(
+            "{}/date={}",
+            tenant_prefix(self.dataset, self.source, &self.tenant),
+            self.date.format("%Y-%m-%d")
+        )
+    }
+
+    /// `_ccetl/manifests/<dataset>/source=<s>/tenant=<t>/date=<d>.json`, slash-separated.
+    fn store_manifest(&self) -> String {
+        format!(
+            "{}/date={}.json",
+            manifest_prefix(self.dataset, self.source, &self.tenant),
+            self.date.format("%Y-%m-%d")
+        )
+    }
+}
+
 /// What a partition's manifest records (`<root>/_ccetl/manifests/…/date=<d>.json`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Manifest {
@@ -190,6 +289,10 @@ pub struct Manifest {
     /// Dataset-specific facts (e.g. ongoing conversations left for a later run).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub details: BTreeMap<String, serde_json::Value>,
+    /// On an object store, the data object's ETag as the store returned it on upload: a
+    /// replaced object has another, so a resume can tell without downloading it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
 }
 
 impl Manifest {
@@ -248,8 +351,38 @@ pub struct PartitionSummary {
 }
 
 /// The partitions of one (dataset, source, tenant) that are complete (`_SUCCESS` and a
-/// manifest), by date. Partitions of ccetl before 0.2 count as present but not final.
+/// manifest), by date. Partitions of ccetl before 0.2 count as present but not final. On a store,
+/// one listing and the manifests read concurrently; a store that cannot be read counts as
+/// holding nothing, with a warning (the run then fetches, which replaces, never duplicates).
 pub fn partitions(
+    output: &Output,
+    dataset: Dataset,
+    source: &str,
+    tenant: &str,
+) -> BTreeMap<NaiveDate, PartitionSummary> {
+    match output {
+        Output::Local(root) => local_partitions(root, dataset, source, tenant),
+        Output::Store(store) => match store_partitions(store, dataset, source, tenant) {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!(error = %e, "Cannot read which partitions the store holds; counting none.");
+                BTreeMap::new()
+            }
+        },
+    }
+}
+
+fn summary_of(manifest: Option<Manifest>, data_len: Option<u64>) -> Option<PartitionSummary> {
+    // A data file gone or cut short is no partition, whatever its markers say.
+    manifest
+        .filter(|m| data_len.is_some_and(|len| m.bytes == 0 || len == m.bytes))
+        .map(|m| PartitionSummary {
+            is_final: m.is_final,
+            rows: m.rows,
+        })
+}
+
+fn local_partitions(
     root: &Path,
     dataset: Dataset,
     source: &str,
@@ -288,32 +421,76 @@ pub fn partitions(
         } else {
             serde_json::from_slice(&marker).ok()
         };
-        // A data file gone or cut short is no partition, whatever its markers say.
-        let data_len = fs::metadata(entry.path().join(PART_FILE)).map(|m| m.len());
-        if let Some(m) =
-            manifest.filter(|m| data_len.is_ok_and(|len| m.bytes == 0 || len == m.bytes))
-        {
-            found.insert(
-                date,
-                PartitionSummary {
-                    is_final: m.is_final,
-                    rows: m.rows,
-                },
-            );
+        let data_len = fs::metadata(entry.path().join(PART_FILE))
+            .map(|m| m.len())
+            .ok();
+        if let Some(summary) = summary_of(manifest, data_len) {
+            found.insert(date, summary);
         }
     }
     found
 }
 
+fn store_partitions(
+    store: &StoreOutput,
+    dataset: Dataset,
+    source: &str,
+    tenant: &str,
+) -> Result<BTreeMap<NaiveDate, PartitionSummary>, StoreError> {
+    // date -> (marked complete, data size)
+    let mut seen: BTreeMap<NaiveDate, (bool, Option<u64>)> = BTreeMap::new();
+    for (name, meta) in store.list(&tenant_prefix(dataset, source, tenant))? {
+        let mut parts = name.rsplit('/');
+        let (Some(file), Some(folder)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        let Some(date) = folder
+            .strip_prefix("date=")
+            .and_then(|d| d.parse::<NaiveDate>().ok())
+        else {
+            continue;
+        };
+        let entry = seen.entry(date).or_default();
+        if file == SUCCESS_FILE {
+            entry.0 = true;
+        } else if file == PART_FILE {
+            entry.1 = Some(meta.size);
+        }
+    }
+    let complete: Vec<(NaiveDate, Option<u64>)> = seen
+        .into_iter()
+        .filter(|(_, (marked, _))| *marked)
+        .map(|(date, (_, len))| (date, len))
+        .collect();
+    let names: Vec<String> = complete
+        .iter()
+        .map(|(date, _)| {
+            format!(
+                "{}/date={date}.json",
+                manifest_prefix(dataset, source, tenant)
+            )
+        })
+        .collect();
+    let manifests = store.get_many(&names)?;
+    Ok(complete
+        .into_iter()
+        .zip(manifests)
+        .filter_map(|((date, len), text)| {
+            let manifest = text.and_then(|t| serde_json::from_slice::<Manifest>(&t).ok());
+            summary_of(manifest, len).map(|s| (date, s))
+        })
+        .collect())
+}
+
 /// Whether each complete partition of one (dataset, source, tenant) is final, by date: what
 /// `run` consults to catch up.
 pub fn partition_states(
-    root: &Path,
+    output: &Output,
     dataset: Dataset,
     source: &str,
     tenant: &str,
 ) -> BTreeMap<NaiveDate, bool> {
-    partitions(root, dataset, source, tenant)
+    partitions(output, dataset, source, tenant)
         .into_iter()
         .map(|(d, p)| (d, p.is_final))
         .collect()
@@ -321,61 +498,118 @@ pub fn partition_states(
 
 /// The most recent run records of an output, newest first (run ids are UUIDv7: their names sort
 /// by time), at most `limit`.
-pub fn recent_run_records(root: &Path, limit: usize) -> Vec<serde_json::Value> {
-    let Ok(entries) = fs::read_dir(root.join(STATE_DIR).join("runs")) else {
-        return Vec::new();
+pub fn recent_run_records(output: &Output, limit: usize) -> Vec<serde_json::Value> {
+    let texts: Vec<Vec<u8>> = match output {
+        Output::Local(root) => {
+            let Ok(entries) = fs::read_dir(root.join(STATE_DIR).join("runs")) else {
+                return Vec::new();
+            };
+            let mut paths: Vec<PathBuf> = entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "json"))
+                .collect();
+            paths.sort();
+            paths
+                .iter()
+                .rev()
+                .take(limit)
+                .filter_map(|p| fs::read(p).ok())
+                .collect()
+        }
+        Output::Store(store) => {
+            let newest = || -> Result<Vec<Vec<u8>>, StoreError> {
+                let mut names: Vec<String> = store
+                    .list(&format!("{STATE_DIR}/runs"))?
+                    .into_iter()
+                    .map(|(name, _)| name)
+                    .filter(|n| n.ends_with(".json"))
+                    .collect();
+                names.sort();
+                names.reverse();
+                names.truncate(limit);
+                Ok(store.get_many(&names)?.into_iter().flatten().collect())
+            };
+            match newest() {
+                Ok(texts) => texts,
+                Err(e) => {
+                    tracing::warn!(error = %e, "Cannot read the run records.");
+                    Vec::new()
+                }
+            }
+        }
     };
-    let mut paths: Vec<PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    paths.sort();
-    paths
+    texts
         .iter()
-        .rev()
-        .take(limit)
-        .filter_map(|p| fs::read(p).ok())
-        .filter_map(|t| serde_json::from_slice(&t).ok())
+        .filter_map(|t| serde_json::from_slice(t).ok())
         .collect()
 }
 
 /// The requests the most recent complete partitions of one (dataset, source, tenant) recorded,
 /// newest first, at most `limit` (partitions of ccetl before 0.2 recorded none).
 pub fn recent_requests(
-    root: &Path,
+    output: &Output,
     dataset: Dataset,
     source: &str,
     tenant: &str,
     limit: usize,
 ) -> Vec<u64> {
-    let dir = root
-        .join(STATE_DIR)
-        .join("manifests")
-        .join(dataset.name())
-        .join(format!("source={source}"))
-        .join(format!("tenant={tenant}"));
-    let Ok(entries) = fs::read_dir(&dir) else {
-        return Vec::new();
+    let manifests: Vec<Manifest> = match output {
+        Output::Local(root) => {
+            let dir = root
+                .join(STATE_DIR)
+                .join("manifests")
+                .join(dataset.name())
+                .join(format!("source={source}"))
+                .join(format!("tenant={tenant}"));
+            let Ok(entries) = fs::read_dir(&dir) else {
+                return Vec::new();
+            };
+            let mut named: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+            // `date=YYYY-MM-DD.json`: the names sort by date.
+            named.sort();
+            named
+                .iter()
+                .rev()
+                .filter_map(|p| fs::read(p).ok())
+                .filter_map(|t| serde_json::from_slice::<Manifest>(&t).ok())
+                .filter(|m| m.requests > 0)
+                .take(limit)
+                .collect()
+        }
+        Output::Store(store) => {
+            let newest = || -> Result<Vec<Manifest>, StoreError> {
+                let mut names: Vec<String> = store
+                    .list(&manifest_prefix(dataset, source, tenant))?
+                    .into_iter()
+                    .map(|(name, _)| name)
+                    .collect();
+                names.sort();
+                names.reverse();
+                // Twice the limit: partitions of old versions recorded no requests.
+                names.truncate(limit.saturating_mul(2));
+                Ok(store
+                    .get_many(&names)?
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|t| serde_json::from_slice::<Manifest>(&t).ok())
+                    .filter(|m| m.requests > 0)
+                    .take(limit)
+                    .collect())
+            };
+            newest().unwrap_or_default()
+        }
     };
-    let mut named: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-    // `date=YYYY-MM-DD.json`: the names sort by date.
-    named.sort();
-    named
-        .iter()
-        .rev()
-        .filter_map(|p| fs::read(p).ok())
-        .filter_map(|t| serde_json::from_slice::<Manifest>(&t).ok())
-        .map(|m| m.requests)
-        .filter(|r| *r > 0)
-        .take(limit)
-        .collect()
+    manifests.into_iter().map(|m| m.requests).collect()
 }
 
-/// Writes partitions under one output root.
+/// Writes partitions under one output (a local folder or a store prefix).
 #[derive(Debug, Clone)]
 pub struct PartitionWriter {
-    root: PathBuf,
+    output: Output,
+    /// Set when the run's lease on a store lock was lost (another run took it over): from then
+    /// on nothing is committed.
+    lease_lost: Option<Arc<AtomicBool>>,
 }
 
 /// Counts and hashes what goes to the file, so the manifest can record size and checksum
@@ -399,68 +633,113 @@ impl Write for HashingFile {
     }
 }
 
+/// Where a partition's bytes go while it is written: a temporary local file, or an upload.
+enum PartSink {
+    File(HashingFile),
+    Store(StoreUpload),
+}
+
+impl Write for PartSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            PartSink::File(f) => f.write(buf),
+            PartSink::Store(u) => u.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            PartSink::File(f) => f.flush(),
+            PartSink::Store(u) => u.flush(),
+        }
+    }
+}
+
 impl PartitionWriter {
-    /// A writer for `root`.
-    pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+    /// A writer for `output` (a local folder: a `PathBuf` or `&Path` will do).
+    pub fn new(output: impl Into<Output>) -> Self {
+        Self {
+            output: output.into(),
+            lease_lost: None,
+        }
     }
 
-    /// The output root.
-    pub fn root(&self) -> &Path {
-        &self.root
+    /// The same writer, committing nothing once `lost` is set (a store lock's lease lost).
+    pub fn guarded_by(mut self, lost: Option<Arc<AtomicBool>>) -> Self {
+        self.lease_lost = lost;
+        self
     }
 
-    /// The folder of a run's temporary files.
-    pub fn temp_dir(&self, run_id: &str) -> PathBuf {
-        self.root.join(STATE_DIR).join("tmp").join(run_id)
+    /// The output.
+    pub fn output(&self) -> &Output {
+        &self.output
+    }
+
+    /// The folder of a run's temporary files (a local output's; a store has none: an upload in
+    /// flight is invisible).
+    pub fn temp_dir(&self, run_id: &str) -> Option<PathBuf> {
+        self.output
+            .local()
+            .map(|root| root.join(STATE_DIR).join("tmp").join(run_id))
     }
 
     /// Removes a run's temporary folder (call when the run is over; what is left in it was never
     /// committed).
     pub fn remove_temp_dir(&self, run_id: &str) {
-        let _ = fs::remove_dir_all(self.temp_dir(run_id));
-        let _ = fs::remove_file(lock::OutputLock::temp_lock_path(&self.root, run_id));
+        if let (Some(root), Some(dir)) = (self.output.local(), self.temp_dir(run_id)) {
+            let _ = fs::remove_dir_all(dir);
+            let _ = fs::remove_file(lock::OutputLock::temp_lock_path(root, run_id));
+        }
     }
 
-    /// Where a run's record is kept: `<root>/_ccetl/runs/<run id>.json`.
-    pub fn run_record_path(&self, run_id: &str) -> PathBuf {
-        self.root
-            .join(STATE_DIR)
-            .join("runs")
-            .join(format!("{run_id}.json"))
-    }
-
-    /// Keeps a run's record (written whole, then renamed into place).
-    pub fn write_run_record(&self, run_id: &str, json: &[u8]) -> Result<PathBuf, SinkError> {
-        let path = self.run_record_path(run_id);
-        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        fs::create_dir_all(&dir).map_err(|e| io_error("create directory", &dir, e))?;
-        let tmp = dir.join(format!(".{run_id}.json.tmp"));
-        write_synced(&tmp, json)?;
-        fs::rename(&tmp, &path).map_err(|e| io_error("rename into place", &path, e))?;
-        Ok(path)
+    /// Keeps a run's record under `_ccetl/runs/<run id>.json` (written whole, then renamed into
+    /// place, or put in one request); returns where.
+    pub fn write_run_record(&self, run_id: &str, json: &[u8]) -> Result<String, SinkError> {
+        match &self.output {
+            Output::Local(root) => {
+                let path = root
+                    .join(STATE_DIR)
+                    .join("runs")
+                    .join(format!("{run_id}.json"));
+                let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                fs::create_dir_all(&dir).map_err(|e| io_error("create directory", &dir, e))?;
+                let tmp = dir.join(format!(".{run_id}.json.tmp"));
+                write_synced(&tmp, json)?;
+                fs::rename(&tmp, &path).map_err(|e| io_error("rename into place", &path, e))?;
+                Ok(path.display().to_string())
+            }
+            Output::Store(store) => {
+                let name = format!("{STATE_DIR}/runs/{run_id}.json");
+                store.put(&name, json.to_vec(), PutMode::Overwrite)?;
+                Ok(store.location(&name))
+            }
+        }
     }
 
     /// Removes the temporary folders of runs that died: what they left in flight. A live run
-    /// (a shard, another tenant's run) holds the lock of its folder, and keeps it.
+    /// (a shard, another tenant's run) holds the lock of its folder, and keeps it. (A store has
+    /// no temporary files: see [`store`].)
     pub fn remove_stale_temp_dirs(&self) {
-        let tmp = self.root.join(STATE_DIR).join("tmp");
+        let Some(root) = self.output.local() else {
+            return;
+        };
+        let tmp = root.join(STATE_DIR).join("tmp");
         let Ok(entries) = fs::read_dir(&tmp) else {
             return;
         };
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().to_string();
             let run_id = name.strip_suffix(".lock").unwrap_or(&name).to_string();
-            if lock::OutputLock::run_is_alive(&self.root, &run_id) {
+            if lock::OutputLock::run_is_alive(root, &run_id) {
                 continue;
             }
             // A dead run's folder and its lock file go together, whichever is listed first.
-            let dir = self.temp_dir(&run_id);
+            let dir = tmp.join(&run_id);
             if dir.is_dir() {
                 tracing::info!(path = %dir.display(), "Removing what a run that ended early left in flight.");
                 let _ = fs::remove_dir_all(&dir);
             }
-            let _ = fs::remove_file(lock::OutputLock::temp_lock_path(&self.root, &run_id));
+            let _ = fs::remove_file(lock::OutputLock::temp_lock_path(root, &run_id));
         }
     }
 
@@ -468,17 +747,48 @@ impl PartitionWriter {
     /// exist and its manifest parses. A partition written by ccetl before 0.2 (the manifest in a
     /// non-empty `_SUCCESS`) counts too, until it is rewritten.
     pub fn manifest(&self, key: &PartitionKey) -> Option<Manifest> {
-        let dir = hive_partition_path(&self.root, key);
-        let success = fs::read(dir.join(SUCCESS_FILE)).ok()?;
-        if !dir.join(PART_FILE).is_file() {
-            return None;
+        match &self.output {
+            Output::Local(root) => {
+                let dir = hive_partition_path(root, key);
+                let success = fs::read(dir.join(SUCCESS_FILE)).ok()?;
+                if !dir.join(PART_FILE).is_file() {
+                    return None;
+                }
+                let text = if success.is_empty() {
+                    fs::read(manifest_path(root, key)).ok()?
+                } else {
+                    success
+                };
+                serde_json::from_slice(&text).ok()
+            }
+            Output::Store(store) => {
+                let dir = key.store_dir();
+                store.head(&format!("{dir}/{SUCCESS_FILE}")).ok()??;
+                store.head(&format!("{dir}/{PART_FILE}")).ok()??;
+                let text = store.get(&key.store_manifest()).ok()??;
+                serde_json::from_slice(&text).ok()
+            }
         }
-        let text = if success.is_empty() {
-            fs::read(manifest_path(&self.root, key)).ok()?
-        } else {
-            success
-        };
-        serde_json::from_slice(&text).ok()
+    }
+
+    /// Whether the partition's data file is the one `manifest` describes: locally, the same size
+    /// and SHA-256 (the file is read); on a store, the same size and ETag (one `HEAD`). A torn
+    /// or replaced file is not.
+    pub fn is_intact(&self, key: &PartitionKey, manifest: &Manifest) -> bool {
+        match &self.output {
+            Output::Local(root) => {
+                manifest.matches_file(&hive_partition_path(root, key).join(PART_FILE))
+            }
+            Output::Store(store) => {
+                let Ok(Some(meta)) = store.head(&format!("{}/{PART_FILE}", key.store_dir())) else {
+                    return false;
+                };
+                !manifest.sha256.is_empty()
+                    && meta.size == manifest.bytes
+                    && manifest.etag.is_some()
+                    && meta.e_tag == manifest.etag
+            }
+        }
     }
 
     /// Writes (or replaces) one partition with `batch`. Blocking: call from a blocking task.
@@ -493,29 +803,42 @@ impl PartitionWriter {
         file.commit(info)
     }
 
-    /// Starts a partition: batches are streamed into a temporary file under `_ccetl/tmp/`, and
-    /// nothing is visible until [`PartitionFile::commit`]. Dropping it uncommitted removes the
-    /// temporary file. Blocking: call from a blocking task.
+    /// Starts a partition: batches are streamed into a temporary file under `_ccetl/tmp/` (or an
+    /// upload, on a store), and nothing is visible until [`PartitionFile::commit`]. Dropping it
+    /// uncommitted removes the temporary file (abandons the upload). Blocking: call from a
+    /// blocking task.
     pub fn create(
         &self,
         key: &PartitionKey,
         schema: SchemaRef,
         run_id: &str,
     ) -> Result<PartitionFile, SinkError> {
-        let tmp_dir = self.temp_dir(run_id);
-        fs::create_dir_all(&tmp_dir).map_err(|e| io_error("create directory", &tmp_dir, e))?;
-        let tmp = tmp_dir.join(format!(
-            "{}~{}~{}~{}.parquet.tmp",
-            key.dataset.name(),
-            key.source,
-            key.tenant,
-            key.date
-        ));
-        let file = File::create(&tmp).map_err(|e| io_error("create", &tmp, e))?;
-        let file = HashingFile {
-            file,
-            hasher: Sha256::new(),
-            bytes: 0,
+        let (sink, tmp) = match &self.output {
+            Output::Local(root) => {
+                let tmp_dir = root.join(STATE_DIR).join("tmp").join(run_id);
+                fs::create_dir_all(&tmp_dir)
+                    .map_err(|e| io_error("create directory", &tmp_dir, e))?;
+                let tmp = tmp_dir.join(format!(
+                    "{}~{}~{}~{}.parquet.tmp",
+                    key.dataset.name(),
+                    key.source,
+                    key.tenant,
+                    key.date
+                ));
+                let file = File::create(&tmp).map_err(|e| io_error("create", &tmp, e))?;
+                let file = HashingFile {
+                    file,
+                    hasher: Sha256::new(),
+                    bytes: 0,
+                };
+                (PartSink::File(file), tmp)
+            }
+            Output::Store(store) => {
+                let name = format!("{}/{PART_FILE}", key.store_dir());
+                let upload = store.upload(&name);
+                let location = PathBuf::from(upload.location());
+                (PartSink::Store(upload), location)
+            }
         };
         let props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
@@ -527,16 +850,19 @@ impl PartitionWriter {
             .set_statistics_enabled(parquet::file::properties::EnabledStatistics::Chunk)
             .set_created_by(CREATED_BY.to_string())
             .build();
-        let writer = match ArrowWriter::try_new(file, schema.clone(), Some(props)) {
+        let writer = match ArrowWriter::try_new(sink, schema.clone(), Some(props)) {
             Ok(w) => w,
             Err(e) => {
-                let _ = fs::remove_file(&tmp);
+                if self.output.local().is_some() {
+                    let _ = fs::remove_file(&tmp);
+                }
                 return Err(parquet_error(&tmp, e));
             }
         };
         Ok(PartitionFile {
             key: key.clone(),
-            root: self.root.clone(),
+            output: self.output.clone(),
+            lease_lost: self.lease_lost.clone(),
             tmp,
             schema,
             writer: Some(writer),
@@ -545,13 +871,16 @@ impl PartitionWriter {
     }
 }
 
-/// A partition being written: rows go to a temporary file until [`PartitionFile::commit`].
+/// A partition being written: rows go to a temporary file (or an upload) until
+/// [`PartitionFile::commit`].
 pub struct PartitionFile {
     key: PartitionKey,
-    root: PathBuf,
+    output: Output,
+    lease_lost: Option<Arc<AtomicBool>>,
+    /// The temporary file (locally) or the object's URL (on a store), for messages.
     tmp: PathBuf,
     schema: SchemaRef,
-    writer: Option<ArrowWriter<HashingFile>>,
+    writer: Option<ArrowWriter<PartSink>>,
     rows: u64,
 }
 
@@ -576,42 +905,24 @@ impl PartitionFile {
         self.rows
     }
 
-    /// Finishes the file, flushes it to disk, and swaps it in as the partition. Blocking.
+    /// Finishes the file, flushes it to disk (or completes the upload), and swaps it in as the
+    /// partition. Blocking.
     pub fn commit(mut self, info: &PartitionInfo) -> Result<Manifest, SinkError> {
         let result = self.commit_inner(info);
-        if result.is_err() {
+        if result.is_err() && self.output.local().is_some() {
             let _ = fs::remove_file(&self.tmp);
         }
         result
     }
 
-    fn commit_inner(&mut self, info: &PartitionInfo) -> Result<Manifest, SinkError> {
-        let writer = self.writer.take().ok_or_else(|| SinkError::Parquet {
-            path: self.tmp.clone(),
-            message: "the partition file is already closed".into(),
-        })?;
-        let hashed = writer
-            .into_inner()
-            .map_err(|e| parquet_error(&self.tmp, e))?;
-        hashed
-            .file
-            .sync_all()
-            .map_err(|e| io_error("flush", &self.tmp, e))?;
-        let bytes = hashed.bytes;
-        let sha256 = hex(&hashed.hasher.finalize());
-        drop(hashed.file);
-        let dir = hive_partition_path(&self.root, &self.key);
-        let manifest_file = manifest_path(&self.root, &self.key);
-        let success = dir.join(SUCCESS_FILE);
-        // Unmark first: from here until the marker is back, the partition is not complete.
-        remove_if_present(&success)?;
-        remove_if_present(&manifest_file)?;
-        fs::create_dir_all(&dir).map_err(|e| io_error("create directory", &dir, e))?;
-        let part = dir.join(PART_FILE);
-        fs::rename(&self.tmp, &part).map_err(|e| io_error("rename into place", &part, e))?;
-        remove_stale_files(&dir)?;
-        sync_dir(&dir);
-        let manifest = Manifest {
+    fn manifest_of(
+        &self,
+        info: &PartitionInfo,
+        bytes: u64,
+        sha256: String,
+        etag: Option<String>,
+    ) -> Manifest {
+        Manifest {
             dataset: self.key.dataset.name().to_string(),
             source: self.key.source.to_string(),
             tenant: self.key.tenant.clone(),
@@ -633,7 +944,64 @@ impl PartitionFile {
             skipped_records: info.skipped_records.clone(),
             requests: info.requests,
             details: info.details.clone(),
-        };
+            etag,
+        }
+    }
+
+    fn commit_inner(&mut self, info: &PartitionInfo) -> Result<Manifest, SinkError> {
+        let writer = self.writer.take().ok_or_else(|| SinkError::Parquet {
+            path: self.tmp.clone(),
+            message: "the partition file is already closed".into(),
+        })?;
+        let sink = writer
+            .into_inner()
+            .map_err(|e| parquet_error(&self.tmp, e))?;
+        if self
+            .lease_lost
+            .as_ref()
+            .is_some_and(|lost| lost.load(Ordering::SeqCst))
+        {
+            return Err(SinkError::LeaseLost {
+                output: self.output.to_string(),
+            });
+        }
+        match (sink, self.output.clone()) {
+            (PartSink::File(hashed), Output::Local(root)) => self.commit_local(&root, hashed, info),
+            (PartSink::Store(upload), Output::Store(store)) => {
+                self.commit_store(&store, upload, info)
+            }
+            _ => Err(SinkError::Parquet {
+                path: self.tmp.clone(),
+                message: "the partition's sink does not match its output".into(),
+            }),
+        }
+    }
+
+    fn commit_local(
+        &mut self,
+        root: &Path,
+        hashed: HashingFile,
+        info: &PartitionInfo,
+    ) -> Result<Manifest, SinkError> {
+        hashed
+            .file
+            .sync_all()
+            .map_err(|e| io_error("flush", &self.tmp, e))?;
+        let bytes = hashed.bytes;
+        let sha256 = hex(&hashed.hasher.finalize());
+        drop(hashed.file);
+        let dir = hive_partition_path(root, &self.key);
+        let manifest_file = manifest_path(root, &self.key);
+        let success = dir.join(SUCCESS_FILE);
+        // Unmark first: from here until the marker is back, the partition is not complete.
+        remove_if_present(&success)?;
+        remove_if_present(&manifest_file)?;
+        fs::create_dir_all(&dir).map_err(|e| io_error("create directory", &dir, e))?;
+        let part = dir.join(PART_FILE);
+        fs::rename(&self.tmp, &part).map_err(|e| io_error("rename into place", &part, e))?;
+        remove_stale_files(&dir)?;
+        sync_dir(&dir);
+        let manifest = self.manifest_of(info, bytes, sha256, None);
         let text = serde_json::to_vec_pretty(&manifest).map_err(|e| SinkError::Parquet {
             path: manifest_file.clone(),
             message: e.to_string(),
@@ -641,7 +1009,7 @@ impl PartitionFile {
         let manifest_dir = manifest_file
             .parent()
             .map(Path::to_path_buf)
-            .unwrap_or_else(|| self.root.clone());
+            .unwrap_or_else(|| root.to_path_buf());
         fs::create_dir_all(&manifest_dir)
             .map_err(|e| io_error("create directory", &manifest_dir, e))?;
         let manifest_tmp = self.tmp.with_extension("json.tmp");
@@ -653,13 +1021,45 @@ impl PartitionFile {
         sync_dir(&dir);
         Ok(manifest)
     }
+
+    /// The same steps on a store: unmark (`_SUCCESS`, then the manifest), complete the upload
+    /// (the data object is replaced in one step), remove what else the folder holds, then the
+    /// manifest and `_SUCCESS`.
+    fn commit_store(
+        &mut self,
+        store: &StoreOutput,
+        upload: StoreUpload,
+        info: &PartitionInfo,
+    ) -> Result<Manifest, SinkError> {
+        let dir = self.key.store_dir();
+        let success = format!("{dir}/{SUCCESS_FILE}");
+        let manifest_name = self.key.store_manifest();
+        store.delete(&success)?;
+        store.delete(&manifest_name)?;
+        let (bytes, sha256, etag) = upload.finish()?;
+        for (name, _) in store.list(&dir)? {
+            let file = name.rsplit('/').next().unwrap_or_default();
+            if file != PART_FILE && file != SUCCESS_FILE {
+                store.delete(&name)?;
+            }
+        }
+        let manifest = self.manifest_of(info, bytes, sha256, etag);
+        let text = serde_json::to_vec_pretty(&manifest).map_err(|e| SinkError::Parquet {
+            path: PathBuf::from(store.location(&manifest_name)),
+            message: e.to_string(),
+        })?;
+        store.put(&manifest_name, text, PutMode::Overwrite)?;
+        store.put(&success, Vec::new(), PutMode::Overwrite)?;
+        Ok(manifest)
+    }
 }
 
 impl Drop for PartitionFile {
     fn drop(&mut self) {
-        if self.writer.is_some() {
+        if self.writer.is_some() && self.output.local().is_some() {
             let _ = fs::remove_file(&self.tmp);
         }
+        // An unfinished upload is abandoned when the writer (and its `StoreUpload`) drops.
     }
 }
 
@@ -728,11 +1128,15 @@ mod tests {
     fn only_dead_runs_lose_their_temporary_files() {
         let root = tempfile::tempdir().unwrap();
         let writer = PartitionWriter::new(root.path());
-        let live = lock::OutputLock::acquire(root.path(), "live-run", &[("genesys", "a")]).unwrap();
-        let dead = lock::OutputLock::acquire(root.path(), "dead-run", &[("genesys", "b")]).unwrap();
+        let live =
+            lock::OutputLock::acquire(&Output::from(root.path()), "live-run", &[("genesys", "a")])
+                .unwrap();
+        let dead =
+            lock::OutputLock::acquire(&Output::from(root.path()), "dead-run", &[("genesys", "b")])
+                .unwrap();
         for run in ["live-run", "dead-run", "old-run"] {
-            fs::create_dir_all(writer.temp_dir(run)).unwrap();
-            fs::write(writer.temp_dir(run).join("x.parquet.tmp"), b"x").unwrap();
+            fs::create_dir_all(writer.temp_dir(run).unwrap()).unwrap();
+            fs::write(writer.temp_dir(run).unwrap().join("x.parquet.tmp"), b"x").unwrap();
         }
         drop(dead);
         writer.remove_stale_temp_dirs();
@@ -876,7 +1280,9 @@ mod tests {
         drop(file);
         assert_eq!(writer.manifest(&key()).unwrap().run_id, "run1");
         assert_eq!(
-            fs::read_dir(writer.temp_dir("run3")).unwrap().count(),
+            fs::read_dir(writer.temp_dir("run3").unwrap())
+                .unwrap()
+                .count(),
             0,
             "the temporary file is gone"
         );
@@ -907,9 +1313,14 @@ mod tests {
                 "_ccetl/manifests/queue_intervals/source=genesys/tenant=acme/date=2026-11-20.json"
             )
         );
-        assert_eq!(fs::read_dir(writer.temp_dir("run1")).unwrap().count(), 0);
+        assert_eq!(
+            fs::read_dir(writer.temp_dir("run1").unwrap())
+                .unwrap()
+                .count(),
+            0
+        );
         writer.remove_temp_dir("run1");
-        assert!(!writer.temp_dir("run1").exists());
+        assert!(!writer.temp_dir("run1").unwrap().exists());
     }
 
     #[test]
@@ -981,5 +1392,126 @@ mod tests {
             reader.metadata().file_metadata().created_by(),
             Some(CREATED_BY)
         );
+    }
+
+    fn memory_output() -> (Output, StoreOutput) {
+        let store = StoreOutput::with_store(
+            "memory://bucket/out",
+            Arc::new(object_store::memory::InMemory::new()),
+            "out",
+        );
+        (Output::Store(store.clone()), store)
+    }
+
+    fn read_back(bytes: Vec<u8>) -> Vec<i64> {
+        let reader = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes))
+            .unwrap()
+            .build()
+            .unwrap();
+        let mut offered = Vec::new();
+        for batch in reader {
+            let batch = batch.unwrap();
+            let column = batch
+                .column_by_name("offered")
+                .unwrap()
+                .as_any()
+                .downcast_ref::<arrow_array::Int64Array>()
+                .unwrap()
+                .clone();
+            offered.extend(column.iter().flatten());
+        }
+        offered
+    }
+
+    #[test]
+    fn on_a_store_a_partition_is_one_object_replaced_whole_with_its_manifest_beside() {
+        let (output, store) = memory_output();
+        let writer = PartitionWriter::new(output.clone());
+        let first = writer.write(&key(), &batch(5), &info("run1")).unwrap();
+        let second = writer.write(&key(), &batch(7), &info("run2")).unwrap();
+        let mut names: Vec<String> = store
+            .list("")
+            .unwrap()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "_ccetl/manifests/queue_intervals/source=genesys/tenant=acme/date=2026-11-20.json",
+                "queue_intervals/source=genesys/tenant=acme/date=2026-11-20/_SUCCESS",
+                "queue_intervals/source=genesys/tenant=acme/date=2026-11-20/part-00000.zstd.parquet",
+            ]
+        );
+        let data = store
+            .get("queue_intervals/source=genesys/tenant=acme/date=2026-11-20/part-00000.zstd.parquet")
+            .unwrap()
+            .unwrap();
+        assert_eq!(read_back(data.clone()), [7], "the re-run replaced the data");
+        assert_eq!(second.bytes, data.len() as u64);
+        assert_eq!(second.sha256, hex(&Sha256::digest(&data)));
+        assert!(second.etag.is_some() && second.etag != first.etag);
+        let manifest = writer.manifest(&key()).unwrap();
+        assert_eq!(manifest, second);
+        assert!(writer.is_intact(&key(), &manifest));
+        assert!(
+            !writer.is_intact(&key(), &first),
+            "the first run's object is gone"
+        );
+        let found = partitions(&output, Dataset::QueueIntervals, "genesys", "acme");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[&key().date].rows, 1);
+        assert_eq!(
+            recent_requests(&output, Dataset::QueueIntervals, "genesys", "acme", 5),
+            [3]
+        );
+    }
+
+    #[test]
+    fn on_a_store_a_replaced_object_or_a_missing_marker_is_no_partition() {
+        let (output, store) = memory_output();
+        let writer = PartitionWriter::new(output.clone());
+        let manifest = writer.write(&key(), &batch(5), &info("run1")).unwrap();
+        let dir = "queue_intervals/source=genesys/tenant=acme/date=2026-11-20";
+        // Replaced by someone else (same size even): another ETag, not intact.
+        let data = store.get(&format!("{dir}/{PART_FILE}")).unwrap().unwrap();
+        store
+            .put(
+                &format!("{dir}/{PART_FILE}"),
+                data.clone(),
+                PutMode::Overwrite,
+            )
+            .unwrap();
+        assert!(!writer.is_intact(&key(), &manifest));
+        store.delete(&format!("{dir}/{SUCCESS_FILE}")).unwrap();
+        assert!(writer.manifest(&key()).is_none());
+        assert!(partitions(&output, Dataset::QueueIntervals, "genesys", "acme").is_empty());
+    }
+
+    #[test]
+    fn on_a_store_an_uncommitted_partition_leaves_the_previous_one() {
+        let (output, store) = memory_output();
+        let writer = PartitionWriter::new(output);
+        writer.write(&key(), &batch(5), &info("run1")).unwrap();
+        let mut file = writer.create(&key(), batch(9).schema(), "run2").unwrap();
+        file.write(&batch(9)).unwrap();
+        drop(file);
+        let dir = "queue_intervals/source=genesys/tenant=acme/date=2026-11-20";
+        let data = store.get(&format!("{dir}/{PART_FILE}")).unwrap().unwrap();
+        assert_eq!(read_back(data), [5]);
+        assert!(writer.manifest(&key()).is_some());
+    }
+
+    #[test]
+    fn after_a_lost_lease_nothing_is_committed() {
+        let (output, _store) = memory_output();
+        let lost = Arc::new(AtomicBool::new(false));
+        let writer = PartitionWriter::new(output).guarded_by(Some(lost.clone()));
+        writer.write(&key(), &batch(5), &info("run1")).unwrap();
+        lost.store(true, Ordering::SeqCst);
+        let error = writer.write(&key(), &batch(6), &info("run1")).unwrap_err();
+        assert!(error.to_string().contains("taken over"), "{error}");
+        assert_eq!(writer.manifest(&key()).unwrap().run_id, "run1");
     }
 }

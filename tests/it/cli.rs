@@ -361,9 +361,9 @@ async fn credentials_come_from_dot_env_and_a_broken_one_is_not_echoed() {
 }
 
 #[test]
-fn an_object_store_output_is_refused_with_exit_2_and_writes_nothing() {
-    // Written as a path, `s3://bucket/out` would be a local folder named `s3:`, and a run that
-    // lands there exits 0 while the warehouse sees nothing.
+fn an_output_url_of_an_unsupported_scheme_is_refused_with_exit_2_and_writes_nothing() {
+    // Written as a path, `ftp://host/out` would be a local folder named `ftp:`, and a run that
+    // lands there exits 0 while the warehouse sees nothing. (Object stores: tests/it/store.rs.)
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), "http://127.0.0.1:9", "");
     let cfg = config.to_str().unwrap();
@@ -377,11 +377,11 @@ fn an_object_store_output_is_refused_with_exit_2_and_writes_nothing() {
             "--to",
             "2026-11-02",
             "--output",
-            "s3://bucket/out",
+            "ftp://host/out",
         ],
-        &["--config", cfg, "run", "--output", "gs://bucket/out"],
-        &["--config", cfg, "status", "--output", "az://container/out"],
-        &["demo", "--output", "s3://bucket/demo"],
+        &["--config", cfg, "run", "--output", "hdfs://namenode/out"],
+        &["--config", cfg, "status", "--output", "sftp://host/out"],
+        &["demo", "--output", "ftp://host/demo"],
     ];
     for args in runs {
         let output = ccetl(dir.path())
@@ -393,18 +393,29 @@ fn an_object_store_output_is_refused_with_exit_2_and_writes_nothing() {
         let all = text(&output);
         assert_eq!(output.status.code(), Some(2), "{args:?}: {all}");
         assert!(
-            all.contains("--output") && all.contains("not supported"),
+            all.contains("--output") && all.contains("not supported") && all.contains("s3://"),
             "{args:?}: {all}"
         );
     }
+    // The demo writes to a local folder only, and says so of a store URL.
+    let output = ccetl(dir.path())
+        .args(["demo", "--output", "s3://bucket/demo"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(
+        text(&output).contains("local folder only"),
+        "{}",
+        text(&output)
+    );
     // The same URL in the configuration file names its key.
     let in_file = dir.path().join("in-file.toml");
     let text_of_config = std::fs::read_to_string(&config).unwrap().replacen(
         &format!("dir = \"{}\"", dir.path().join("out").display()),
-        "dir = \"s3://bucket/out\"",
+        "dir = \"ftp://bucket/out\"",
         1,
     );
-    assert!(text_of_config.contains("s3://bucket/out"));
+    assert!(text_of_config.contains("ftp://bucket/out"));
     std::fs::write(&in_file, text_of_config).unwrap();
     let output = ccetl(dir.path())
         .args(["--config", in_file.to_str().unwrap(), "run"])

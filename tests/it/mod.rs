@@ -16,5 +16,6 @@ mod segments;
 mod shards;
 mod sources;
 mod status;
+mod store;
 mod truth;
 mod util;

@@ -76,7 +76,14 @@ print(json.dumps({{
         (k["non_root"].as_bool(), k["restart"].as_str()),
         (Some(true), Some("Never"))
     );
-    // The configuration it mounts plans, every shard of it (nothing fetched, no token).
+    // It writes to a bucket, with no volume to write to.
+    let config_text = k["config"].as_str().unwrap();
+    assert!(
+        config_text.contains("url = \"s3://"),
+        "the output is a bucket: {config_text}"
+    );
+    // The configuration it mounts plans, every shard of it (nothing fetched, no token; the
+    // output overridden by a local folder: no test talks to anything but loopback).
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("ccetl.toml");
     std::fs::write(&config, k["config"].as_str().unwrap()).unwrap();
@@ -87,7 +94,14 @@ print(json.dumps({{
         cmd.current_dir(dir.path())
             .env_remove("RUST_LOG")
             .env("CCETL_SHARD", format!("{index}/{n}"))
-            .args(["--config", config.to_str().unwrap(), "run", "--dry-run"]);
+            .args([
+                "--config",
+                config.to_str().unwrap(),
+                "run",
+                "--dry-run",
+                "--output",
+            ])
+            .arg(dir.path().join("out"));
         for var in [
             "GENESYS_ACME_CLIENT_ID",
             "GENESYS_ACME_CLIENT_SECRET",
@@ -126,6 +140,46 @@ print(json.dumps({{
         planned,
         ["cxone.globex", "genesys.acme"],
         "each source in one shard"
+    );
+}
+
+/// The Kubernetes manifests against the API's own JSON schemas (`kubernetes-validate` from PyPI,
+/// schemas bundled: nothing downloaded), strictly: an unknown field fails, as a mistyped one in
+/// a copy shows.
+#[test]
+fn the_kubernetes_manifests_pass_a_strict_schema_check() {
+    let Some(python) = python("current") else {
+        eprintln!("skipped: target/py/current is missing (bash .ci/run makes it)");
+        return;
+    };
+    let validate = |path: &Path| {
+        Command::new(&python)
+            .args(["-m", "kubernetes_validate", "--strict", "-k", "1.31"])
+            .arg(path)
+            .output()
+            .unwrap()
+    };
+    let manifest = repo("deploy/kubernetes/cronjob.yaml");
+    let checked = validate(&manifest);
+    let said = text(&checked);
+    assert_eq!(checked.status.code(), Some(0), "{said}");
+    assert!(
+        said.contains("passed for resource cronjob/ccetl-nightly")
+            && said.contains("passed for resource configmap/ccetl-config"),
+        "{said}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mistyped = dir.path().join("cronjob.yaml");
+    let original = std::fs::read_to_string(&manifest).unwrap();
+    let broken = original.replacen("completionMode:", "completionMod:", 1);
+    assert_ne!(broken, original);
+    std::fs::write(&mistyped, broken).unwrap();
+    let refused = validate(&mistyped);
+    assert_ne!(refused.status.code(), Some(0), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("completionMod"),
+        "{}",
+        text(&refused)
     );
 }
 

@@ -1,15 +1,18 @@
-"""An S3-compatible server for the object-storage tests, and the readers that check it.
+"""Object-store servers for the object-storage tests, and the readers that check them.
 
-    python moto_s3.py serve BUCKET          starts moto on 127.0.0.1 (an OS-assigned port),
-                                            creates BUCKET, prints "port N", serves until
-                                            stdin closes
-    python moto_s3.py mirror URL S3_URL DIR copies every object under S3_URL into DIR (boto3)
-    python moto_s3.py duckdb URL S3_URL     prints, per dataset, rows and column sums as DuckDB's
-                                            httpfs reads them from the store (JSON)
-    python moto_s3.py duckdb-local DIR      the same digest of a local output
-    python moto_s3.py pyarrow URL S3_URL    rows per dataset through pyarrow's S3 filesystem
+    python servers.py serve BUCKET            starts moto (S3) on 127.0.0.1 (an OS-assigned port),
+                                              creates BUCKET, prints "port N", serves until
+                                              stdin closes
+    python servers.py mirror URL S3_URL DIR   copies every object under S3_URL into DIR (boto3)
+    python servers.py duckdb URL S3_URL DS    prints, per dataset, rows and column sums as
+                                              DuckDB's httpfs reads them from the store (JSON)
+    python servers.py duckdb-local DIR DS     the same digest of a local output
+    python servers.py pyarrow URL S3_URL DS   rows per dataset through pyarrow's S3 filesystem
+    python servers.py az-container URL NAME   creates a container on Azurite (azure-storage-blob)
+    python servers.py az-mirror URL AZ_URL DIR  copies every blob under az://container/prefix
 
-URL is the server's endpoint (http://127.0.0.1:N). Credentials are moto's dummies.
+URL is the server's endpoint (http://127.0.0.1:N). Credentials are moto's dummies, or Azurite's
+well-known development account.
 """
 import json
 import os
@@ -142,6 +145,41 @@ def pyarrow_read(endpoint, s3_url, names):
     print(json.dumps(out, sort_keys=True))
 
 
+AZURITE_ACCOUNT = "devstoreaccount1"
+AZURITE_KEY = (
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+)
+
+
+def azure_client(endpoint):
+    from azure.storage.blob import BlobServiceClient
+
+    return BlobServiceClient(
+        account_url=f"{endpoint}/{AZURITE_ACCOUNT}",
+        credential={"account_name": AZURITE_ACCOUNT, "account_key": AZURITE_KEY},
+    )
+
+
+def az_container(endpoint, name):
+    azure_client(endpoint).create_container(name)
+
+
+def az_mirror(endpoint, az_url, target):
+    rest = az_url[len("az://"):]
+    container, _, prefix = rest.partition("/")
+    prefix = prefix.strip("/")
+    client = azure_client(endpoint).get_container_client(container)
+    count = 0
+    for blob in client.list_blobs(name_starts_with=prefix + "/"):
+        rel = blob.name[len(prefix) + 1:]
+        path = os.path.join(target, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(client.download_blob(blob.name).readall())
+        count += 1
+    print(json.dumps({"objects": count}))
+
+
 if __name__ == "__main__":
     command = sys.argv[1]
     if command == "serve":
@@ -154,5 +192,9 @@ if __name__ == "__main__":
         duckdb_local(sys.argv[2], sys.argv[3].split(","))
     elif command == "pyarrow":
         pyarrow_read(sys.argv[2], sys.argv[3], sys.argv[4].split(","))
+    elif command == "az-container":
+        az_container(sys.argv[2], sys.argv[3])
+    elif command == "az-mirror":
+        az_mirror(sys.argv[2], sys.argv[3], sys.argv[4])
     else:
         sys.exit(f"unknown command {command}")

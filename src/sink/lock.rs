@@ -342,7 +342,7 @@ fn take_lease(
     let io = |e: super::StoreError| LockError::Io {
         path: PathBuf::from(store.location(name)),
         reason: format!(
-            "{e} (a lock on a store needs conditional writes: If-None-Match and If-Match on S3)"
+            "{e} (check the store's credentials, endpoint and permissions; a lock on a store also needs conditional writes: If-None-Match and If-Match on S3)"
         ),
     };
     let version = |r: object_store::PutResult| UpdateVersion {

@@ -49,8 +49,8 @@ pub struct StoreOutput {
 /// How long a lock's lease lasts unless configured (`[output] lock_lease_secs`).
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
 
-/// Why a store operation failed: what, where, and the store's own message (which names no
-/// credential: `object_store` redacts them).
+/// Why a store operation failed: what, where, and the store's own message, with the query of
+/// every URL in it cut off (an Azure SAS token travels in the query: see [`redact_queries`]).
 #[derive(Debug, thiserror::Error)]
 #[error("cannot {action} {location}: {message}")]
 pub struct StoreError {
@@ -167,9 +167,34 @@ fn store_error(action: &'static str, location: String, e: object_store::Error) -
     StoreError {
         action,
         location,
-        message: e.to_string(),
+        message: redact_queries(&e.to_string()),
         kind,
     }
+}
+
+/// `message` with the query of every URL in it replaced by `?…`: `object_store` names the
+/// request's URL in its errors, and with SAS authentication (Azure) the URL carries the token.
+pub fn redact_queries(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find("://") {
+        let (before, url) = rest.split_at(at);
+        out.push_str(before);
+        let end = url
+            .find(|c: char| c.is_whitespace() || c == '"' || c == '\'')
+            .unwrap_or(url.len());
+        let (whole, after) = url.split_at(end);
+        match whole.split_once('?') {
+            Some((path, _)) => {
+                out.push_str(path);
+                out.push_str("?…");
+            }
+            None => out.push_str(whole),
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 impl StoreOutput {
@@ -601,6 +626,18 @@ mod tests {
         out.delete("x/1").unwrap();
         out.delete("x/1").unwrap();
         assert!(out.head("x/1").unwrap().is_none());
+    }
+
+    #[test]
+    fn urls_in_store_messages_lose_their_query_where_a_sas_token_would_be() {
+        let said = "Error performing PUT https://acct.blob.core.windows.net/c/x?sv=2022&sig=SECRET%3D in 1s - 403";
+        let shown = redact_queries(said);
+        assert_eq!(
+            shown,
+            "Error performing PUT https://acct.blob.core.windows.net/c/x?… in 1s - 403"
+        );
+        assert_eq!(redact_queries("no url here"), "no url here");
+        assert_eq!(redact_queries("at s3://b/k."), "at s3://b/k.");
     }
 
     #[test]

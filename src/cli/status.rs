@@ -104,6 +104,8 @@ pub fn run(config_path: &Path, args: StatusArgs) -> Result<ExitStatus, Error> {
     let filter = args.sources.filter();
     let wanted = plan::parse_datasets(&args.sources.datasets)?;
     let root = config.output(args.output.as_deref())?;
+    root.probe()
+        .map_err(|e| plan::unreadable_output(&root, e))?;
     // The latest run's verdict on each slice: (vendor, tenant, dataset, date) → failed?
     let mut verdicts: BTreeMap<(String, String, String, String), bool> = BTreeMap::new();
     for record in crate::sink::recent_run_records(&root, RUNS) {

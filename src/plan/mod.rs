@@ -565,6 +565,14 @@ pub fn parse_datasets(values: &[String]) -> Result<Vec<Dataset>, crate::Error> {
     Ok(datasets)
 }
 
+/// What a store that cannot be read fails a command with (exit 1): the store's own message, and
+/// where to look.
+pub fn unreadable_output(output: &Output, e: crate::sink::StoreError) -> crate::Error {
+    crate::Error::Runtime(format!(
+        "cannot read the output {output}: {e}; check the store's credentials (the AWS_*, GOOGLE_* or AZURE_* variables, or the instance's identity), its endpoint and the bucket's name"
+    ))
+}
+
 /// Builds the plan from a parsed configuration.
 pub fn build(
     config: &ConfigFile,
@@ -597,6 +605,7 @@ pub fn build(
         .into());
     }
     let output = config.output(options.output_dir.as_deref())?;
+    output.probe().map_err(|e| unreadable_output(&output, e))?;
     let mut sources = Vec::new();
     for ConfiguredSource {
         tenant,

@@ -194,6 +194,16 @@ impl std::fmt::Display for Output {
 }
 
 impl Output {
+    /// Checks that the output can be read (one listing on a store; nothing locally), so that a
+    /// store without credentials or out of reach fails at once with one message, instead of
+    /// reading as empty.
+    pub fn probe(&self) -> Result<(), StoreError> {
+        match self {
+            Output::Local(_) => Ok(()),
+            Output::Store(store) => store.list(&format!("{STATE_DIR}/locks")).map(|_| ()),
+        }
+    }
+
     /// The local folder, when the output is one.
     pub fn local(&self) -> Option<&Path> {
         match self {

@@ -691,3 +691,42 @@ async fn on_azure_blob_storage_runs_contend_for_a_lock_and_land_what_a_local_run
     let again = setup.run(&refs(&to_azure)).await;
     assert_eq!(again.status.code(), Some(0), "{}", text(&again));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_that_cannot_be_read_fails_the_command_at_once_with_one_message() {
+    let Some(moto) = MotoS3::start() else {
+        return;
+    };
+    let sim = sim(SimConfig::default()).await;
+    let mut setup = Setup::new(&sim, "");
+    setup.env = with_env(setup.env.clone(), &moto);
+    let url = "s3://no-such-bucket/ccetl";
+    for args in [
+        vec![
+            "backfill",
+            "--from",
+            "2026-11-18",
+            "--to",
+            "2026-11-18",
+            "--output",
+            url,
+        ],
+        vec!["status", "--output", url],
+    ] {
+        let output = setup.run(&args).await;
+        let said = text(&output);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {said}");
+        assert!(
+            said.contains("cannot read the output s3://no-such-bucket/ccetl")
+                && said.contains("check the store's credentials"),
+            "{args:?}: {said}"
+        );
+        assert!(
+            !said.contains("missing"),
+            "no coverage read as empty: {said}"
+        );
+    }
+    assert_eq!(sim.stats().api_requests, 0, "nothing was fetched");
+    assert_eq!(sim.stats().token_requests, 0, "no token asked for");
+    assert!(!setup.dir.path().join("s3:").exists());
+}

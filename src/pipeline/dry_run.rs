@@ -24,7 +24,10 @@ pub struct DatasetEstimate {
     pub slices: usize,
     /// Slices skipped as complete (`--resume`).
     pub complete: usize,
-    /// Requests one slice is expected to cost.
+    /// Fetches they take: fewer than slices where one fetch covers several days
+    /// (`details_job_max_days`).
+    pub fetches: usize,
+    /// Requests one fetch is expected to cost.
     pub requests_per_slice: u64,
     /// Where that figure comes from: `history` (the median of recent manifests) or `default`.
     pub basis: &'static str,
@@ -88,6 +91,7 @@ fn estimate_with(plan: &Plan, check_complete: bool) -> DryRun {
         for dataset in order {
             let request = source.settings.request(dataset);
             let (mut slices, mut complete) = (0, 0);
+            let mut to_fetch = Vec::new();
             for (_, date) in source.slices.iter().filter(|(d, _)| *d == dataset) {
                 let key = PartitionKey {
                     dataset,
@@ -99,8 +103,13 @@ fn estimate_with(plan: &Plan, check_complete: bool) -> DryRun {
                     complete += 1;
                 } else {
                     slices += 1;
+                    to_fetch.push((dataset, *date));
                 }
             }
+            let today = chrono::Utc::now()
+                .with_timezone(&source.time_zone)
+                .date_naive();
+            let fetches = super::group_slices(source.settings.as_ref(), &to_fetch, today).len();
             let history = recent_requests(
                 &plan.output,
                 dataset,
@@ -122,13 +131,14 @@ fn estimate_with(plan: &Plan, check_complete: bool) -> DryRun {
                 dataset: dataset.name(),
                 slices,
                 complete,
+                fetches,
                 requests_per_slice,
                 basis,
             });
         }
         let requests: u64 = datasets
             .iter()
-            .map(|d| d.slices as u64 * d.requests_per_slice)
+            .map(|d| d.fetches as u64 * d.requests_per_slice)
             .sum();
         let rpm = source.settings.requests_per_minute().max(1);
         sources.push(SourceEstimate {
@@ -163,10 +173,19 @@ impl DryRun {
             ));
             for d in &s.datasets {
                 out.push_str(&format!(
-                    "  {:<16} {} slice{} to fetch{}, ~{} request{} each ({})\n",
+                    "  {:<16} {} slice{} to fetch{}{}, ~{} request{} each ({})\n",
                     d.dataset,
                     d.slices,
                     if d.slices == 1 { "" } else { "s" },
+                    if d.fetches != d.slices {
+                        format!(
+                            " in {} fetch{}",
+                            d.fetches,
+                            if d.fetches == 1 { "" } else { "es" }
+                        )
+                    } else {
+                        String::new()
+                    },
                     if d.complete > 0 {
                         format!(" ({} complete, skipped)", d.complete)
                     } else {

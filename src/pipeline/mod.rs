@@ -229,7 +229,9 @@ pub async fn run_until(
             .datasets
             .iter()
             .find(|d| d.dataset == dataset.name())
-            .map_or(0, |d| d.requests_per_slice)
+            .map_or(0, |d| {
+                d.requests_per_slice * d.fetches as u64 / (d.slices.max(1) as u64)
+            })
     };
     let mut summary = RunSummary {
         record_version: summary::RUN_RECORD_VERSION,
@@ -402,34 +404,86 @@ fn slices_of(source: &SourcePlan) -> Vec<(Dataset, NaiveDate)> {
     source.slices.clone()
 }
 
-/// A source's slices as fetches: each slice with the companions planned for its date
-/// ([`SourceSettings::companions`]), which it writes from the same answers; a companion is not
-/// fetched on its own when its dataset is planned that day.
-fn fetch_groups(source: &SourcePlan) -> Vec<(Dataset, Vec<Dataset>, NaiveDate)> {
-    let planned: std::collections::HashSet<(Dataset, NaiveDate)> =
-        source.slices.iter().copied().collect();
+/// One fetch of a source: a dataset with the companions planned with it
+/// ([`SourceSettings::companions`]), over one date or several consecutive ones
+/// ([`SourceSettings::days_per_fetch`]); every (dataset, date) lands in its own partition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FetchGroup {
+    pub(crate) dataset: Dataset,
+    pub(crate) also: Vec<Dataset>,
+    pub(crate) dates: Vec<NaiveDate>,
+}
+
+impl FetchGroup {
+    /// Every (dataset, date) it writes, date by date, the group's own dataset first.
+    pub(crate) fn partitions(&self) -> Vec<(Dataset, NaiveDate)> {
+        self.dates
+            .iter()
+            .flat_map(|date| {
+                std::iter::once(self.dataset)
+                    .chain(self.also.iter().copied())
+                    .map(move |d| (d, *date))
+            })
+            .collect()
+    }
+}
+
+/// A source's slices as fetches: each slice with the companions planned for its date, which it
+/// writes from the same answers (a companion is not fetched on its own when its dataset is
+/// planned that day); then consecutive dates of a dataset merged into one fetch, as many as the
+/// vendor allows from the first.
+fn fetch_groups(source: &SourcePlan, today: NaiveDate) -> Vec<FetchGroup> {
+    group_slices(source.settings.as_ref(), &source.slices, today)
+}
+
+/// [`fetch_groups`] of any list of a source's slices (`--dry-run` groups those it would fetch).
+pub(crate) fn group_slices(
+    settings: &dyn crate::sources::SourceSettings,
+    slices: &[(Dataset, NaiveDate)],
+    today: NaiveDate,
+) -> Vec<FetchGroup> {
+    let planned: std::collections::HashSet<(Dataset, NaiveDate)> = slices.iter().copied().collect();
     let companion_of = |dataset: Dataset, date: NaiveDate| {
         Dataset::ALL.iter().any(|other| {
             *other != dataset
                 && planned.contains(&(*other, date))
-                && source.settings.companions(*other).contains(&dataset)
+                && settings.companions(*other).contains(&dataset)
         })
     };
-    source
-        .slices
+    let mut groups: Vec<FetchGroup> = Vec::new();
+    // The group of each (dataset, companions) still open to the next date.
+    let mut open: HashMap<(Dataset, Vec<Dataset>), usize> = HashMap::new();
+    for (dataset, date) in slices
         .iter()
         .filter(|(dataset, date)| !companion_of(*dataset, *date))
-        .map(|(dataset, date)| {
-            let also = source
-                .settings
-                .companions(*dataset)
-                .iter()
-                .copied()
-                .filter(|c| planned.contains(&(*c, *date)))
-                .collect();
-            (*dataset, also, *date)
-        })
-        .collect()
+    {
+        let also: Vec<Dataset> = settings
+            .companions(*dataset)
+            .iter()
+            .copied()
+            .filter(|c| planned.contains(&(*c, *date)))
+            .collect();
+        let key = (*dataset, also.clone());
+        if let Some(group) = open.get(&key).and_then(|i| groups.get_mut(*i)) {
+            let first = group.dates[0];
+            let room = settings.days_per_fetch(*dataset, first, today) as usize;
+            let follows = group.dates.last().and_then(|d| d.succ_opt()) == Some(*date);
+            if follows
+                && group.dates.len() < room
+                && settings.days_per_fetch(*dataset, *date, today) > 1
+            {
+                group.dates.push(*date);
+                continue;
+            }
+        }
+        open.insert(key, groups.len());
+        groups.push(FetchGroup {
+            dataset: *dataset,
+            also,
+            dates: vec![*date],
+        });
+    }
+    groups
 }
 
 fn record(
@@ -563,9 +617,9 @@ async fn drive_source(
         }
     };
     let today = Utc::now().with_timezone(&source.time_zone).date_naive();
-    let mut pending = fetch_groups(&source).into_iter();
+    let mut pending = fetch_groups(&source, today).into_iter();
     let mut running = JoinSet::new();
-    let mut in_flight: HashMap<tokio::task::Id, (Vec<Dataset>, NaiveDate)> = HashMap::new();
+    let mut in_flight: HashMap<tokio::task::Id, Vec<(Dataset, NaiveDate)>> = HashMap::new();
     // Why no further slice starts (credentials refused, or the run was asked to stop), and the
     // kind the slices not run fail with.
     let mut stopped: Option<(FailureKind, String)> = None;
@@ -582,20 +636,17 @@ async fn drive_source(
             abandon_at = tokio::time::Instant::now().checked_add(ctx.stop_grace);
         }
         while stopped.is_none() && running.len() < concurrency {
-            let Some((dataset, also, date)) = pending.next() else {
+            let Some(group) = pending.next() else {
                 break;
             };
-            let job = SliceJob::new(
-                connected.clone(),
-                &source,
-                dataset,
-                also,
-                date,
-                today,
-                ctx.clone(),
-            );
-            let datasets = job.datasets();
-            let span = tracing::info_span!("slice", dataset = dataset.name(), %date);
+            let (dataset, date, days) = (group.dataset, group.dates[0], group.dates.len());
+            let job = SliceJob::new(connected.clone(), &source, group, today, ctx.clone());
+            let partitions = job.partitions();
+            let span = if days > 1 {
+                tracing::info_span!("slice", dataset = dataset.name(), %date, days)
+            } else {
+                tracing::info_span!("slice", dataset = dataset.name(), %date)
+            };
             let slots = ctx.slots.clone();
             let mut cancel = cancel_rx.clone();
             let run_stop = ctx.stop.clone();
@@ -618,7 +669,7 @@ async fn drive_source(
                 }
                 .instrument(span),
             );
-            in_flight.insert(handle.id(), (datasets, date));
+            in_flight.insert(handle.id(), partitions);
         }
         if running.is_empty() {
             break;
@@ -667,18 +718,29 @@ async fn drive_source(
                 (id, result)
             }
         };
-        let Some((datasets, date)) = in_flight.remove(&id) else {
+        let Some(partitions) = in_flight.remove(&id) else {
             continue;
         };
         let names = || {
-            datasets
-                .iter()
-                .map(|d| d.name())
-                .collect::<Vec<_>>()
-                .join(" + ")
+            let mut datasets: Vec<&str> = Vec::new();
+            for (d, _) in &partitions {
+                if !datasets.contains(&d.name()) {
+                    datasets.push(d.name());
+                }
+            }
+            datasets.join(" + ")
+        };
+        let dates = || {
+            let first = partitions.first().map(|(_, d)| *d);
+            let last = partitions.last().map(|(_, d)| *d);
+            match (first, last) {
+                (Some(a), Some(b)) if a != b => format!("{a} … {b}"),
+                (Some(a), _) => a.to_string(),
+                _ => String::new(),
+            }
         };
         if let Err((kind, error)) = &result {
-            tracing::error!(dataset = names(), %date, error = %error, "Slice failed.");
+            tracing::error!(dataset = names(), date = dates(), error = %error, "Slice failed.");
             // Every further request would be refused the same way: stop this source only.
             if *kind == FailureKind::Auth && stopped.is_none() {
                 let why = (
@@ -689,9 +751,9 @@ async fn drive_source(
                 cancel.send_replace(Some(why));
             }
         }
-        // One outcome per dataset the fetch wrote (a failed fetch fails each of them).
+        // One outcome per partition the fetch wrote (a failed fetch fails each of them).
         let results: Vec<Result<SliceOutcome, (FailureKind, String)>> = match result {
-            Ok(outcomes) if outcomes.len() == datasets.len() => {
+            Ok(outcomes) if outcomes.len() == partitions.len() => {
                 outcomes.into_iter().map(Ok).collect()
             }
             Ok(_) => {
@@ -702,25 +764,21 @@ async fn drive_source(
                         names()
                     ),
                 );
-                datasets.iter().map(|_| Err(bug.clone())).collect()
+                partitions.iter().map(|_| Err(bug.clone())).collect()
             }
-            Err(e) => datasets.iter().map(|_| Err(e.clone())).collect(),
+            Err(e) => partitions.iter().map(|_| Err(e.clone())).collect(),
         };
-        for (dataset, result) in datasets.iter().zip(results) {
+        for ((dataset, date), result) in partitions.iter().zip(results) {
             let _ = events.send(Event::Slice {
                 source: index,
                 dataset: *dataset,
-                date,
+                date: *date,
                 result,
             });
         }
     }
     if let Some((kind, reason)) = &stopped {
-        let rest: Vec<(Dataset, NaiveDate)> = pending
-            .flat_map(|(dataset, also, date)| {
-                std::iter::once(dataset).chain(also).map(move |d| (d, date))
-            })
-            .collect();
+        let rest: Vec<(Dataset, NaiveDate)> = pending.flat_map(|g| g.partitions()).collect();
         fail_all(&rest, *kind, &format!("not fetched: {reason}"));
     }
     let _ = events.send(Event::Source {

@@ -98,14 +98,14 @@ struct Output {
 }
 
 /// A slice to run: one fetch, writing the partition of its dataset and of the companions
-/// planned with it (same date, same answers).
+/// planned with it (same answers), on each date it covers (one, or several consecutive days).
 pub(crate) struct SliceJob {
     /// When the slice was started (its fetch follows): its rows' `_extracted_at` and its
     /// manifest's.
     extracted_at: chrono::DateTime<Utc>,
     source: Arc<dyn Source>,
     settle: Duration,
-    /// The slice's own partition first, then the companions'.
+    /// Date by date, the slice's own partition first, then the companions'.
     outputs: Vec<Output>,
     slice: SliceRequest,
     ctx: Arc<RunContext>,
@@ -120,29 +120,33 @@ fn transform_failure(e: impl std::fmt::Display) -> SliceFailed {
 }
 
 impl SliceJob {
-    /// `dataset` (and the companions `also`) on `date` of `plan`'s source.
+    /// The fetch `group` (a dataset, its companions, its dates) of `plan`'s source.
     pub(crate) fn new(
         source: Arc<dyn Source>,
         plan: &SourcePlan,
-        dataset: Dataset,
-        also: Vec<Dataset>,
-        date: NaiveDate,
+        group: super::FetchGroup,
         today: NaiveDate,
         ctx: Arc<RunContext>,
     ) -> Self {
-        let (start, end) = day_interval(date, plan.time_zone);
-        let outputs = std::iter::once(dataset)
-            .chain(also.iter().copied())
-            .map(|d| Output {
+        let dataset = group.dataset;
+        let date = group.dates[0];
+        let last = group.dates.last().copied().unwrap_or(date);
+        let (start, _) = day_interval(date, plan.time_zone);
+        let (_, end) = day_interval(last, plan.time_zone);
+        let outputs = group
+            .partitions()
+            .into_iter()
+            .map(|(d, day)| Output {
                 key: PartitionKey {
                     dataset: d,
                     source: plan.vendor(),
                     tenant: plan.tenant.clone(),
-                    date,
+                    date: day,
                 },
                 request: plan.settings.request(d),
             })
             .collect();
+        let also = group.also;
         Self {
             extracted_at: Utc::now(),
             source,
@@ -151,6 +155,7 @@ impl SliceJob {
             slice: SliceRequest {
                 dataset,
                 date,
+                dates: group.dates,
                 time_zone: plan.time_zone,
                 start,
                 end,
@@ -162,12 +167,26 @@ impl SliceJob {
     }
 
     /// The datasets it writes, its own first.
-    pub(crate) fn datasets(&self) -> Vec<Dataset> {
-        self.outputs.iter().map(|o| o.key.dataset).collect()
+    fn datasets(&self) -> Vec<Dataset> {
+        let mut datasets = Vec::new();
+        for o in &self.outputs {
+            if !datasets.contains(&o.key.dataset) {
+                datasets.push(o.key.dataset);
+            }
+        }
+        datasets
+    }
+
+    /// The partitions it writes, as (dataset, date), date by date, its own dataset first.
+    pub(crate) fn partitions(&self) -> Vec<(Dataset, NaiveDate)> {
+        self.outputs
+            .iter()
+            .map(|o| (o.key.dataset, o.key.date))
+            .collect()
     }
 
     /// Runs it: skipped when complete (resume), else fetched and written; one outcome per
-    /// dataset, in [`SliceJob::datasets`] order. Until its commit starts, `cancel` abandons it
+    /// partition, in [`SliceJob::partitions`] order. Until its commit starts, `cancel` abandons it
     /// (its temporary files removed); a commit, once started, is finished, so an abandoned slice
     /// never leaves a partition half-swapped.
     pub(crate) async fn run(self, mut cancel: Cancel) -> Result<Vec<SliceOutcome>, SliceFailed> {
@@ -224,7 +243,8 @@ impl SliceJob {
         }
         // Stamped when the slice was started: data fetched before a day settled is provisional.
         let extracted_at = self.extracted_at;
-        let (rows, inbox) = RowSender::channel(self.datasets(), CHANNEL_CHUNKS);
+        let (rows, inbox) =
+            RowSender::channel(self.datasets(), self.slice.dates.clone(), CHANNEL_CHUNKS);
         let counter = Arc::new(crate::http::WorkRequests::default());
         let producer = crate::http::counting(counter.clone(), self.source.fetch(&self.slice, rows));
         let consumer = self.write_rows(inbox);
@@ -232,40 +252,77 @@ impl SliceJob {
         // The writer's error explains a source that stopped because nobody took its rows.
         let open = consumed?;
         let report = produced.map_err(|e| (failure_kind(&e), e.to_string()))?;
-        let mut provisional = report.provisional;
-        let settled_at = chrono::Duration::from_std(self.settle)
-            .ok()
-            .and_then(|settle| self.slice.end.checked_add_signed(settle));
-        // A snapshot is the list as it was when fetched: final as such (the next run that day
-        // replaces it all the same).
-        if !dataset.is_snapshot() && settled_at.is_none_or(|at| extracted_at < at) {
-            provisional.push(format!(
-                "extracted before the day had settled ({} min after its end)",
-                self.settle.as_secs() / 60
-            ));
-        }
         let requests = counter.requests.load(std::sync::atomic::Ordering::Relaxed);
+        let several_days = self.slice.dates.len() > 1;
         let mut prepared = Vec::with_capacity(open.len());
         for (index, (output, (file, pending))) in self.outputs.iter().zip(open).enumerate() {
             let file = match file {
                 Some(file) => file,
                 None => self.create_file(index).await?,
             };
+            let date = output.key.date;
+            let (interval_start, interval_end) = if several_days {
+                day_interval(date, self.slice.time_zone)
+            } else {
+                (self.slice.start, self.slice.end)
+            };
+            let mut provisional = report.provisional.clone();
+            // Records skipped that belong to no single day are counted on the first partition.
+            let mut skipped = if index == 0 {
+                report.skipped.clone()
+            } else if several_days {
+                BTreeMap::new()
+            } else {
+                report.skipped.clone()
+            };
+            if let Some(day) = report.days.get(&date) {
+                provisional.extend(day.provisional.iter().cloned());
+                for (reason, n) in &day.skipped {
+                    *skipped.entry(reason.clone()).or_default() += n;
+                }
+            }
+            let settled_at = chrono::Duration::from_std(self.settle)
+                .ok()
+                .and_then(|settle| interval_end.checked_add_signed(settle));
+            // A snapshot is the list as it was when fetched: final as such (the next run that
+            // day replaces it all the same).
+            if !dataset.is_snapshot() && settled_at.is_none_or(|at| extracted_at < at) {
+                provisional.push(format!(
+                    "extracted before the day had settled ({} min after its end)",
+                    self.settle.as_secs() / 60
+                ));
+            }
             let mut details = report.details.clone();
             if index > 0 {
                 // The requests are the fetch's, counted once, on the slice's own partition.
-                details.insert("fetched_with".into(), dataset.name().into());
+                let with = if several_days {
+                    format!("{} {}", dataset.name(), self.slice.date)
+                } else {
+                    dataset.name().to_string()
+                };
+                details.insert("fetched_with".into(), with.into());
+            }
+            if several_days {
+                details.insert(
+                    "fetch_days".into(),
+                    format!(
+                        "{} … {}",
+                        self.slice.date,
+                        self.slice.dates.last().copied().unwrap_or(self.slice.date)
+                    )
+                    .into(),
+                );
             }
             let info = PartitionInfo {
-                interval_start: self.slice.start,
-                interval_end: self.slice.end,
+                interval_start,
+                interval_end,
                 query: output.request.name.clone(),
                 query_fingerprint: output.request.fingerprint.clone(),
                 run_id: self.ctx.run_id.clone(),
                 extracted_at,
                 details,
-                skipped_records: report.skipped.clone(),
-                provisional_reasons: provisional.clone(),
+                skipped_records: skipped,
+                provisional_reasons: provisional,
                 requests: if index == 0 { requests } else { 0 },
             };
             let batch = pending
@@ -313,23 +370,23 @@ impl SliceJob {
     /// leaves nothing); hands back, per output, the file if started and the rows not yet written.
     async fn write_rows(
         &self,
-        mut inbox: mpsc::Receiver<Rows>,
+        mut inbox: mpsc::Receiver<(NaiveDate, Rows)>,
     ) -> Result<Vec<(Option<PartitionFile>, Rows)>, SliceFailed> {
         let mut open: Vec<(Option<PartitionFile>, Rows)> = self
             .outputs
             .iter()
             .map(|o| (None, Rows::empty(o.key.dataset)))
             .collect();
-        while let Some(rows) = inbox.recv().await {
+        while let Some((date, rows)) = inbox.recv().await {
             let index = self
                 .outputs
                 .iter()
-                .position(|o| o.key.dataset == rows.dataset())
+                .position(|o| o.key.dataset == rows.dataset() && o.key.date == date)
                 .ok_or_else(|| {
                     (
                         FailureKind::Internal,
                         format!(
-                            "a {} slice produced {} rows",
+                            "a {} slice produced {} rows of {date}",
                             self.slice.dataset.name(),
                             rows.dataset().name()
                         ),

@@ -122,6 +122,14 @@ pub trait SourceSettings: Send + Sync {
         let _ = dataset;
         &[]
     }
+    /// How many consecutive business days, starting on `date`, one fetch of `dataset` may cover
+    /// (1: a fetch per day). A vendor whose bulk path costs per request, not per day (Genesys's
+    /// async jobs), covers a backfill's old days with one fetch per this many days; every day
+    /// still lands in its own partition.
+    fn days_per_fetch(&self, dataset: Dataset, date: NaiveDate, today: NaiveDate) -> u32 {
+        let _ = (dataset, date, today);
+        1
+    }
     /// Builds the rate-limited client; vendors that need a token to find their API sign in here.
     fn connect(&self) -> BoxFuture<'_, Result<Arc<dyn Source>, SourceError>>;
 }
@@ -141,18 +149,21 @@ pub trait Source: Send + Sync {
     fn stats(&self) -> SourceStats;
 }
 
-/// One slice to fetch: a dataset over one business day.
+/// One slice to fetch: a dataset over one business day, or over consecutive days when the
+/// vendor fetches several at once ([`SourceSettings::days_per_fetch`]).
 #[derive(Debug, Clone)]
 pub struct SliceRequest {
     /// The dataset.
     pub dataset: Dataset,
-    /// The business date.
+    /// The business date (the first, when the fetch covers several).
     pub date: NaiveDate,
+    /// Every business date the fetch covers, in order, `date` first (most fetches: just `date`).
+    pub dates: Vec<NaiveDate>,
     /// The time zone that defines it.
     pub time_zone: Tz,
-    /// UTC start of the day.
+    /// UTC start of the (first) day.
     pub start: DateTime<Utc>,
-    /// UTC end of the day (exclusive; 23 or 25 hours after the start on DST days).
+    /// UTC end of the (last) day (exclusive; 23 or 25 hours after its start on DST days).
     pub end: DateTime<Utc>,
     /// Today in the same time zone (how old the slice is decides some vendors' method).
     pub today: NaiveDate,
@@ -168,10 +179,23 @@ impl SliceRequest {
     }
 }
 
+/// What a fetch of several days found out about one of them: its skipped records and why it
+/// may still change (the manifest of that day's partition records these instead of the fetch's).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DayReport {
+    /// Records not turned into rows that belong to this day, by reason.
+    pub skipped: BTreeMap<String, u64>,
+    /// Why this day's data may still change.
+    pub provisional: Vec<String>,
+}
+
 /// What fetching a slice found out, for its manifest: facts (method used, windows split, …),
 /// the records that did not become rows and why, and whether the data may still change.
 #[derive(Debug, Clone, Default)]
 pub struct SliceReport {
+    /// For a fetch of several days, what belongs to each day (a day absent here has nothing of
+    /// its own; `skipped` and `provisional` below then hold what belongs to no single day).
+    pub days: BTreeMap<NaiveDate, DayReport>,
     /// Dataset-specific facts.
     pub details: BTreeMap<String, Value>,
     /// Records not turned into rows, by reason (`duplicate`, `ongoing`, `outside_slice`, …).
@@ -211,20 +235,55 @@ impl SourceStats {
 /// fetches faster than rows are written waits instead of buffering a day.
 pub struct RowSender {
     datasets: Vec<Dataset>,
-    tx: mpsc::Sender<Rows>,
+    dates: Vec<NaiveDate>,
+    tx: mpsc::Sender<(NaiveDate, Rows)>,
 }
 
 impl RowSender {
-    /// A sender for the rows of `datasets` (a slice's own and its companions) and the receiving
-    /// end, holding at most `capacity` chunks.
-    pub fn channel(datasets: Vec<Dataset>, capacity: usize) -> (RowSender, mpsc::Receiver<Rows>) {
+    /// A sender for the rows of `datasets` (a slice's own and its companions) on `dates` (the
+    /// first is the slice's own) and the receiving end, holding at most `capacity` chunks.
+    pub fn channel(
+        datasets: Vec<Dataset>,
+        dates: Vec<NaiveDate>,
+        capacity: usize,
+    ) -> (RowSender, mpsc::Receiver<(NaiveDate, Rows)>) {
         let (tx, rx) = mpsc::channel(capacity.max(1));
-        (RowSender { datasets, tx }, rx)
+        (
+            RowSender {
+                datasets,
+                dates,
+                tx,
+            },
+            rx,
+        )
     }
 
-    /// Hands over a chunk of rows (waits while the writer is behind). Fails when the writer has
-    /// stopped (its own error explains why), or for rows of a dataset the slice does not write.
+    /// Hands over a chunk of rows of the slice's (first) date (waits while the writer is
+    /// behind). Fails when the writer has stopped (its own error explains why), or for rows of
+    /// a dataset the slice does not write.
     pub async fn send(&self, rows: impl Into<Rows>) -> Result<(), SourceError> {
+        let Some(date) = self.dates.first().copied() else {
+            return Err(SourceError::Internal("a slice without a date".into()));
+        };
+        self.send_for(date, rows).await
+    }
+
+    /// Hands over a chunk of rows of `date`, one of the dates of a fetch of several days.
+    pub async fn send_for(
+        &self,
+        date: NaiveDate,
+        rows: impl Into<Rows>,
+    ) -> Result<(), SourceError> {
+        if !self.dates.contains(&date) {
+            return Err(SourceError::Internal(format!(
+                "a fetch of {} produced rows of {date}",
+                self.dates
+                    .iter()
+                    .map(|d| d.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
         let rows = rows.into();
         if !self.datasets.contains(&rows.dataset()) {
             return Err(SourceError::Internal(format!(
@@ -240,7 +299,10 @@ impl RowSender {
         if rows.is_empty() {
             return Ok(());
         }
-        self.tx.send(rows).await.map_err(|_| SourceError::Stopped)
+        self.tx
+            .send((date, rows))
+            .await
+            .map_err(|_| SourceError::Stopped)
     }
 }
 

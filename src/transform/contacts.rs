@@ -65,6 +65,7 @@ pub struct ContactAdmission {
     duplicates: u64,
     outside: u64,
     ongoing: u64,
+    ongoing_starts: Vec<DateTime<Utc>>,
 }
 
 impl ContactAdmission {
@@ -77,6 +78,7 @@ impl ContactAdmission {
             duplicates: 0,
             outside: 0,
             ongoing: 0,
+            ongoing_starts: Vec::new(),
         }
     }
 
@@ -98,6 +100,7 @@ impl ContactAdmission {
             false
         } else if !ended {
             self.ongoing += 1;
+            self.ongoing_starts.push(start);
             false
         } else {
             true
@@ -107,6 +110,11 @@ impl ContactAdmission {
     /// Conversations left for a later run because they had not ended.
     pub fn ongoing(&self) -> u64 {
         self.ongoing
+    }
+
+    /// When each of them started (the day they would land on).
+    pub fn ongoing_starts(&self) -> &[DateTime<Utc>] {
+        &self.ongoing_starts
     }
 
     /// Records turned away, by reason (reasons with none left out).

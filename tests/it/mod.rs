@@ -10,6 +10,7 @@ mod layout;
 mod metrics;
 mod nightly;
 mod operator;
+mod ranges;
 mod readers;
 mod resilience;
 mod segments;

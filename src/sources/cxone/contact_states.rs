@@ -186,6 +186,7 @@ pub async fn fetch(
         ));
     }
     Ok(SliceReport {
+        days: Default::default(),
         details: BTreeMap::from([
             ("method".to_string(), Value::from("contacts/state-history")),
             ("pages".to_string(), pager.pages().into()),

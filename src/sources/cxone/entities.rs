@@ -58,6 +58,7 @@ pub async fn fetch(
         rows.send(to_rows(dataset, &fresh)?).await?;
     }
     Ok(SliceReport {
+        days: Default::default(),
         details: BTreeMap::from([
             ("method".to_string(), Value::from(format!("GET {path}"))),
             ("pages".to_string(), pager.pages().into()),

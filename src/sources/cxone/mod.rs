@@ -413,6 +413,7 @@ impl CxoneSource {
         ]);
         details.extend(admission.details());
         Ok(SliceReport {
+            days: Default::default(),
             details,
             skipped: admission.skipped(),
             provisional: Vec::new(),

@@ -118,6 +118,7 @@ pub async fn fetch(
         ));
     }
     Ok(SliceReport {
+        days: Default::default(),
         details: BTreeMap::from([
             ("method".to_string(), Value::from("agents/state-history")),
             ("pages".to_string(), pager.pages().into()),

@@ -89,6 +89,14 @@ pub struct GenesysSection {
     /// Resubmissions of a job that ends FAILED, CANCELLED or EXPIRED.
     #[serde(default = "default_details_job_resubmits")]
     pub details_job_resubmits: u32,
+    /// Consecutive days one async job covers in a backfill (1 to 31): fewer requests (a job's
+    /// submit and polls once per this many days), and this many days' partitions open at once.
+    #[serde(default = "default_details_job_max_days")]
+    pub details_job_max_days: u32,
+}
+
+fn default_details_job_max_days() -> u32 {
+    7
 }
 
 fn default_details_page_size() -> u64 {
@@ -193,6 +201,12 @@ impl GenesysSection {
                 "must be a positive number of seconds, at most 3600",
             ));
         }
+        if !(1..=31).contains(&self.details_job_max_days) {
+            return Err(value_error(
+                &key("details_job_max_days"),
+                format!("{} is out of range (1 to 31)", self.details_job_max_days),
+            ));
+        }
         let details = DetailsSettings {
             page_size: self.details_page_size,
             result_cap: self.details_result_cap.max(self.details_page_size),
@@ -204,6 +218,7 @@ impl GenesysSection {
                 .max(Duration::from_secs_f64(self.details_job_poll_secs)),
             job_timeout: Duration::from_secs(self.details_job_timeout_secs),
             job_resubmits: self.details_job_resubmits,
+            job_max_days: self.details_job_max_days,
         };
         let entity_page_size =
             settings::entity_page_size(&key("entity_page_size"), self.entity_page_size, 500)?;

@@ -223,6 +223,8 @@ pub struct DetailsSettings {
     pub job_timeout: Duration,
     /// Resubmissions after FAILED, CANCELLED or EXPIRED.
     pub job_resubmits: u32,
+    /// Consecutive days one job covers in a backfill.
+    pub job_max_days: u32,
 }
 
 impl Default for DetailsSettings {
@@ -237,6 +239,7 @@ impl Default for DetailsSettings {
             job_poll_max: Duration::from_secs(30),
             job_timeout: Duration::from_secs(1800),
             job_resubmits: 2,
+            job_max_days: 7,
         }
     }
 }

@@ -212,6 +212,7 @@ pub async fn fetch(
     ]);
     details.insert("page_size".into(), page_size.into());
     Ok(SliceReport {
+        days: Default::default(),
         details,
         skipped: first.skipped(),
         provisional: Vec::new(),

@@ -23,7 +23,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use reqwest::Url;
 use secrecy::SecretString;
 use tokio::sync::mpsc;
@@ -34,6 +34,7 @@ use crate::auth::{AuthError, ServiceGrant, TokenCache};
 use crate::config::{ConfigError, ConfigFile, Environment};
 use crate::http::{ApiClient, ApiClientSettings, ApiError};
 use crate::sources::{
+    DayReport,
     BoxFuture, ConfiguredSource, QueryListing, RequestPrint, RowSender, SliceReport, SliceRequest,
     Source, SourceError, SourceSettings, SourceStats, Vendor,
 };
@@ -316,6 +317,16 @@ impl SourceSettings for GenesysSettings {
         }
     }
 
+    /// Conversations of days old enough for async jobs: `details_job_max_days` per job (a job's
+    /// interval is split only by its result cap). Everything else: a fetch per day.
+    fn days_per_fetch(&self, dataset: Dataset, date: NaiveDate, today: NaiveDate) -> u32 {
+        let by_jobs = (today - date).num_days() >= i64::from(self.details.jobs_after_days);
+        match dataset {
+            Dataset::Contacts | Dataset::ContactSegments if by_jobs => self.details.job_max_days,
+            _ => 1,
+        }
+    }
+
     fn connect(&self) -> BoxFuture<'_, Result<Arc<dyn Source>, SourceError>> {
         Box::pin(async move {
             let source: Arc<dyn Source> = Arc::new(GenesysSource::connect(self)?);
@@ -434,8 +445,12 @@ impl GenesysSource {
         slice: &SliceRequest,
         rows: &RowSender,
     ) -> Result<SliceReport, SourceError> {
-        let use_jobs =
-            (slice.today - slice.date).num_days() >= i64::from(self.details.jobs_after_days);
+        // Several days are fetched together only when every one is old enough for jobs.
+        let last = slice.dates.last().copied().unwrap_or(slice.date);
+        let use_jobs = (slice.today - last).num_days() >= i64::from(self.details.jobs_after_days);
+        let several_days = slice.dates.len() > 1;
+        let time_zone = slice.time_zone;
+        let day_of = move |t: DateTime<Utc>| t.with_timezone(&time_zone).date_naive();
         let (tx, mut pages) = mpsc::channel::<Vec<DetailConversation>>(4);
         let mut admission = ContactAdmission::new(slice.start, slice.end);
         let producer = self.conversation_details(slice.start, slice.end, use_jobs, tx);
@@ -454,10 +469,23 @@ impl GenesysSource {
                         .iter()
                         .map(|c| c.conversation_id.as_str())
                         .collect();
-                    rows.send(rows::contact_segments(&page, &ids)?).await?;
+                    let found = rows::contact_segments(&page, &ids)?;
+                    if several_days {
+                        for (day, part) in by_day(found, |r| day_of(r.conversation_start)) {
+                            rows.send_for(day, part).await?;
+                        }
+                    } else {
+                        rows.send(found).await?;
+                    }
                 }
                 if contacts {
-                    rows.send(admitted).await?;
+                    if several_days {
+                        for (day, part) in by_day(admitted, |r| day_of(r.conversation_start)) {
+                            rows.send_for(day, part).await?;
+                        }
+                    } else {
+                        rows.send(admitted).await?;
+                    }
                 }
             }
             Ok::<_, SourceError>(())
@@ -467,24 +495,57 @@ impl GenesysSource {
         consumed?;
         let report = produced?;
         let ongoing = admission.ongoing();
-        let mut provisional = Vec::new();
         if ongoing > 0 {
             tracing::info!(
                 ongoing,
                 "Ongoing conversations left for a later run (look-back)."
             );
-            provisional.push(format!(
-                "{ongoing} conversation(s) were still going on (left for a later run)"
-            ));
         }
+        let left_for_later =
+            |n: u64| format!("{n} conversation(s) were still going on (left for a later run)");
         let mut details = report.details();
         details.extend(admission.details());
+        let mut skipped = admission.skipped();
+        let mut provisional = Vec::new();
+        let mut days = std::collections::BTreeMap::new();
+        if several_days {
+            // Each ongoing conversation makes its own day provisional, not the fetch's others.
+            skipped.remove("ongoing");
+            let mut per_day: std::collections::BTreeMap<NaiveDate, u64> = Default::default();
+            for start in admission.ongoing_starts() {
+                *per_day.entry(day_of(*start)).or_default() += 1;
+            }
+            for (day, n) in per_day {
+                days.insert(
+                    day,
+                    DayReport {
+                        skipped: [("ongoing".to_string(), n)].into(),
+                        provisional: vec![left_for_later(n)],
+                    },
+                );
+            }
+        } else if ongoing > 0 {
+            provisional.push(left_for_later(ongoing));
+        }
         Ok(SliceReport {
+            days,
             details,
-            skipped: admission.skipped(),
+            skipped,
             provisional,
         })
     }
+}
+
+/// `rows` split by the day `day_of` gives each, in day order.
+fn by_day<R>(
+    rows: Vec<R>,
+    day_of: impl Fn(&R) -> NaiveDate,
+) -> std::collections::BTreeMap<NaiveDate, Vec<R>> {
+    let mut split: std::collections::BTreeMap<NaiveDate, Vec<R>> = Default::default();
+    for row in rows {
+        split.entry(day_of(&row)).or_default().push(row);
+    }
+    split
 }
 
 impl Source for GenesysSource {

@@ -113,6 +113,7 @@ pub async fn fetch(
     let mut details = report.details();
     details.insert("records_received".to_string(), records.into());
     Ok(SliceReport {
+        days: Default::default(),
         details,
         skipped: BTreeMap::new(),
         provisional,

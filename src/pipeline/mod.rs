@@ -617,9 +617,14 @@ async fn drive_source(
         }
     };
     let today = Utc::now().with_timezone(&source.time_zone).date_naive();
-    let mut pending = fetch_groups(&source, today).into_iter();
+    let mut pending = fetch_groups(&source, today).into_iter().peekable();
     let mut running = JoinSet::new();
-    let mut in_flight: HashMap<tokio::task::Id, Vec<(Dataset, NaiveDate)>> = HashMap::new();
+    let mut in_flight: HashMap<tokio::task::Id, (Vec<(Dataset, NaiveDate)>, usize)> =
+        HashMap::new();
+    // Days in flight count against `concurrency`, not fetches: a fetch of several days keeps a
+    // partition of each open, so a week-long job runs alone where four days would run at once
+    // (memory stays what `concurrency` days need).
+    let mut days_in_flight = 0usize;
     // Why no further slice starts (credentials refused, or the run was asked to stop), and the
     // kind the slices not run fail with.
     let mut stopped: Option<(FailureKind, String)> = None;
@@ -635,11 +640,18 @@ async fn drive_source(
             // A grace too long to add to now means: wait for the slices in flight, however long.
             abandon_at = tokio::time::Instant::now().checked_add(ctx.stop_grace);
         }
-        while stopped.is_none() && running.len() < concurrency {
+        while stopped.is_none() {
+            let Some(days) = pending.peek().map(|g| g.dates.len()) else {
+                break;
+            };
+            if !running.is_empty() && days_in_flight + days > concurrency {
+                break;
+            }
             let Some(group) = pending.next() else {
                 break;
             };
-            let (dataset, date, days) = (group.dataset, group.dates[0], group.dates.len());
+            days_in_flight += days;
+            let (dataset, date) = (group.dataset, group.dates[0]);
             let job = SliceJob::new(connected.clone(), &source, group, today, ctx.clone());
             let partitions = job.partitions();
             let span = if days > 1 {
@@ -669,7 +681,7 @@ async fn drive_source(
                 }
                 .instrument(span),
             );
-            in_flight.insert(handle.id(), partitions);
+            in_flight.insert(handle.id(), (partitions, days));
         }
         if running.is_empty() {
             break;
@@ -718,9 +730,10 @@ async fn drive_source(
                 (id, result)
             }
         };
-        let Some(partitions) = in_flight.remove(&id) else {
+        let Some((partitions, days)) = in_flight.remove(&id) else {
             continue;
         };
+        days_in_flight = days_in_flight.saturating_sub(days);
         let names = || {
             let mut datasets: Vec<&str> = Vec::new();
             for (d, _) in &partitions {

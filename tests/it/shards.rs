@@ -7,28 +7,6 @@ use ccetl::sim::{Fault, FaultKind, SimConfig};
 
 use super::util::*;
 
-/// A configuration of four tenants: the simulator's `demo` of both vendors, and a `west` copy of
-/// each.
-fn four_tenants(setup: &Setup) {
-    let text = std::fs::read_to_string(&setup.config).unwrap();
-    let mut copies = String::new();
-    for vendor in ["genesys", "cxone"] {
-        let header = format!("[{vendor}.demo]");
-        let start = text
-            .find(&header)
-            .unwrap_or_else(|| panic!("no {header}: {text}"));
-        let body = &text[start + header.len()..];
-        let end = body.find("\n[").map_or(body.len(), |i| i + 1);
-        copies.push_str(&format!("\n[{vendor}.west]{}", &body[..end]));
-    }
-    std::fs::write(&setup.config, format!("{text}\n{copies}")).unwrap();
-}
-
-/// The (source, tenant) pairs a run record names.
-fn refs(args: &[String]) -> Vec<&str> {
-    args.iter().map(String::as_str).collect()
-}
-
 fn sources_of(out: &std::path::Path, run_stdout: &[u8]) -> BTreeSet<(String, String)> {
     let summary: serde_json::Value = serde_json::from_slice(run_stdout).unwrap_or_else(|e| {
         panic!(

@@ -399,25 +399,6 @@ async fn a_killed_run_holds_its_s3_lock_until_the_lease_runs_out_then_a_resume_c
     );
 }
 
-fn refs(a: &[String]) -> Vec<&str> {
-    a.iter().map(String::as_str).collect()
-}
-
-/// A configuration of four tenants: the simulator's `demo` of both vendors, and a `west` copy of
-/// each.
-fn four_tenants(setup: &Setup) {
-    let text = std::fs::read_to_string(&setup.config).unwrap();
-    let mut copies = String::new();
-    for vendor in ["genesys", "cxone"] {
-        let header = format!("[{vendor}.demo]");
-        let start = text.find(&header).unwrap();
-        let body = &text[start + header.len()..];
-        let end = body.find("\n[").map_or(body.len(), |i| i + 1);
-        copies.push_str(&format!("\n[{vendor}.west]{}", &body[..end]));
-    }
-    std::fs::write(&setup.config, format!("{text}\n{copies}")).unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_shards_on_s3_write_disjoint_partitions_whose_union_is_a_single_run() {
     let Some(moto) = MotoS3::start() else {

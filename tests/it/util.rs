@@ -598,3 +598,25 @@ pub async fn wait_for(child: Child) -> Output {
         .await
         .unwrap()
 }
+
+/// A configuration of four tenants: the simulator's `demo` of both vendors, and a `west` copy of
+/// each.
+pub fn four_tenants(setup: &Setup) {
+    let text = std::fs::read_to_string(&setup.config).unwrap();
+    let mut copies = String::new();
+    for vendor in ["genesys", "cxone"] {
+        let header = format!("[{vendor}.demo]");
+        let start = text
+            .find(&header)
+            .unwrap_or_else(|| panic!("no {header}: {text}"));
+        let body = &text[start + header.len()..];
+        let end = body.find("\n[").map_or(body.len(), |i| i + 1);
+        copies.push_str(&format!("\n[{vendor}.west]{}", &body[..end]));
+    }
+    std::fs::write(&setup.config, format!("{text}\n{copies}")).unwrap();
+}
+
+/// Owned arguments as the `&str`s `Setup::run` takes.
+pub fn refs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}

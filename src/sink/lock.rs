@@ -31,7 +31,7 @@ use chrono::{DateTime, Utc};
 use object_store::{PutMode, UpdateVersion};
 use serde::{Deserialize, Serialize};
 
-use super::store::{StoreErrorKind, StoreOutput, version_of};
+use super::store::{StoreErrorKind, StoreOutput, version_after, version_of};
 use super::{Output, STATE_DIR};
 
 /// Who holds a lock, as its file records it.
@@ -345,14 +345,10 @@ fn take_lease(
             "{e} (check the store's credentials, endpoint and permissions; a lock on a store also needs conditional writes: If-None-Match and If-Match on S3)"
         ),
     };
-    let version = |r: object_store::PutResult| UpdateVersion {
-        e_tag: r.e_tag,
-        version: r.version,
-    };
     // Twice at most: a lock released between our create and our read is created again.
     for _ in 0..2 {
         match store.put(name, lease_record(run_id, lease), PutMode::Create) {
-            Ok(done) => return Ok(Ok(version(done))),
+            Ok(done) => return Ok(Ok(version_after(done))),
             Err(e) if e.kind == StoreErrorKind::Conflict => {}
             Err(e) => return Err(io(e)),
         }
@@ -385,7 +381,7 @@ fn take_lease(
         ) {
             Ok(done) => {
                 tracing::warn!(lock = %store.location(name), previous = %holder, "Took over a lock whose lease had run out (its run ended without releasing it).");
-                return Ok(Ok(version(done)));
+                return Ok(Ok(version_after(done)));
             }
             Err(e) if matches!(e.kind, StoreErrorKind::Conflict | StoreErrorKind::NotFound) => {
                 return Ok(Err(format!(
@@ -416,12 +412,7 @@ async fn renew(
                 .put_async(name, body, PutMode::Update(version.clone()))
                 .await
             {
-                Ok(done) => {
-                    *version = UpdateVersion {
-                        e_tag: done.e_tag,
-                        version: done.version,
-                    };
-                }
+                Ok(done) => *version = version_after(done),
                 Err(e)
                     if e.kind == StoreErrorKind::Conflict || e.kind == StoreErrorKind::NotFound =>
                 {

@@ -131,29 +131,15 @@ pub struct PartitionKey {
     pub date: NaiveDate,
 }
 
-/// `<root>/<dataset>/source=<s>/tenant=<t>/date=<YYYY-MM-DD>`: the one place partition paths are built.
+/// `<root>/<dataset>/source=<s>/tenant=<t>/date=<YYYY-MM-DD>` (from [`PartitionKey::store_dir`],
+/// the one place partition paths are built).
 pub fn hive_partition_path(root: &Path, key: &PartitionKey) -> PathBuf {
-    root.join(key.dataset.name()).join(key.relative())
+    root.join(key.store_dir())
 }
 
 /// `<root>/_ccetl/manifests/<dataset>/source=<s>/tenant=<t>/date=<YYYY-MM-DD>.json`.
 pub fn manifest_path(root: &Path, key: &PartitionKey) -> PathBuf {
-    let mut path = root
-        .join(STATE_DIR)
-        .join("manifests")
-        .join(key.dataset.name())
-        .join(key.relative());
-    path.set_extension("json");
-    path
-}
-
-impl PartitionKey {
-    /// `source=<s>/tenant=<t>/date=<YYYY-MM-DD>`.
-    fn relative(&self) -> PathBuf {
-        PathBuf::from(format!("source={}", self.source))
-            .join(format!("tenant={}", self.tenant))
-            .join(format!("date={}", self.date.format("%Y-%m-%d")))
-    }
+    root.join(key.store_manifest())
 }
 
 /// Where the datasets go: a local folder, or a prefix on an object store. Everything that reads
@@ -227,7 +213,8 @@ fn manifest_prefix(dataset: Dataset, source: &str, tenant: &str) -> String {
 }
 
 impl PartitionKey {
-    /// `<dataset>/source=<s>/tenant=<t>/date=<d>`, slash-separated: the partition's prefix.
+    /// `<dataset>/source=<s>/tenant=<t>/date=<d>`, slash-separated: the partition's folder or
+    /// prefix.
     fn store_dir(&self) -> String {
         format!(
             "{}/date={}",
@@ -399,16 +386,8 @@ fn local_partitions(
     tenant: &str,
 ) -> BTreeMap<NaiveDate, PartitionSummary> {
     let mut found = BTreeMap::new();
-    let data_dir = root
-        .join(dataset.name())
-        .join(format!("source={source}"))
-        .join(format!("tenant={tenant}"));
-    let manifests_dir = root
-        .join(STATE_DIR)
-        .join("manifests")
-        .join(dataset.name())
-        .join(format!("source={source}"))
-        .join(format!("tenant={tenant}"));
+    let data_dir = root.join(tenant_prefix(dataset, source, tenant));
+    let manifests_dir = root.join(manifest_prefix(dataset, source, tenant));
     let Ok(entries) = fs::read_dir(&data_dir) else {
         return found;
     };
@@ -566,12 +545,7 @@ pub fn recent_requests(
 ) -> Vec<u64> {
     let manifests: Vec<Manifest> = match output {
         Output::Local(root) => {
-            let dir = root
-                .join(STATE_DIR)
-                .join("manifests")
-                .join(dataset.name())
-                .join(format!("source={source}"))
-                .join(format!("tenant={tenant}"));
+            let dir = root.join(manifest_prefix(dataset, source, tenant));
             let Ok(entries) = fs::read_dir(&dir) else {
                 return Vec::new();
             };

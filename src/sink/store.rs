@@ -310,17 +310,8 @@ impl StoreOutput {
     ) -> Result<Option<(Vec<u8>, ObjectMeta)>, StoreError> {
         let store = self.store.clone();
         let path = self.path(relative);
-        wait(async move {
-            match store.get(&path).await {
-                Ok(got) => {
-                    let meta = got.meta.clone();
-                    got.bytes().await.map(|b| Some((b.to_vec(), meta)))
-                }
-                Err(object_store::Error::NotFound { .. }) => Ok(None),
-                Err(e) => Err(e),
-            }
-        })
-        .map_err(|e| store_error("read", self.location(relative), e))
+        wait(async move { read_object(store.as_ref(), &path).await })
+            .map_err(|e| store_error("read", self.location(relative), e))
     }
 
     /// Many objects at once (at most [`CONCURRENT_READS`] in flight), in the order asked; `None`
@@ -334,12 +325,8 @@ impl StoreOutput {
                 .map(|(i, path)| {
                     let store = store.clone();
                     async move {
-                        let got = match store.get(&path).await {
-                            Ok(got) => got.bytes().await.map(|b| Some(b.to_vec())),
-                            Err(object_store::Error::NotFound { .. }) => Ok(None),
-                            Err(e) => Err(e),
-                        };
-                        (i, got)
+                        let got = read_object(store.as_ref(), &path).await;
+                        (i, got.map(|o| o.map(|(bytes, _)| bytes)))
                     }
                 })
                 .buffer_unordered(CONCURRENT_READS)
@@ -393,18 +380,9 @@ impl StoreOutput {
         bytes: Vec<u8>,
         mode: PutMode,
     ) -> Result<PutResult, StoreError> {
-        let store = self.store.clone();
-        let path = self.path(relative);
-        wait(async move {
-            let options = PutOptions {
-                mode,
-                ..Default::default()
-            };
-            store
-                .put_opts(&path, PutPayload::from(bytes), options)
-                .await
-        })
-        .map_err(|e| store_error("write", self.location(relative), e))
+        let output = self.clone();
+        let relative = relative.to_string();
+        wait(async move { output.put_async(&relative, bytes, mode).await })
     }
 
     /// Removes the object at `relative`; an absent one is no error.
@@ -455,6 +433,21 @@ impl StoreOutput {
             hasher: Sha256::new(),
             bytes: 0,
         }
+    }
+}
+
+/// The object at `path` and its metadata; `None` when there is none.
+async fn read_object(
+    store: &dyn ObjectStore,
+    path: &StorePath,
+) -> Result<Option<(Vec<u8>, ObjectMeta)>, object_store::Error> {
+    match store.get(path).await {
+        Ok(got) => {
+            let meta = got.meta.clone();
+            got.bytes().await.map(|b| Some((b.to_vec(), meta)))
+        }
+        Err(object_store::Error::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e),
     }
 }
 
@@ -513,7 +506,7 @@ impl StoreUpload {
     /// (hex) and the store's ETag.
     pub fn finish(mut self) -> Result<(u64, String, Option<String>), StoreError> {
         let location = self.location.clone();
-        let sha256 = crate::transform::hex(&self.hasher.clone().finalize());
+        let sha256 = crate::transform::hex(&std::mem::take(&mut self.hasher).finalize());
         let result = match self.multipart.take() {
             None => {
                 let store = self.store.clone();
@@ -564,6 +557,14 @@ impl Drop for StoreUpload {
         if let Some(mut upload) = self.multipart.take() {
             let _ = wait(async move { upload.abort().await });
         }
+    }
+}
+
+/// The version a write left, to condition the next update on.
+pub fn version_after(done: PutResult) -> UpdateVersion {
+    UpdateVersion {
+        e_tag: done.e_tag,
+        version: done.version,
     }
 }
 

@@ -81,6 +81,9 @@ fn estimate_with(plan: &Plan, check_complete: bool) -> DryRun {
     let writer = PartitionWriter::new(plan.output.clone());
     let mut sources = Vec::new();
     for source in &plan.sources {
+        let today = chrono::Utc::now()
+            .with_timezone(&source.time_zone)
+            .date_naive();
         let mut datasets: Vec<DatasetEstimate> = Vec::new();
         let mut order: Vec<Dataset> = Vec::new();
         for (dataset, _) in &source.slices {
@@ -106,9 +109,6 @@ fn estimate_with(plan: &Plan, check_complete: bool) -> DryRun {
                     to_fetch.push((dataset, *date));
                 }
             }
-            let today = chrono::Utc::now()
-                .with_timezone(&source.time_zone)
-                .date_naive();
             let fetches = super::group_slices(source.settings.as_ref(), &to_fetch, today).len();
             let history = recent_requests(
                 &plan.output,

@@ -428,15 +428,10 @@ impl FetchGroup {
     }
 }
 
-/// A source's slices as fetches: each slice with the companions planned for its date, which it
-/// writes from the same answers (a companion is not fetched on its own when its dataset is
-/// planned that day); then consecutive dates of a dataset merged into one fetch, as many as the
-/// vendor allows from the first.
-fn fetch_groups(source: &SourcePlan, today: NaiveDate) -> Vec<FetchGroup> {
-    group_slices(source.settings.as_ref(), &source.slices, today)
-}
-
-/// [`fetch_groups`] of any list of a source's slices (`--dry-run` groups those it would fetch).
+/// A source's slices as fetches (the run's, or those `--dry-run` would fetch): each slice with
+/// the companions planned for its date, which it writes from the same answers (a companion is
+/// not fetched on its own when its dataset is planned that day); then consecutive dates of a
+/// dataset merged into one fetch, as many as the vendor allows from the first.
 pub(crate) fn group_slices(
     settings: &dyn crate::sources::SourceSettings,
     slices: &[(Dataset, NaiveDate)],
@@ -617,7 +612,9 @@ async fn drive_source(
         }
     };
     let today = Utc::now().with_timezone(&source.time_zone).date_naive();
-    let mut pending = fetch_groups(&source, today).into_iter().peekable();
+    let mut pending = group_slices(source.settings.as_ref(), &source.slices, today)
+        .into_iter()
+        .peekable();
     let mut running = JoinSet::new();
     let mut in_flight: HashMap<tokio::task::Id, (Vec<(Dataset, NaiveDate)>, usize)> =
         HashMap::new();

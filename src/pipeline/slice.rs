@@ -261,19 +261,14 @@ impl SliceJob {
                 None => self.create_file(index).await?,
             };
             let date = output.key.date;
-            let (interval_start, interval_end) = if several_days {
-                day_interval(date, self.slice.time_zone)
-            } else {
-                (self.slice.start, self.slice.end)
-            };
+            let (interval_start, interval_end) = day_interval(date, self.slice.time_zone);
             let mut provisional = report.provisional.clone();
-            // Records skipped that belong to no single day are counted on the first partition.
-            let mut skipped = if index == 0 {
+            // Records skipped that belong to no single day of several are counted on the first
+            // partition.
+            let mut skipped = if index == 0 || !several_days {
                 report.skipped.clone()
-            } else if several_days {
-                BTreeMap::new()
             } else {
-                report.skipped.clone()
+                BTreeMap::new()
             };
             if let Some(day) = report.days.get(&date) {
                 provisional.extend(day.provisional.iter().cloned());

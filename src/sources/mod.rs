@@ -193,8 +193,8 @@ pub struct DayReport {
 /// the records that did not become rows and why, and whether the data may still change.
 #[derive(Debug, Clone, Default)]
 pub struct SliceReport {
-    /// For a fetch of several days, what belongs to each day (a day absent here has nothing of
-    /// its own; `skipped` and `provisional` below then hold what belongs to no single day).
+    /// What belongs to each day the fetch covers (a day absent here has nothing of its own);
+    /// `skipped` and `provisional` below hold what belongs to no single day.
     pub days: BTreeMap<NaiveDate, DayReport>,
     /// Dataset-specific facts.
     pub details: BTreeMap<String, Value>,

@@ -448,8 +448,8 @@ impl GenesysSource {
         // Several days are fetched together only when every one is old enough for jobs.
         let last = slice.dates.last().copied().unwrap_or(slice.date);
         let use_jobs = (slice.today - last).num_days() >= i64::from(self.details.jobs_after_days);
-        let several_days = slice.dates.len() > 1;
         let time_zone = slice.time_zone;
+        // A conversation belongs to the date of its start: the partition its rows go to.
         let day_of = move |t: DateTime<Utc>| t.with_timezone(&time_zone).date_naive();
         let (tx, mut pages) = mpsc::channel::<Vec<DetailConversation>>(4);
         let mut admission = ContactAdmission::new(slice.start, slice.end);
@@ -470,21 +470,13 @@ impl GenesysSource {
                         .map(|c| c.conversation_id.as_str())
                         .collect();
                     let found = rows::contact_segments(&page, &ids)?;
-                    if several_days {
-                        for (day, part) in by_day(found, |r| day_of(r.conversation_start)) {
-                            rows.send_for(day, part).await?;
-                        }
-                    } else {
-                        rows.send(found).await?;
+                    for (day, part) in by_day(found, |r| day_of(r.conversation_start)) {
+                        rows.send_for(day, part).await?;
                     }
                 }
                 if contacts {
-                    if several_days {
-                        for (day, part) in by_day(admitted, |r| day_of(r.conversation_start)) {
-                            rows.send_for(day, part).await?;
-                        }
-                    } else {
-                        rows.send(admitted).await?;
+                    for (day, part) in by_day(admitted, |r| day_of(r.conversation_start)) {
+                        rows.send_for(day, part).await?;
                     }
                 }
             }
@@ -501,37 +493,32 @@ impl GenesysSource {
                 "Ongoing conversations left for a later run (look-back)."
             );
         }
-        let left_for_later =
-            |n: u64| format!("{n} conversation(s) were still going on (left for a later run)");
         let mut details = report.details();
         details.extend(admission.details());
+        // Each ongoing conversation makes its own day provisional, not a fetch's other days.
         let mut skipped = admission.skipped();
-        let mut provisional = Vec::new();
-        let mut days = std::collections::BTreeMap::new();
-        if several_days {
-            // Each ongoing conversation makes its own day provisional, not the fetch's others.
-            skipped.remove("ongoing");
-            let mut per_day: std::collections::BTreeMap<NaiveDate, u64> = Default::default();
-            for start in admission.ongoing_starts() {
-                *per_day.entry(day_of(*start)).or_default() += 1;
-            }
-            for (day, n) in per_day {
-                days.insert(
-                    day,
-                    DayReport {
-                        skipped: [("ongoing".to_string(), n)].into(),
-                        provisional: vec![left_for_later(n)],
-                    },
-                );
-            }
-        } else if ongoing > 0 {
-            provisional.push(left_for_later(ongoing));
+        skipped.remove("ongoing");
+        let mut per_day: std::collections::BTreeMap<NaiveDate, u64> = Default::default();
+        for start in admission.ongoing_starts() {
+            *per_day.entry(day_of(*start)).or_default() += 1;
         }
+        let days = per_day
+            .into_iter()
+            .map(|(day, n)| {
+                let report = DayReport {
+                    skipped: [("ongoing".to_string(), n)].into(),
+                    provisional: vec![format!(
+                        "{n} conversation(s) were still going on (left for a later run)"
+                    )],
+                };
+                (day, report)
+            })
+            .collect();
         Ok(SliceReport {
             days,
             details,
             skipped,
-            provisional,
+            provisional: Vec::new(),
         })
     }
 }

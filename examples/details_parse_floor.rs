@@ -12,14 +12,10 @@ use std::time::Instant;
 
 use serde::Deserialize;
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CcetlPage {
-    #[serde(default)]
-    conversations: Vec<ccetl::sources::genesys::details::DetailConversation>,
-    #[serde(default)]
-    total_hits: Option<u64>,
-}
+/// ccetl's own page and model, borrowed from the bytes as ccetl reads them.
+type CcetlPage<'a> = ccetl::sources::genesys::details::DetailsPage<
+    ccetl::sources::genesys::details::DetailConversation<'a>,
+>;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]

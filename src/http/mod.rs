@@ -316,13 +316,41 @@ impl ApiClient {
         path: &str,
         body: &serde_json::Value,
     ) -> Result<T, ApiError> {
-        let bytes = serde_json::to_vec(body).map_err(|e| ApiError::Malformed {
-            method: "POST".into(),
-            path: path.into(),
-            reason: format!("cannot encode the request body: {e}"),
-            truncated: false,
-        })?;
-        self.request(Method::POST, path, &[], Some(bytes)).await
+        let bytes = encode_body(path, body)?;
+        self.request(Method::POST, path, &[], Some(bytes), &from_json)
+            .await
+    }
+
+    /// POSTs a JSON body and hands the answer's bytes to `decode`, with the retries of
+    /// [`post_json`](Self::post_json): for answers read borrowed, straight from the bytes, into
+    /// what a caller keeps (rows), so that nothing owned is built in between. A syntax error
+    /// `decode` reports (a truncated body, say) is retried like any other.
+    pub async fn post_decoded<T, D>(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        decode: &D,
+    ) -> Result<T, ApiError>
+    where
+        D: Fn(&[u8]) -> Result<T, serde_json::Error> + Sync,
+    {
+        let bytes = encode_body(path, body)?;
+        self.request(Method::POST, path, &[], Some(bytes), decode)
+            .await
+    }
+
+    /// GETs with query parameters and hands the answer's bytes to `decode` (see
+    /// [`post_decoded`](Self::post_decoded)).
+    pub async fn get_decoded<T, D>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        decode: &D,
+    ) -> Result<T, ApiError>
+    where
+        D: Fn(&[u8]) -> Result<T, serde_json::Error> + Sync,
+    {
+        self.request(Method::GET, path, query, None, decode).await
     }
 
     /// GETs a JSON document with query parameters. An empty body (204) parses as JSON `null`, so
@@ -332,23 +360,28 @@ impl ApiClient {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<T, ApiError> {
-        self.request(Method::GET, path, query, None).await
+        self.request(Method::GET, path, query, None, &from_json)
+            .await
     }
 
     /// DELETEs a resource (an async job, say); the answer body is ignored.
     pub async fn delete(&self, path: &str) -> Result<(), ApiError> {
-        self.request::<serde::de::IgnoredAny>(Method::DELETE, path, &[], None)
+        self.request::<serde::de::IgnoredAny, _>(Method::DELETE, path, &[], None, &from_json)
             .await
             .map(|_| ())
     }
 
-    async fn request<T: DeserializeOwned>(
+    async fn request<T, D>(
         &self,
         method: Method,
         path: &str,
         query: &[(&str, String)],
         body: Option<Vec<u8>>,
-    ) -> Result<T, ApiError> {
+        decode: &D,
+    ) -> Result<T, ApiError>
+    where
+        D: Fn(&[u8]) -> Result<T, serde_json::Error> + Sync,
+    {
         let reauthed = AtomicBool::new(false);
         let attempts = AtomicU64::new(0);
         // The retry budget counts every wait, Retry-After and cool-downs included: a wait that
@@ -363,13 +396,14 @@ impl ApiClient {
             .with_jitter();
         let attempt = || {
             attempts.fetch_add(1, Ordering::Relaxed);
-            self.send_once::<T>(
+            self.send_once(
                 &method,
                 path,
                 query,
                 body.as_deref(),
                 &reauthed,
                 (started, budget),
+                decode,
             )
         };
         let result = attempt
@@ -432,7 +466,8 @@ impl ApiClient {
         }
     }
 
-    async fn send_once<T: DeserializeOwned>(
+    #[allow(clippy::too_many_arguments)]
+    async fn send_once<T, D>(
         &self,
         method: &Method,
         path: &str,
@@ -440,7 +475,11 @@ impl ApiClient {
         body: Option<&[u8]>,
         reauthed: &AtomicBool,
         (started, budget): (Instant, Duration),
-    ) -> Result<T, ApiError> {
+        decode: &D,
+    ) -> Result<T, ApiError>
+    where
+        D: Fn(&[u8]) -> Result<T, serde_json::Error> + Sync,
+    {
         let mut url =
             self.base
                 .join(path.trim_start_matches('/'))
@@ -521,7 +560,7 @@ impl ApiClient {
                     } else {
                         &bytes
                     };
-                    return serde_json::from_slice(bytes).map_err(|e| ApiError::Malformed {
+                    return decode(bytes).map_err(|e| ApiError::Malformed {
                         method: method.to_string(),
                         path: path.into(),
                         reason: e.to_string(),
@@ -599,6 +638,20 @@ impl ApiClient {
             }
         }
     }
+}
+
+/// The decoding of [`ApiClient::post_json`] and [`ApiClient::get_json`]: the whole answer as `T`.
+fn from_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_json::Error> {
+    serde_json::from_slice(bytes)
+}
+
+fn encode_body(path: &str, body: &serde_json::Value) -> Result<Vec<u8>, ApiError> {
+    serde_json::to_vec(body).map_err(|e| ApiError::Malformed {
+        method: "POST".into(),
+        path: path.into(),
+        reason: format!("cannot encode the request body: {e}"),
+        truncated: false,
+    })
 }
 
 const NO_MESSAGE: &str = "(no message)";

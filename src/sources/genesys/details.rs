@@ -7,7 +7,7 @@
 //! window (100,000 for the query, ~400,000 per job) is split in two and fetched again, and a job
 //! that ends FAILED, CANCELLED or EXPIRED is resubmitted a bounded number of times.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -59,45 +59,92 @@ pub const USERS: DetailsApi = DetailsApi {
 /// Windows are not split below this length; a denser minute is an error, not a truncation.
 const MIN_WINDOW: chrono::Duration = chrono::Duration::minutes(1);
 
-/// `AnalyticsConversation` (with or without participant attributes), read leniently.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DetailConversation {
+/// `AnalyticsConversation` (with or without participant attributes), read leniently and
+/// borrowed from the page's bytes: a string is copied only when it lands in a row (or holds an
+/// escape). Read with a hand-written visitor rather than `#[serde(flatten)]`, which would buffer
+/// every conversation whole before reading it.
+#[derive(Debug, Clone, Default)]
+pub struct DetailConversation<'a> {
     /// Conversation id.
-    pub conversation_id: String,
+    pub conversation_id: Cow<'a, str>,
     /// ISO-8601 start.
-    #[serde(default)]
-    pub conversation_start: Option<String>,
+    pub conversation_start: Option<Cow<'a, str>>,
     /// ISO-8601 end; absent while the conversation is ongoing.
-    #[serde(default)]
-    pub conversation_end: Option<String>,
+    pub conversation_end: Option<Cow<'a, str>>,
     /// `inbound` / `outbound`.
-    #[serde(default)]
-    pub originating_direction: Option<String>,
+    pub originating_direction: Option<Cow<'a, str>>,
     /// Participants.
-    #[serde(default)]
-    pub participants: Vec<DetailParticipant>,
+    pub participants: Vec<DetailParticipant<'a>>,
     /// Every other member (divisionIds, mediaStats…), kept for `extra`.
-    #[serde(flatten)]
     pub other: Map<String, Value>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for DetailConversation<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visitor<'a> {
+            type Value = DetailConversation<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a conversation object")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> Result<Self::Value, M::Error> {
+                let mut c = DetailConversation::default();
+                let mut id = None;
+                while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
+                    match key.as_ref() {
+                        "conversationId" => id = Some(map.next_value::<Text<'de>>()?.0),
+                        "conversationStart" => c.conversation_start = text(map.next_value()?),
+                        "conversationEnd" => c.conversation_end = text(map.next_value()?),
+                        "originatingDirection" => {
+                            c.originating_direction = text(map.next_value()?)
+                        }
+                        "participants" => {
+                            c.participants = map
+                                .next_value::<Option<Vec<DetailParticipant<'de>>>>()?
+                                .unwrap_or_default()
+                        }
+                        _ => {
+                            let value = map.next_value::<Value>()?;
+                            c.other.insert(key.into_owned(), value);
+                        }
+                    }
+                }
+                c.conversation_id =
+                    id.ok_or_else(|| serde::de::Error::missing_field("conversationId"))?;
+                Ok(c)
+            }
+        }
+        deserializer.deserialize_map(Visitor(std::marker::PhantomData))
+    }
+}
+
+/// A string borrowed from the page when it has no escapes.
+#[derive(Deserialize)]
+struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
+
+fn text(value: Option<Text<'_>>) -> Option<Cow<'_, str>> {
+    value.map(|t| t.0)
 }
 
 /// A participant.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct DetailParticipant {
+pub struct DetailParticipant<'a> {
     /// Participant id.
-    #[serde(default)]
-    pub participant_id: Option<String>,
+    #[serde(default, borrow)]
+    pub participant_id: Option<Cow<'a, str>>,
     /// customer, acd, agent, ivr, …
-    #[serde(default)]
-    pub purpose: Option<String>,
+    #[serde(default, borrow)]
+    pub purpose: Option<Cow<'a, str>>,
     /// The agent's user id.
-    #[serde(default)]
-    pub user_id: Option<String>,
+    #[serde(default, borrow)]
+    pub user_id: Option<Cow<'a, str>>,
     /// Sessions.
-    #[serde(default)]
-    pub sessions: Vec<DetailSession>,
+    #[serde(default, borrow, deserialize_with = "list")]
+    pub sessions: Vec<DetailSession<'a>>,
     /// Participant data (async jobs only).
     #[serde(default)]
     pub attributes: Option<Map<String, Value>>,
@@ -106,70 +153,135 @@ pub struct DetailParticipant {
 /// A session.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct DetailSession {
+pub struct DetailSession<'a> {
     /// Session id.
-    #[serde(default)]
-    pub session_id: Option<String>,
+    #[serde(default, borrow)]
+    pub session_id: Option<Cow<'a, str>>,
     /// voice, chat, email, message, …
-    #[serde(default)]
-    pub media_type: Option<String>,
+    #[serde(default, borrow)]
+    pub media_type: Option<Cow<'a, str>>,
     /// Caller address.
-    #[serde(default)]
-    pub ani: Option<String>,
+    #[serde(default, borrow)]
+    pub ani: Option<Cow<'a, str>>,
     /// Dialled address.
-    #[serde(default)]
-    pub dnis: Option<String>,
+    #[serde(default, borrow)]
+    pub dnis: Option<Cow<'a, str>>,
     /// Segments.
-    #[serde(default)]
-    pub segments: Vec<DetailSegment>,
+    #[serde(default, borrow, deserialize_with = "list")]
+    pub segments: Vec<DetailSegment<'a>>,
     /// Metrics.
-    #[serde(default)]
-    pub metrics: Vec<DetailMetric>,
+    #[serde(default, borrow, deserialize_with = "list")]
+    pub metrics: Vec<DetailMetric<'a>>,
 }
 
 /// A segment.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct DetailSegment {
+pub struct DetailSegment<'a> {
     /// ISO-8601 start.
-    #[serde(default)]
-    pub segment_start: Option<String>,
+    #[serde(default, borrow)]
+    pub segment_start: Option<Cow<'a, str>>,
     /// ISO-8601 end; absent while the segment is open.
-    #[serde(default)]
-    pub segment_end: Option<String>,
+    #[serde(default, borrow)]
+    pub segment_end: Option<Cow<'a, str>>,
     /// interact, hold, wrapup, delay, …
-    #[serde(default)]
-    pub segment_type: Option<String>,
+    #[serde(default, borrow)]
+    pub segment_type: Option<Cow<'a, str>>,
     /// Queue.
-    #[serde(default)]
-    pub queue_id: Option<String>,
+    #[serde(default, borrow)]
+    pub queue_id: Option<Cow<'a, str>>,
     /// Wrap-up code.
-    #[serde(default)]
-    pub wrap_up_code: Option<String>,
+    #[serde(default, borrow)]
+    pub wrap_up_code: Option<Cow<'a, str>>,
     /// How the segment ended.
-    #[serde(default)]
-    pub disconnect_type: Option<String>,
+    #[serde(default, borrow)]
+    pub disconnect_type: Option<Cow<'a, str>>,
 }
 
 /// A session metric: `n*` counts, `t*` milliseconds.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct DetailMetric {
+pub struct DetailMetric<'a> {
     /// Metric name.
-    pub name: String,
+    #[serde(borrow)]
+    pub name: Cow<'a, str>,
     /// Value.
     #[serde(default)]
     pub value: f64,
 }
 
+/// A list that may also be `null` (read as empty, as an absent one is).
+fn list<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// A page of details as the fetcher needs it: the query's (`totalHits`) and a job's (`cursor`)
+/// alike. `userDetails` in user details; the results member is absent on an empty page.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct QueryPage<T> {
-    /// Absent on an empty page; `userDetails` in user details.
+pub struct DetailsPage<T> {
+    /// The page's conversations (or users).
     #[serde(default = "Vec::new", alias = "userDetails")]
-    conversations: Vec<T>,
-    /// Required: without it, paging cannot know where the results end.
+    pub conversations: Vec<T>,
+    /// The query's total: without it, paging cannot know where the results end.
     #[serde(default)]
-    total_hits: Option<u64>,
+    pub total_hits: Option<u64>,
+    /// A job's next page.
+    #[serde(default)]
+    pub cursor: Option<String>,
+}
+
+impl<T> DetailsPage<T> {
+    /// The page for the fetcher, with what `read` makes of its results.
+    pub fn decoded<O>(self, read: impl FnOnce(Vec<T>) -> O) -> DecodedPage<O> {
+        DecodedPage {
+            results: self.conversations.len() as u64,
+            total_hits: self.total_hits,
+            cursor: self.cursor,
+            out: read(self.conversations),
+        }
+    }
+}
+
+/// One page, decoded by the caller of [`DetailsFetcher::fetch`]: what paging needs, and what the
+/// caller made of the results (rows, say), which is what goes down the channel.
+#[derive(Debug)]
+pub struct DecodedPage<O> {
+    /// Conversations (or users) on the page.
+    pub results: u64,
+    /// The query's `totalHits`.
+    pub total_hits: Option<u64>,
+    /// A job's cursor.
+    pub cursor: Option<String>,
+    /// What the caller keeps of the page.
+    pub out: O,
+}
+
+/// Reads a details page from an answer's bytes, borrowing from `buffer` (a copy of them).
+/// `simd-json` reads it, about twice as fast as `serde_json` on these pages; on an error,
+/// `serde_json` reads it again, so that what is wrong, and whether it looks truncated (worth
+/// asking again), is said as for every other answer.
+pub fn read_page<'a, T: Deserialize<'a>>(
+    bytes: &'a [u8],
+    buffer: &'a mut Vec<u8>,
+) -> Result<DetailsPage<T>, serde_json::Error> {
+    buffer.clear();
+    buffer.extend_from_slice(bytes);
+    match simd_json::serde::from_slice(buffer) {
+        Ok(page) => Ok(page),
+        Err(_) => serde_json::from_slice(bytes),
+    }
+}
+
+/// The decoding for owned results: the page's results themselves.
+pub fn owned_results<T: DeserializeOwned>(
+    bytes: &[u8],
+) -> Result<DecodedPage<Vec<T>>, serde_json::Error> {
+    let mut buffer = Vec::new();
+    Ok(read_page::<T>(bytes, &mut buffer)?.decoded(|results| results))
 }
 
 #[derive(Debug, Deserialize)]
@@ -184,15 +296,6 @@ struct JobStatus {
     state: String,
     #[serde(default)]
     error_message: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct JobPage<T> {
-    #[serde(default = "Vec::new", alias = "userDetails")]
-    conversations: Vec<T>,
-    #[serde(default)]
-    cursor: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -305,16 +408,23 @@ pub struct DetailsFetcher<'a> {
 }
 
 impl DetailsFetcher<'_> {
-    /// Streams every conversation with activity in the window (and more: the consumer filters)
-    /// into `pages`, by async jobs when `use_jobs` and the data lake has the window, else by the
-    /// synchronous query.
-    pub async fn fetch<T: DeserializeOwned + Send>(
+    /// Streams every conversation with activity in the window (and more: the consumer filters),
+    /// each page as `decode` reads it from the answer's bytes, into `pages`: by async jobs when
+    /// `use_jobs` and the data lake has the window, else by the synchronous query. `decode` must
+    /// not keep state: a page it read may still be dropped (a window found too large is split
+    /// and fetched again).
+    pub async fn fetch<T, D>(
         &self,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
         use_jobs: bool,
-        pages: mpsc::Sender<Vec<T>>,
-    ) -> Result<DetailsReport, ApiError> {
+        decode: &D,
+        pages: mpsc::Sender<T>,
+    ) -> Result<DetailsReport, ApiError>
+    where
+        T: Send,
+        D: Fn(&[u8]) -> Result<DecodedPage<T>, serde_json::Error> + Sync,
+    {
         let mut report = DetailsReport {
             method: "query",
             ..DetailsReport::default()
@@ -333,7 +443,7 @@ impl DetailsFetcher<'_> {
                 Some(available) if available >= end => {
                     report.method = "jobs";
                     self.split_windows(start, end, &mut report, |a, b| {
-                        self.job_window(a, b, &pages)
+                        self.job_window(a, b, decode, &pages)
                     })
                     .await?;
                     return Ok(report);
@@ -349,7 +459,7 @@ impl DetailsFetcher<'_> {
             }
         }
         self.split_windows(start, end, &mut report, |a, b| {
-            self.query_window(a, b, &pages)
+            self.query_window(a, b, decode, &pages)
         })
         .await?;
         Ok(report)
@@ -392,12 +502,17 @@ impl DetailsFetcher<'_> {
         Ok(())
     }
 
-    async fn query_window<T: DeserializeOwned + Send>(
+    async fn query_window<T, D>(
         &self,
         a: DateTime<Utc>,
         b: DateTime<Utc>,
-        pages: &mpsc::Sender<Vec<T>>,
-    ) -> Result<u32, WindowError> {
+        decode: &D,
+        pages: &mpsc::Sender<T>,
+    ) -> Result<u32, WindowError>
+    where
+        T: Send,
+        D: Fn(&[u8]) -> Result<DecodedPage<T>, serde_json::Error> + Sync,
+    {
         let size = self.settings.page_size.max(1);
         let mut page_number = 1u64;
         loop {
@@ -410,9 +525,9 @@ impl DetailsFetcher<'_> {
                 "paging".into(),
                 serde_json::json!({"pageSize": size, "pageNumber": page_number}),
             );
-            let page: QueryPage<T> = self
+            let page = self
                 .client
-                .post_json(self.api.query_path, &Value::Object(body))
+                .post_decoded(self.api.query_path, &Value::Object(body), decode)
                 .await?;
             let total_hits = page.total_hits.ok_or_else(|| {
                 WindowError::Api(ApiError::Malformed {
@@ -426,10 +541,10 @@ impl DetailsFetcher<'_> {
             if page_number == 1 && total_hits > self.settings.result_cap {
                 return Err(WindowError::TooLarge);
             }
-            let n = page.conversations.len() as u64;
+            let n = page.results;
             if n > 0 {
                 pages
-                    .send(page.conversations)
+                    .send(page.out)
                     .await
                     .map_err(|_| WindowError::Api(closed_channel()))?;
             }
@@ -442,12 +557,17 @@ impl DetailsFetcher<'_> {
         }
     }
 
-    async fn job_window<T: DeserializeOwned + Send>(
+    async fn job_window<T, D>(
         &self,
         a: DateTime<Utc>,
         b: DateTime<Utc>,
-        pages: &mpsc::Sender<Vec<T>>,
-    ) -> Result<u32, WindowError> {
+        decode: &D,
+        pages: &mpsc::Sender<T>,
+    ) -> Result<u32, WindowError>
+    where
+        T: Send,
+        D: Fn(&[u8]) -> Result<DecodedPage<T>, serde_json::Error> + Sync,
+    {
         let mut submissions = 0u32;
         loop {
             submissions += 1;
@@ -461,7 +581,7 @@ impl DetailsFetcher<'_> {
             let job_path = format!("{}/{}", self.api.jobs_path, job.job_id);
             let outcome = self.wait_for_job(&job_path).await;
             let ended = match outcome {
-                Ok(None) => match self.read_job(&job_path, pages).await {
+                Ok(None) => match self.read_job(&job_path, decode, pages).await {
                     Ok(()) => {
                         self.delete_job(&job_path).await;
                         return Ok(submissions - 1);
@@ -526,11 +646,16 @@ impl DetailsFetcher<'_> {
         }
     }
 
-    async fn read_job<T: DeserializeOwned + Send>(
+    async fn read_job<T, D>(
         &self,
         job_path: &str,
-        pages: &mpsc::Sender<Vec<T>>,
-    ) -> Result<(), WindowError> {
+        decode: &D,
+        pages: &mpsc::Sender<T>,
+    ) -> Result<(), WindowError>
+    where
+        T: Send,
+        D: Fn(&[u8]) -> Result<DecodedPage<T>, serde_json::Error> + Sync,
+    {
         let results = format!("{job_path}/results");
         let mut cursor: Option<String> = None;
         let mut received = 0u64;
@@ -539,16 +664,16 @@ impl DetailsFetcher<'_> {
             if let Some(c) = &cursor {
                 query.push(("cursor", c.clone()));
             }
-            let page: JobPage<T> = self.client.get_json(&results, &query).await?;
-            received += page.conversations.len() as u64;
+            let page = self.client.get_decoded(&results, &query, decode).await?;
+            received += page.results;
             // More than one job may return (`details_job_result_cap`): the window is too large
             // even if this API did not refuse it; what was read is deduplicated downstream.
             if received > self.settings.job_result_cap {
                 return Err(WindowError::TooLarge);
             }
-            if !page.conversations.is_empty() {
+            if page.results > 0 {
                 pages
-                    .send(page.conversations)
+                    .send(page.out)
                     .await
                     .map_err(|_| WindowError::Api(closed_channel()))?;
             }
@@ -566,15 +691,68 @@ impl DetailsFetcher<'_> {
     }
 }
 
-/// Counts per metric name (used by the transform).
-pub fn metric_sums<'a>(
-    sessions: impl Iterator<Item = &'a DetailSession>,
-) -> BTreeMap<&'a str, f64> {
-    let mut sums = BTreeMap::new();
-    for s in sessions {
-        for m in &s.metrics {
-            *sums.entry(m.name.as_str()).or_insert(0.0) += m.value;
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAGE: &str = r#"{"totalHits": 2, "conversations": [
+        {"conversationId": "c-1", "conversationStart": "2026-11-20T09:00:00.000Z",
+         "conversationEnd": "2026-11-20T09:05:00.000Z", "originatingDirection": "inbound",
+         "divisionIds": ["d-1"], "mediaStatsMinConversationMos": 4.5,
+         "participants": [{"purpose": "customer", "participantName": "Caf\u00e9 \"Ana\"",
+           "sessions": [{"mediaType": "voice", "ani": "tel:+1555\u0030100", "segments": null,
+             "metrics": [{"name": "tTalk", "value": 1234, "emitDate": "x"}]}]}]},
+        {"conversationId": "c-\u0032", "participants": null}
+    ]}"#;
+
+    fn read(text: &str) -> Result<DetailsPage<DetailConversation<'_>>, serde_json::Error> {
+        // The buffer outlives the page: leaked, for a test.
+        let buffer = Box::leak(Box::new(Vec::new()));
+        read_page(text.as_bytes(), buffer)
     }
-    sums
+
+    #[test]
+    fn a_page_reads_the_same_borrowed_with_escapes_and_unknown_members() {
+        let page = read(PAGE).unwrap();
+        assert_eq!(page.total_hits, Some(2));
+        assert_eq!(page.conversations.len(), 2);
+        let c = &page.conversations[0];
+        assert_eq!(c.conversation_id, "c-1");
+        assert_eq!(c.conversation_end.as_deref(), Some("2026-11-20T09:05:00.000Z"));
+        assert_eq!(c.other["divisionIds"], serde_json::json!(["d-1"]));
+        assert_eq!(c.other["mediaStatsMinConversationMos"], serde_json::json!(4.5));
+        assert_eq!(c.other.len(), 2, "{:?}", c.other);
+        let session = &c.participants[0].sessions[0];
+        assert_eq!(session.ani.as_deref(), Some("tel:+15550100"), "escapes are read");
+        assert!(session.segments.is_empty(), "null is an empty list");
+        assert_eq!(session.metrics[0].name, "tTalk");
+        assert_eq!(session.metrics[0].value, 1234.0);
+        assert_eq!(page.conversations[1].conversation_id, "c-2");
+        assert!(page.conversations[1].participants.is_empty());
+        // The same as serde_json makes of it.
+        let again: DetailsPage<DetailConversation<'_>> = serde_json::from_str(PAGE).unwrap();
+        assert_eq!(format!("{:?}", again.conversations), format!("{:?}", page.conversations));
+    }
+
+    #[test]
+    fn errors_are_serde_jsons_truncations_included() {
+        let cut = &PAGE[..PAGE.len() / 2];
+        let e = read(cut).unwrap_err();
+        assert!(e.is_eof(), "{e}");
+        let e = read(r#"{"conversations": [{"conversationStart": "x"}]}"#).unwrap_err();
+        assert!(e.to_string().contains("missing field `conversationId`"), "{e}");
+        let e = read(r#"{"conversations": [{"conversationId": 7}]}"#).unwrap_err();
+        assert!(e.is_data(), "{e}");
+        let e = read(r#"{"totalHits": 1, "conversations": [}"#).unwrap_err();
+        assert!(e.is_syntax(), "{e}");
+    }
+
+    #[test]
+    fn an_empty_page_has_no_results_member() {
+        let page = read(r#"{"totalHits": 0}"#).unwrap();
+        let decoded = page.decoded(|c| c.len());
+        assert_eq!((decoded.results, decoded.total_hits, decoded.out), (0, Some(0), 0));
+        let page = read(r#"{"cursor": "next"}"#).unwrap();
+        assert_eq!(page.cursor.as_deref(), Some("next"));
+    }
 }

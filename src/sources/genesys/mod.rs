@@ -40,7 +40,10 @@ use crate::sources::{
 };
 use crate::transform::Dataset;
 use crate::transform::contacts::ContactAdmission;
-use details::{DetailConversation, DetailsFetcher, DetailsReport, DetailsSettings};
+use details::{
+    DecodedPage, DetailConversation, DetailsFetcher, DetailsPage, DetailsReport, DetailsSettings,
+    read_page,
+};
 use model::AggregateQueryResponse;
 use queries::{AggregateEndpoint, AggregateQuery, GenesysQueries};
 
@@ -419,21 +422,27 @@ impl GenesysSource {
     }
 
     /// Streams the conversations of `[start, end)` (and some neighbours: the consumer filters by
-    /// start and de-duplicates) into `pages`, by async jobs when `use_jobs`.
-    pub async fn conversation_details(
+    /// start and de-duplicates) into `pages`, by async jobs when `use_jobs`, each page as
+    /// `decode` reads it.
+    pub async fn conversation_details<T, D>(
         &self,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
         use_jobs: bool,
-        pages: mpsc::Sender<Vec<DetailConversation>>,
-    ) -> Result<DetailsReport, ApiError> {
+        decode: &D,
+        pages: mpsc::Sender<T>,
+    ) -> Result<DetailsReport, ApiError>
+    where
+        T: Send,
+        D: Fn(&[u8]) -> Result<DecodedPage<T>, serde_json::Error> + Sync,
+    {
         DetailsFetcher {
             api: &details::CONVERSATIONS,
             client: &self.client,
             settings: &self.details,
             body: self.queries.contacts.body(),
         }
-        .fetch(start, end, use_jobs, pages)
+        .fetch(start, end, use_jobs, decode, pages)
         .await
     }
 
@@ -451,25 +460,28 @@ impl GenesysSource {
         let time_zone = slice.time_zone;
         // A conversation belongs to the date of its start: the partition its rows go to.
         let day_of = move |t: DateTime<Utc>| t.with_timezone(&time_zone).date_naive();
-        let (tx, mut pages) = mpsc::channel::<Vec<DetailConversation>>(4);
-        let mut admission = ContactAdmission::new(slice.start, slice.end);
-        let producer = self.conversation_details(slice.start, slice.end, use_jobs, tx);
         let (contacts, segments) = (
             slice.wants(Dataset::Contacts),
             slice.wants(Dataset::ContactSegments),
         );
+        // Each page is read borrowed from the answer's bytes, straight into rows, where it is
+        // received; the admission (which keeps state) runs in the consumer.
+        let interval = (slice.start, slice.end);
+        let decode = move |bytes: &[u8]| {
+            let mut buffer = Vec::new();
+            let page: DetailsPage<DetailConversation<'_>> = read_page(bytes, &mut buffer)?;
+            Ok(page.decoded(|found| rows::page_conversations(&found, interval, segments)))
+        };
+        let (tx, mut pages) = mpsc::channel(4);
+        let mut admission = ContactAdmission::new(slice.start, slice.end);
+        let producer = self.conversation_details(slice.start, slice.end, use_jobs, &decode, tx);
         // The consumer owns the receiver: when it stops (on an error), the channel closes and
         // the producer's next send fails instead of waiting forever for room.
         let admitting = &mut admission;
         let consumer = async move {
             while let Some(page) = pages.recv().await {
-                let admitted = rows::contacts(&page, admitting)?;
+                let (admitted, found) = rows::admit(page?, admitting);
                 if segments {
-                    let ids: std::collections::HashSet<&str> = admitted
-                        .iter()
-                        .map(|c| c.conversation_id.as_str())
-                        .collect();
-                    let found = rows::contact_segments(&page, &ids)?;
                     for (day, part) in by_day(found, |r| day_of(r.conversation_start)) {
                         rows.send_for(day, part).await?;
                     }

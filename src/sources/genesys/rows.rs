@@ -14,12 +14,13 @@
 //!
 //! Anything the API sends beyond the columns goes to `extra`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::details::{DetailConversation, DetailParticipant, DetailSession, metric_sums};
+use super::details::{DetailConversation, DetailParticipant, DetailSession};
 use super::model::{AggregateQueryResponse, StatisticalSummary};
 use crate::transform::contacts::ContactAdmission;
 use crate::transform::queue_intervals::{DurationStats, QueueDuration};
@@ -505,17 +506,40 @@ pub(crate) fn instant(field: &'static str, text: &str) -> Result<DateTime<Utc>, 
         })
 }
 
-/// A details page as `contacts` rows: each conversation the admission keeps (once, started in
-/// the slice, ended).
-pub fn contacts(
-    page: &[DetailConversation],
-    admission: &mut ContactAdmission,
-) -> Result<Vec<ContactRow>, TransformError> {
-    let mut rows = Vec::with_capacity(page.len());
+/// A conversation of a details page, read before admission: its rows when it started in the
+/// slice and has ended, else what the admission counts it by. Pages are read where they are
+/// parsed (borrowed from the answer's bytes); the admission, which keeps state, runs after.
+// Nearly every conversation is `Complete`: boxing its row would cost an allocation each.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum PageConversation {
+    /// Started in the slice and ended: its `contacts` row and (when asked for) its segments.
+    Complete {
+        /// The `contacts` row.
+        contact: ContactRow,
+        /// Its `contact_segments` rows.
+        segments: Vec<ContactSegmentRow>,
+    },
+    /// Started outside the slice, or still going on.
+    Elsewhere {
+        /// Conversation id.
+        id: String,
+        /// Its start.
+        start: DateTime<Utc>,
+        /// Whether it has ended.
+        ended: bool,
+    },
+}
+
+/// The conversations of a details page for the slice `[start, end)`, with their segments when
+/// `segments`. A conversation without a readable start is an error, whichever slice it is for.
+pub fn page_conversations(
+    page: &[DetailConversation<'_>],
+    (slice_start, slice_end): (DateTime<Utc>, DateTime<Utc>),
+    segments: bool,
+) -> Result<Vec<PageConversation>, TransformError> {
+    let mut out = Vec::with_capacity(page.len());
     for c in page {
-        if !admission.first_sight(&c.conversation_id) {
-            continue;
-        }
         let start_text =
             c.conversation_start
                 .as_deref()
@@ -525,77 +549,126 @@ pub fn contacts(
                     reason: format!("missing on conversation {}", c.conversation_id),
                 })?;
         let start = instant("conversationStart", start_text)?;
-        if !admission.belongs(start, c.conversation_end.is_some()) {
+        let ended = c.conversation_end.is_some();
+        if start < slice_start || start >= slice_end || !ended {
+            out.push(PageConversation::Elsewhere {
+                id: c.conversation_id.to_string(),
+                start,
+                ended,
+            });
             continue;
         }
-        rows.push(contact(c, start)?);
+        out.push(PageConversation::Complete {
+            contact: contact(c, start)?,
+            segments: if segments {
+                conversation_segments(c, start)?
+            } else {
+                Vec::new()
+            },
+        });
     }
-    Ok(rows)
+    Ok(out)
 }
 
-/// The segments of the conversations `admitted` (the ids of the page's `contacts` rows): one
-/// row per participant × session × segment, numbered by start within the session.
-pub fn contact_segments(
-    page: &[DetailConversation],
-    admitted: &std::collections::HashSet<&str>,
+/// The rows of the conversations `admission` keeps (once each, started in the slice, ended):
+/// `contacts` rows and their segments.
+pub fn admit(
+    page: Vec<PageConversation>,
+    admission: &mut ContactAdmission,
+) -> (Vec<ContactRow>, Vec<ContactSegmentRow>) {
+    let mut contacts = Vec::with_capacity(page.len());
+    let mut segments = Vec::new();
+    for conversation in page {
+        match conversation {
+            PageConversation::Complete {
+                contact,
+                segments: found,
+            } => {
+                if admission.first_sight(&contact.conversation_id)
+                    && admission.belongs(contact.conversation_start, true)
+                {
+                    contacts.push(contact);
+                    segments.extend(found);
+                }
+            }
+            PageConversation::Elsewhere { id, start, ended } => {
+                if admission.first_sight(&id) {
+                    admission.belongs(start, ended);
+                }
+            }
+        }
+    }
+    (contacts, segments)
+}
+
+/// A details page as `contacts` rows: each conversation the admission keeps (once, started in
+/// the slice, ended).
+pub fn contacts(
+    page: &[DetailConversation<'_>],
+    admission: &mut ContactAdmission,
+) -> Result<Vec<ContactRow>, TransformError> {
+    let read = page_conversations(page, admission.interval(), false)?;
+    Ok(admit(read, admission).0)
+}
+
+/// One conversation's segments: one row per participant × session × segment, numbered by start
+/// within the session.
+fn conversation_segments(
+    c: &DetailConversation<'_>,
+    start: DateTime<Utc>,
 ) -> Result<Vec<ContactSegmentRow>, TransformError> {
     let mut rows = Vec::new();
-    for c in page {
-        if !admitted.contains(c.conversation_id.as_str()) {
-            continue;
-        }
-        let Some(start_text) = c.conversation_start.as_deref() else {
-            continue;
-        };
-        let start = instant("conversationStart", start_text)?;
-        for p in &c.participants {
-            for session in &p.sessions {
-                let mut segments = Vec::with_capacity(session.segments.len());
-                for segment in &session.segments {
-                    let Some(begin) = segment.segment_start.as_deref() else {
-                        return Err(TransformError::Malformed {
-                            field: "segmentStart",
-                            value: String::new(),
-                            reason: format!("missing on a segment of {}", c.conversation_id),
-                        });
-                    };
-                    let begin = instant("segmentStart", begin)?;
-                    let end = segment
-                        .segment_end
-                        .as_deref()
-                        .map(|t| instant("segmentEnd", t))
-                        .transpose()?;
-                    segments.push((begin, end, segment));
-                }
-                // The API has no segment id: the order by start within the session names one.
-                segments.sort_by_key(|(begin, _, _)| *begin);
-                for (index, (begin, end, segment)) in segments.into_iter().enumerate() {
-                    rows.push(ContactSegmentRow {
-                        conversation_id: c.conversation_id.clone(),
-                        conversation_start: start,
-                        participant_id: p.participant_id.clone(),
-                        purpose: p.purpose.clone(),
-                        user_id: p.user_id.clone(),
-                        session_id: session.session_id.clone(),
-                        media_type: session.media_type.clone(),
-                        segment_index: index as i64,
-                        segment_type: segment.segment_type.clone(),
-                        segment_start: begin,
-                        segment_end: end,
-                        duration_seconds: end
-                            .map(|e| (e - begin).num_milliseconds() as f64 / 1000.0),
-                        queue_id: segment.queue_id.clone(),
-                        wrap_up_code: segment.wrap_up_code.clone(),
-                        disconnect_type: segment.disconnect_type.clone(),
+    for p in &c.participants {
+        for session in &p.sessions {
+            let mut segments = Vec::with_capacity(session.segments.len());
+            for segment in &session.segments {
+                let Some(begin) = segment.segment_start.as_deref() else {
+                    return Err(TransformError::Malformed {
+                        field: "segmentStart",
+                        value: String::new(),
+                        reason: format!("missing on a segment of {}", c.conversation_id),
                     });
-                }
+                };
+                let begin = instant("segmentStart", begin)?;
+                let end = segment
+                    .segment_end
+                    .as_deref()
+                    .map(|t| instant("segmentEnd", t))
+                    .transpose()?;
+                segments.push((begin, end, segment));
+            }
+            // The API has no segment id: the order by start within the session names one.
+            segments.sort_by_key(|(begin, _, _)| *begin);
+            for (index, (begin, end, segment)) in segments.into_iter().enumerate() {
+                rows.push(ContactSegmentRow {
+                    conversation_id: c.conversation_id.to_string(),
+                    conversation_start: start,
+                    participant_id: owned(&p.participant_id),
+                    purpose: owned(&p.purpose),
+                    user_id: owned(&p.user_id),
+                    session_id: owned(&session.session_id),
+                    media_type: owned(&session.media_type),
+                    segment_index: index as i64,
+                    segment_type: owned(&segment.segment_type),
+                    segment_start: begin,
+                    segment_end: end,
+                    duration_seconds: end.map(|e| (e - begin).num_milliseconds() as f64 / 1000.0),
+                    queue_id: owned(&segment.queue_id),
+                    wrap_up_code: owned(&segment.wrap_up_code),
+                    disconnect_type: owned(&segment.disconnect_type),
+                });
             }
         }
     }
     Ok(rows)
 }
 
-fn contact(c: &DetailConversation, start: DateTime<Utc>) -> Result<ContactRow, TransformError> {
+/// A page's text, copied into a row.
+fn owned(text: &Option<Cow<'_, str>>) -> Option<String> {
+    text.as_deref().map(str::to_string)
+}
+
+fn contact(c: &DetailConversation<'_>, start: DateTime<Utc>) -> Result<ContactRow, TransformError> {
     let end = c
         .conversation_end
         .as_deref()
@@ -611,10 +684,10 @@ fn contact(c: &DetailConversation, start: DateTime<Utc>) -> Result<ContactRow, T
     let agents: Vec<_> = c.participants.iter().filter(|p| is("agent", p)).collect();
     let agent_sessions = || agents.iter().flat_map(|p| &p.sessions);
     let all_sessions = || c.participants.iter().flat_map(|p| &p.sessions);
-    let all_metrics = metric_sums(all_sessions());
-    let agent_metrics = metric_sums(agent_sessions());
+    let all_metrics = ContactMetrics::of(all_sessions());
+    let agent_metrics = ContactMetrics::of(agent_sessions());
     // Borrowed from the page throughout: only the values that land in the row are copied.
-    fn first_segment_start(p: &DetailParticipant) -> Option<&str> {
+    fn first_segment_start<'p>(p: &'p DetailParticipant<'_>) -> Option<&'p str> {
         p.sessions
             .iter()
             .flat_map(|s| &s.segments)
@@ -624,7 +697,7 @@ fn contact(c: &DetailConversation, start: DateTime<Utc>) -> Result<ContactRow, T
     let last_agent = agents
         .iter()
         .max_by_key(|p| first_segment_start(p))
-        .and_then(|p| p.user_id.clone());
+        .and_then(|p| owned(&p.user_id));
     // The earliest (start, queue) and the latest (start, wrap-up code), ties broken by the value
     // as a sort of the pairs would.
     let first_queue = all_sessions()
@@ -643,16 +716,14 @@ fn contact(c: &DetailConversation, start: DateTime<Utc>) -> Result<ContactRow, T
         .max();
     let mut customer_segments: Vec<_> = customer.iter().flat_map(|s| &s.segments).collect();
     customer_segments.sort_by(|a, b| a.segment_start.cmp(&b.segment_start));
-    let seconds = |sums: &BTreeMap<&str, f64>, name: &str| {
-        sums.get(name).copied().unwrap_or(0.0) / 1000.0
-    };
+    let seconds = |total: Option<f64>| total.unwrap_or(0.0) / 1000.0;
     let has_agent = !agents.is_empty();
-    let agent_total = |name: &str| has_agent.then(|| seconds(&agent_metrics, name));
+    let agent_total = |total: Option<f64>| has_agent.then(|| seconds(total));
     let media_type = customer
         .iter()
         .copied()
         .chain(all_sessions())
-        .find_map(|s| s.media_type.clone());
+        .find_map(|s| owned(&s.media_type));
     // Participant data by purpose (a later participant of the same purpose wins, as a map
     // insert would).
     let attributes: BTreeMap<&str, &Map<String, Value>> = c
@@ -665,30 +736,63 @@ fn contact(c: &DetailConversation, start: DateTime<Utc>) -> Result<ContactRow, T
         conversation: (!c.other.is_empty()).then_some(&c.other),
     };
     Ok(ContactRow {
-        conversation_id: c.conversation_id.clone(),
+        conversation_id: c.conversation_id.to_string(),
         conversation_start: start,
         conversation_end: end,
-        direction: c.originating_direction.clone(),
+        direction: owned(&c.originating_direction),
         media_type,
         first_queue_id: first_queue.map(|(_, q)| q.to_string()),
         last_agent_id: last_agent,
         wrap_up_code: last_wrapup.map(|(_, w)| w.to_string()),
-        abandoned: all_metrics.contains_key("tAbandon"),
-        transferred: all_metrics.get("nTransferred").is_some_and(|n| *n > 0.0),
+        abandoned: all_metrics.abandon.is_some(),
+        transferred: all_metrics.transferred.is_some_and(|n| n > 0.0),
         disconnect_type: customer_segments
             .last()
-            .and_then(|s| s.disconnect_type.clone()),
-        wait_seconds: all_metrics
-            .contains_key("tAcd")
-            .then(|| seconds(&all_metrics, "tAcd")),
-        talk_seconds: agent_total("tTalk"),
-        hold_seconds: agent_total("tHeld"),
-        acw_seconds: agent_total("tAcw"),
-        handle_seconds: agent_total("tHandle"),
-        ani: customer.iter().find_map(|s| s.ani.clone()),
-        dnis: customer.iter().find_map(|s| s.dnis.clone()),
+            .and_then(|s| owned(&s.disconnect_type)),
+        wait_seconds: all_metrics.acd.map(|_| seconds(all_metrics.acd)),
+        talk_seconds: agent_total(agent_metrics.talk),
+        hold_seconds: agent_total(agent_metrics.held),
+        acw_seconds: agent_total(agent_metrics.acw),
+        handle_seconds: agent_total(agent_metrics.handle),
+        ani: customer.iter().find_map(|s| owned(&s.ani)),
+        dnis: customer.iter().find_map(|s| owned(&s.dnis)),
         extra: extra.to_json(),
     })
+}
+
+/// The session metrics a `contacts` row reads, each summed over the sessions in their order, and
+/// `None` where no session has it (absent is not zero: `abandoned`, `wait_seconds`).
+#[derive(Debug, Default)]
+struct ContactMetrics {
+    abandon: Option<f64>,
+    transferred: Option<f64>,
+    acd: Option<f64>,
+    talk: Option<f64>,
+    held: Option<f64>,
+    acw: Option<f64>,
+    handle: Option<f64>,
+}
+
+impl ContactMetrics {
+    fn of<'a>(sessions: impl Iterator<Item = &'a DetailSession<'a>>) -> Self {
+        let mut m = Self::default();
+        for session in sessions {
+            for metric in &session.metrics {
+                let total = match metric.name.as_ref() {
+                    "tAbandon" => &mut m.abandon,
+                    "nTransferred" => &mut m.transferred,
+                    "tAcd" => &mut m.acd,
+                    "tTalk" => &mut m.talk,
+                    "tHeld" => &mut m.held,
+                    "tAcw" => &mut m.acw,
+                    "tHandle" => &mut m.handle,
+                    _ => continue,
+                };
+                *total.get_or_insert(0.0) += metric.value;
+            }
+        }
+        m
+    }
 }
 
 /// The `extra` of a contact, serialized straight from the page: members in key order, as the
@@ -904,13 +1008,11 @@ mod tests {
 
     #[test]
     fn the_documented_details_example_becomes_one_row() {
-        let page: Value = serde_json::from_str(include_str!(
-            "../../../fixtures/genesys/conversation_details.json"
-        ))
+        let page: super::super::details::DetailsPage<DetailConversation> = serde_json::from_str(
+            include_str!("../../../fixtures/genesys/conversation_details.json"),
+        )
         .unwrap();
-        let conversations: Vec<DetailConversation> =
-            serde_json::from_value(page["conversations"].clone()).unwrap();
-        let rows = contacts(&conversations[..1], &mut slice()).unwrap();
+        let rows = contacts(&page.conversations[..1], &mut slice()).unwrap();
         let batch = batch(rows);
         assert_eq!(batch.num_rows(), 1);
         let s = |name: &str| {

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use super::details::{DetailsFetcher, DetailsSettings, USERS};
+use super::details::{DetailsFetcher, DetailsSettings, USERS, owned_results};
 use super::rows::instant;
 use crate::http::ApiClient;
 use crate::sources::{RowSender, SliceReport, SliceRequest, SourceError};
@@ -73,7 +73,7 @@ pub async fn fetch(
         body: &body,
     };
     let (tx, mut pages) = mpsc::channel::<Vec<UserDetail>>(4);
-    let producer = fetcher.fetch(slice.start, slice.end, use_jobs, tx);
+    let producer = fetcher.fetch(slice.start, slice.end, use_jobs, &owned_results, tx);
     // A user's records may come on several pages (and windows): gathered before the cut. The
     // consumer owns the receiver: when it stops, the producer's next send fails.
     let consumer = async move {

@@ -80,7 +80,7 @@ measure() {
 # row LABEL CONVERSATIONS [REQUESTS MINIMUM]: the median-CPU line of times.txt, then a fresh
 # times.txt.
 row() {
-  python3 - "$1" "$2" "$work/times.txt" "${3:--}" "${4:--}" <<'EOF'
+  python3 - "$1" "$2" "$work/times.txt" "${3:--}" "${4:--}" <<'EOF' | tee -a "$work/rows.txt"
 import sys
 label, n, path, requests, minimum = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 runs = sorted((float(u) + float(s), float(rss), float(wall))
@@ -145,4 +145,20 @@ ccetl_run "ccetl query 1d @20k" 3650 "$to" "$to"
 stop_sim
 echo
 echo "serde_json floor on the ${days}-day pages (one core, parse only):"
-"$floor" "$work/pages" 5
+"$floor" "$work/pages" 5 | tee "$work/floor.txt"
+# The ratios issue #11 asks for, from this run's figures.
+python3 - "$work/rows.txt" "$work/floor.txt" "$days" <<'EOF'
+import sys
+rows = {line[:22].strip(): line[22:].split() for line in open(sys.argv[1]) if line.strip()}
+floor = dict(line.split() for line in open(sys.argv[2]) if "_per_s " in line)
+days = sys.argv[3]
+rate = lambda label: float(rows[label][2].replace(",", ""))
+rss = lambda label: float(rows[label][3])
+query, python = rate(f"ccetl query {days}d"), rate(f"python query {days}d")
+same_shape = float(floor["owned_same_shape_per_s"])
+print()
+print(f"ccetl query {days}d / Python ETL:               {query / python:.1f}x")
+print(f"ccetl query {days}d / floor (owned, same shape): {query / same_shape:.2f}")
+print(f"ccetl jobs {days}d / ccetl query {days}d:         {rate(f'ccetl jobs {days}d') / query:.2f}")
+print(f"peak RSS, query, 30 days / 1 day:           {rss('ccetl query 30d') / rss('ccetl query 1d'):.2f}")
+EOF

@@ -41,8 +41,7 @@ use crate::sources::{
 use crate::transform::Dataset;
 use crate::transform::contacts::ContactAdmission;
 use details::{
-    DecodedPage, DetailConversation, DetailsFetcher, DetailsPage, DetailsReport, DetailsSettings,
-    read_page,
+    DecodedPage, DetailsFetcher, DetailsReport, DetailsSettings, read_conversations,
 };
 use model::AggregateQueryResponse;
 use queries::{AggregateEndpoint, AggregateQuery, GenesysQueries};
@@ -468,9 +467,9 @@ impl GenesysSource {
         // received; the admission (which keeps state) runs in the consumer.
         let interval = (slice.start, slice.end);
         let decode = move |bytes: &[u8]| {
-            let mut buffer = Vec::new();
-            let page: DetailsPage<DetailConversation<'_>> = read_page(bytes, &mut buffer)?;
-            Ok(page.decoded(|found| rows::page_conversations(&found, interval, segments)))
+            read_conversations(bytes, |page| {
+                page.decoded(|found| rows::page_conversations(&found, interval, segments))
+            })
         };
         let (tx, mut pages) = mpsc::channel(4);
         let mut admission = ContactAdmission::new(slice.start, slice.end);

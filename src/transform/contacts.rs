@@ -82,11 +82,6 @@ impl ContactAdmission {
         }
     }
 
-    /// The slice's interval, `[start, end)`.
-    pub fn interval(&self) -> (DateTime<Utc>, DateTime<Utc>) {
-        (self.start, self.end)
-    }
-
     /// Whether the conversation `id` becomes a row. Call first with the id alone
     /// ([`ContactAdmission::first_sight`]), then with its start and whether it has ended.
     pub fn first_sight(&mut self, id: &str) -> bool {

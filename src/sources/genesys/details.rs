@@ -311,6 +311,13 @@ pub fn read_conversations<R>(
     with_page_buffers(|copy, buffers| Ok(read(read_json(bytes, copy, buffers)?)))
 }
 
+/// How a caller of [`DetailsFetcher::fetch`] reads a page's bytes (see there): what paging needs
+/// and what the caller keeps. Any such function or closure is one.
+pub trait PageDecoder<T>: Fn(&[u8]) -> Result<DecodedPage<T>, serde_json::Error> + Sync {}
+
+impl<T, F> PageDecoder<T> for F where F: Fn(&[u8]) -> Result<DecodedPage<T>, serde_json::Error> + Sync
+{}
+
 /// The decoding for owned results (user details): the page's results themselves, read as
 /// [`read_conversations`] reads.
 pub fn owned_results<T: DeserializeOwned>(
@@ -461,7 +468,7 @@ impl DetailsFetcher<'_> {
     ) -> Result<DetailsReport, ApiError>
     where
         T: Send,
-        D: Fn(&[u8]) -> Result<DecodedPage<T>, serde_json::Error> + Sync,
+        D: PageDecoder<T>,
     {
         let mut report = DetailsReport {
             method: "query",
@@ -549,7 +556,7 @@ impl DetailsFetcher<'_> {
     ) -> Result<u32, WindowError>
     where
         T: Send,
-        D: Fn(&[u8]) -> Result<DecodedPage<T>, serde_json::Error> + Sync,
+        D: PageDecoder<T>,
     {
         let size = self.settings.page_size.max(1);
         let mut page_number = 1u64;
@@ -604,7 +611,7 @@ impl DetailsFetcher<'_> {
     ) -> Result<u32, WindowError>
     where
         T: Send,
-        D: Fn(&[u8]) -> Result<DecodedPage<T>, serde_json::Error> + Sync,
+        D: PageDecoder<T>,
     {
         let mut submissions = 0u32;
         loop {
@@ -692,7 +699,7 @@ impl DetailsFetcher<'_> {
     ) -> Result<(), WindowError>
     where
         T: Send,
-        D: Fn(&[u8]) -> Result<DecodedPage<T>, serde_json::Error> + Sync,
+        D: PageDecoder<T>,
     {
         let results = format!("{job_path}/results");
         let mut cursor: Option<String> = None;

@@ -41,7 +41,7 @@ use crate::sources::{
 use crate::transform::Dataset;
 use crate::transform::contacts::ContactAdmission;
 use details::{
-    DecodedPage, DetailsFetcher, DetailsReport, DetailsSettings, read_conversations,
+    DetailsFetcher, DetailsReport, DetailsSettings, PageDecoder, read_conversations,
 };
 use model::AggregateQueryResponse;
 use queries::{AggregateEndpoint, AggregateQuery, GenesysQueries};
@@ -433,7 +433,7 @@ impl GenesysSource {
     ) -> Result<DetailsReport, ApiError>
     where
         T: Send,
-        D: Fn(&[u8]) -> Result<DecodedPage<T>, serde_json::Error> + Sync,
+        D: PageDecoder<T>,
     {
         DetailsFetcher {
             api: &details::CONVERSATIONS,

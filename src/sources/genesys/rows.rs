@@ -601,16 +601,6 @@ pub fn admit(
     (contacts, segments)
 }
 
-/// A details page as `contacts` rows: each conversation the admission keeps (once, started in
-/// the slice, ended).
-pub fn contacts(
-    page: &[DetailConversation<'_>],
-    admission: &mut ContactAdmission,
-) -> Result<Vec<ContactRow>, TransformError> {
-    let read = page_conversations(page, admission.interval(), false)?;
-    Ok(admit(read, admission).0)
-}
-
 /// One conversation's segments: one row per participant × session × segment, numbered by start
 /// within the session.
 fn conversation_segments(
@@ -997,6 +987,18 @@ mod tests {
         let keys: Value = serde_json::from_str(s("group_keys").value(0)).unwrap();
         assert_eq!(keys["mediaType"], "voice");
         assert!(s("user_id").is_null(0));
+    }
+
+    /// A details page as `contacts` rows for [`slice`]'s day, through the admission.
+    fn contacts(
+        page: &[DetailConversation<'_>],
+        admission: &mut ContactAdmission,
+    ) -> Result<Vec<ContactRow>, TransformError> {
+        let day = (
+            "2026-11-20T00:00:00Z".parse().unwrap(),
+            "2026-11-21T00:00:00Z".parse().unwrap(),
+        );
+        Ok(admit(page_conversations(page, day, false)?, admission).0)
     }
 
     fn slice() -> ContactAdmission {

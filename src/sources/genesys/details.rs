@@ -130,18 +130,26 @@ fn text(value: Option<Text<'_>>) -> Option<Cow<'_, str>> {
     value.map(|t| t.0)
 }
 
+/// An optional string borrowed from the page. Serde borrows a `Cow<str>` field only when its
+/// type is exactly that: through `Option` it copies every string.
+fn borrowed_text<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Cow<'de, str>>, D::Error> {
+    Ok(text(Option::<Text<'de>>::deserialize(deserializer)?))
+}
+
 /// A participant.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DetailParticipant<'a> {
     /// Participant id.
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "borrowed_text")]
     pub participant_id: Option<Cow<'a, str>>,
     /// customer, acd, agent, ivr, …
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "borrowed_text")]
     pub purpose: Option<Cow<'a, str>>,
     /// The agent's user id.
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "borrowed_text")]
     pub user_id: Option<Cow<'a, str>>,
     /// Sessions.
     #[serde(default, borrow, deserialize_with = "list")]
@@ -156,16 +164,16 @@ pub struct DetailParticipant<'a> {
 #[serde(rename_all = "camelCase")]
 pub struct DetailSession<'a> {
     /// Session id.
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "borrowed_text")]
     pub session_id: Option<Cow<'a, str>>,
     /// voice, chat, email, message, …
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "borrowed_text")]
     pub media_type: Option<Cow<'a, str>>,
     /// Caller address.
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "borrowed_text")]
     pub ani: Option<Cow<'a, str>>,
     /// Dialled address.
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "borrowed_text")]
     pub dnis: Option<Cow<'a, str>>,
     /// Segments.
     #[serde(default, borrow, deserialize_with = "list")]
@@ -180,22 +188,22 @@ pub struct DetailSession<'a> {
 #[serde(rename_all = "camelCase")]
 pub struct DetailSegment<'a> {
     /// ISO-8601 start.
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "borrowed_text")]
     pub segment_start: Option<Cow<'a, str>>,
     /// ISO-8601 end; absent while the segment is open.
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "borrowed_text")]
     pub segment_end: Option<Cow<'a, str>>,
     /// interact, hold, wrapup, delay, …
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "borrowed_text")]
     pub segment_type: Option<Cow<'a, str>>,
     /// Queue.
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "borrowed_text")]
     pub queue_id: Option<Cow<'a, str>>,
     /// Wrap-up code.
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "borrowed_text")]
     pub wrap_up_code: Option<Cow<'a, str>>,
     /// How the segment ended.
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "borrowed_text")]
     pub disconnect_type: Option<Cow<'a, str>>,
 }
 
@@ -779,6 +787,43 @@ mod tests {
         // The same as serde_json makes of it.
         let again: DetailsPage<DetailConversation<'_>> = serde_json::from_str(PAGE).unwrap();
         assert_eq!(format!("{:?}", again.conversations), checked);
+    }
+
+    #[test]
+    fn strings_without_escapes_are_borrowed_at_every_level() {
+        const SEGMENT: &str = r#"{"conversations": [{"conversationId": "c-1",
+            "conversationStart": "2026-11-20T09:00:00.000Z",
+            "participants": [{"participantId": "p-1", "purpose": "agent", "userId": "u-1",
+              "sessions": [{"sessionId": "s-1", "mediaType": "voice", "ani": "tel:1", "dnis": "tel:2",
+                "segments": [{"segmentStart": "a", "segmentEnd": "b", "segmentType": "interact",
+                  "queueId": "q", "wrapUpCode": "w", "disconnectType": "peer"}],
+                "metrics": [{"name": "tTalk", "value": 1}]}]}]}]}"#;
+        fn borrowed(text: &Option<Cow<'_, str>>) -> bool {
+            matches!(text, Some(Cow::Borrowed(_)))
+        }
+        fn check(page: &DetailsPage<DetailConversation<'_>>) {
+            let c = &page.conversations[0];
+            assert!(matches!(c.conversation_id, Cow::Borrowed(_)));
+            assert!(borrowed(&c.conversation_start));
+            let p = &c.participants[0];
+            assert!([&p.participant_id, &p.purpose, &p.user_id].into_iter().all(borrowed), "{p:?}");
+            let s = &p.sessions[0];
+            let texts = [&s.session_id, &s.media_type, &s.ani, &s.dnis];
+            assert!(texts.into_iter().all(borrowed), "{s:?}");
+            let g = &s.segments[0];
+            let texts = [
+                &g.segment_start,
+                &g.segment_end,
+                &g.segment_type,
+                &g.queue_id,
+                &g.wrap_up_code,
+                &g.disconnect_type,
+            ];
+            assert!(texts.into_iter().all(borrowed), "{g:?}");
+            assert!(matches!(s.metrics[0].name, Cow::Borrowed(_)));
+        }
+        read_conversations(SEGMENT.as_bytes(), |page| check(&page)).unwrap();
+        check(&serde_json::from_str(SEGMENT).unwrap());
     }
 
     #[test]

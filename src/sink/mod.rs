@@ -825,7 +825,7 @@ impl PartitionWriter {
             }
         };
         let props = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
+            .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).unwrap_or_default()))
             // A dictionary of unique ids only adds its indices; plain + zstd is smaller.
             .set_column_dictionary_enabled("conversation_id".into(), false)
             // Min/max per column chunk (what DuckDB, Spark, Snowflake and BigQuery prune on), not

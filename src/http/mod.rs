@@ -332,7 +332,7 @@ impl ApiClient {
         decode: &D,
     ) -> Result<T, ApiError>
     where
-        D: Fn(&[u8]) -> Result<T, serde_json::Error> + Sync,
+        D: AnswerDecoder<T>,
     {
         let bytes = encode_body(path, body)?;
         self.request(Method::POST, path, &[], Some(bytes), decode)
@@ -348,7 +348,7 @@ impl ApiClient {
         decode: &D,
     ) -> Result<T, ApiError>
     where
-        D: Fn(&[u8]) -> Result<T, serde_json::Error> + Sync,
+        D: AnswerDecoder<T>,
     {
         self.request(Method::GET, path, query, None, decode).await
     }
@@ -380,7 +380,7 @@ impl ApiClient {
         decode: &D,
     ) -> Result<T, ApiError>
     where
-        D: Fn(&[u8]) -> Result<T, serde_json::Error> + Sync,
+        D: AnswerDecoder<T>,
     {
         let reauthed = AtomicBool::new(false);
         let attempts = AtomicU64::new(0);
@@ -478,7 +478,7 @@ impl ApiClient {
         decode: &D,
     ) -> Result<T, ApiError>
     where
-        D: Fn(&[u8]) -> Result<T, serde_json::Error> + Sync,
+        D: AnswerDecoder<T>,
     {
         let mut url =
             self.base
@@ -639,6 +639,12 @@ impl ApiClient {
         }
     }
 }
+
+/// How a caller reads an answer's bytes into `T` (inside the retry loop, so that a syntax error it
+/// reports is retried like any other). Any such function or closure is one.
+pub trait AnswerDecoder<T>: Fn(&[u8]) -> Result<T, serde_json::Error> + Sync {}
+
+impl<T, F> AnswerDecoder<T> for F where F: Fn(&[u8]) -> Result<T, serde_json::Error> + Sync {}
 
 /// The decoding of [`ApiClient::post_json`] and [`ApiClient::get_json`]: the whole answer as `T`.
 fn from_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_json::Error> {

@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 
 use super::queries::genesys_interval;
-use crate::http::{ApiClient, ApiError};
+use crate::http::{AnswerDecoder, ApiClient, ApiError};
 
 /// `POST` the synchronous details query.
 pub const DETAILS_QUERY_PATH: &str = "/api/v2/analytics/conversations/details/query";
@@ -319,10 +319,9 @@ pub fn read_conversations<R>(
 
 /// How a caller of [`DetailsFetcher::fetch`] reads a page's bytes (see there): what paging needs
 /// and what the caller keeps. Any such function or closure is one.
-pub trait PageDecoder<T>: Fn(&[u8]) -> Result<DecodedPage<T>, serde_json::Error> + Sync {}
+pub trait PageDecoder<T>: AnswerDecoder<DecodedPage<T>> {}
 
-impl<T, F> PageDecoder<T> for F where F: Fn(&[u8]) -> Result<DecodedPage<T>, serde_json::Error> + Sync
-{}
+impl<T, F> PageDecoder<T> for F where F: AnswerDecoder<DecodedPage<T>> {}
 
 /// The decoding for owned results (user details): the page's results themselves, read as
 /// [`read_conversations`] reads.

@@ -41,7 +41,7 @@ use crate::sources::{
 use crate::transform::Dataset;
 use crate::transform::contacts::ContactAdmission;
 use details::{
-    DetailsFetcher, DetailsReport, DetailsSettings, PageDecoder, read_conversations,
+    DetailsFetcher, DetailsSettings, read_conversations,
 };
 use model::AggregateQueryResponse;
 use queries::{AggregateEndpoint, AggregateQuery, GenesysQueries};
@@ -420,31 +420,6 @@ impl GenesysSource {
             .map_err(|e| SourceError::in_query(query.name(), e))
     }
 
-    /// Streams the conversations of `[start, end)` (and some neighbours: the consumer filters by
-    /// start and de-duplicates) into `pages`, by async jobs when `use_jobs`, each page as
-    /// `decode` reads it.
-    pub async fn conversation_details<T, D>(
-        &self,
-        start: DateTime<Utc>,
-        end: DateTime<Utc>,
-        use_jobs: bool,
-        decode: &D,
-        pages: mpsc::Sender<T>,
-    ) -> Result<DetailsReport, ApiError>
-    where
-        T: Send,
-        D: PageDecoder<T>,
-    {
-        DetailsFetcher {
-            api: &details::CONVERSATIONS,
-            client: &self.client,
-            settings: &self.details,
-            body: self.queries.contacts.body(),
-        }
-        .fetch(start, end, use_jobs, decode, pages)
-        .await
-    }
-
     /// `contacts` (and `contact_segments`, when the slice wants them) of one slice: details pages
     /// stream from the API through a bounded channel into the mapping and on to the writer, each
     /// conversation admitted once; its segments land with it.
@@ -473,7 +448,15 @@ impl GenesysSource {
         };
         let (tx, mut pages) = mpsc::channel(4);
         let mut admission = ContactAdmission::new(slice.start, slice.end);
-        let producer = self.conversation_details(slice.start, slice.end, use_jobs, &decode, tx);
+        // The conversations of the slice (and some neighbours: the admission filters by start
+        // and de-duplicates), by async jobs when `use_jobs`.
+        let fetcher = DetailsFetcher {
+            api: &details::CONVERSATIONS,
+            client: &self.client,
+            settings: &self.details,
+            body: self.queries.contacts.body(),
+        };
+        let producer = fetcher.fetch(slice.start, slice.end, use_jobs, &decode, tx);
         // The consumer owns the receiver: when it stops (on an error), the channel closes and
         // the producer's next send fails instead of waiting forever for room.
         let admitting = &mut admission;

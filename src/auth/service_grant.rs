@@ -26,7 +26,7 @@ pub struct ServiceGrant {
     client_secret: SecretString,
     /// `Some((access key id, access key secret))` for the password grant.
     access_key: Option<(String, SecretString)>,
-    http: reqwest::Client,
+    http: crate::transport::HttpClient,
     hint: &'static str,
 }
 
@@ -52,7 +52,7 @@ pub(crate) type GrantError = RequestTokenError<TransportError, oauth2::basic::Ba
 
 /// oauth2's HTTP client over reqwest 0.13 (oauth2 5 only ships one for reqwest 0.12): a 429 or
 /// 5xx becomes a transport error, so callers can retry it.
-pub(crate) struct OAuthHttp(pub(crate) reqwest::Client);
+pub(crate) struct OAuthHttp(pub(crate) crate::transport::HttpClient);
 
 impl<'c> oauth2::AsyncHttpClient<'c> for OAuthHttp {
     type Error = TransportError;
@@ -181,7 +181,7 @@ impl ServiceGrant {
 }
 
 async fn send(
-    http: &reqwest::Client,
+    http: &crate::transport::HttpClient,
     request: HttpRequest,
 ) -> Result<HttpResponse, TransportError> {
     let request =

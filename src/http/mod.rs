@@ -273,7 +273,7 @@ impl RequestStats {
 pub struct ApiClient {
     vendor: &'static str,
     base: Url,
-    http: reqwest::Client,
+    http: crate::transport::HttpClient,
     tokens: Arc<TokenCache>,
     pacer: pace::Pacer,
     settings: ApiClientSettings,

@@ -35,7 +35,7 @@ fn unavailable(url: &str, reason: impl std::fmt::Display) -> AuthError {
 }
 
 async fn get_document<T: serde::de::DeserializeOwned>(
-    http: &reqwest::Client,
+    http: &crate::transport::HttpClient,
     url: Url,
 ) -> Result<T, AuthError> {
     let response = http

@@ -192,7 +192,7 @@ pub(crate) async fn token(
             "Invalid access key.",
         );
     }
-    let opaque = state.issue_token("cxone");
+    let opaque = state.issue_token(super::CXONE_TOKEN_CLIENT);
     let now = Utc::now().timestamp();
     let claims = json!({"sub": "user:11ed0000-0000-4000-8000-00000000api1", "tenantId": TENANT_ID, "tenant": "sim_tenant",
                         "icBUId": 4599570, "icClusterId": "B32", "iat": now, "exp": now + config.token_ttl.as_secs() as i64, "jti": opaque});
@@ -206,7 +206,10 @@ pub(crate) async fn token(
     );
     state.lock().tokens.insert(
         access_token.clone(),
-        ("cxone".into(), std::time::Instant::now() + config.token_ttl),
+        (
+            super::CXONE_TOKEN_CLIENT.into(),
+            std::time::Instant::now() + config.token_ttl,
+        ),
     );
     axum::Json(json!({
         "access_token": access_token, "token_type": "Bearer", "expires_in": config.token_ttl.as_secs(),

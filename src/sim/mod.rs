@@ -154,7 +154,8 @@ pub enum FaultKind {
         /// Milliseconds.
         ms: u64,
     },
-    /// Revoke every issued token, then answer normally (which gives 401).
+    /// Revoke every token issued by the vendor the path belongs to (CXone's or Genesys's), then
+    /// answer normally (which gives 401). The other vendor's tokens are its own server's.
     ExpireTokens,
     /// Answer normally, but cut the connection after half of the body (a reset mid-body).
     ResetMidBody,
@@ -233,6 +234,9 @@ struct RateWindow {
     started: Instant,
     count: u32,
 }
+
+/// The client a CXone access token is recorded under (Genesys tokens: their OAuth client id).
+pub(crate) const CXONE_TOKEN_CLIENT: &str = "cxone";
 
 pub(crate) struct Inner {
     tokens: HashMap<String, (String, Instant)>,
@@ -472,7 +476,11 @@ async fn faults_and_log(
             next.run(request).await
         }
         Some(FaultKind::ExpireTokens) => {
-            state.lock().tokens.clear();
+            let cxone_path = request.uri().path().starts_with("/inContactAPI");
+            state
+                .lock()
+                .tokens
+                .retain(|_, (client, _)| (client == CXONE_TOKEN_CLIENT) != cxone_path);
             next.run(request).await
         }
         Some(FaultKind::ResetMidBody) => {

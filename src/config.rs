@@ -217,7 +217,9 @@ fn default_output_dir() -> PathBuf {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PipelineSection {
-    /// Slices fetched at once per source; all of them share the source's rate limit.
+    /// Slices fetched at once per source; all of them share the source's rate limit. A fetch that
+    /// pages several requests at once (a day of Genesys conversations on the details query)
+    /// takes them all, with this many of its pages asked for at a time.
     #[serde(default = "default_concurrency")]
     pub concurrency: usize,
     /// Slices in flight across all sources at once (every source runs at the same time, each

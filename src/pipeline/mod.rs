@@ -620,7 +620,9 @@ async fn drive_source(
         HashMap::new();
     // Days in flight count against `concurrency`, not fetches: a fetch of several days keeps a
     // partition of each open, so a week-long job runs alone where four days would run at once
-    // (memory stays what `concurrency` days need).
+    // (memory stays what `concurrency` days need). A fetch that pages `concurrency` requests at
+    // once counts as `concurrency`: the requests in flight stay the same, and memory holds one
+    // day.
     let mut days_in_flight = 0usize;
     // Why no further slice starts (credentials refused, or the run was asked to stop), and the
     // kind the slices not run fail with.
@@ -641,15 +643,28 @@ async fn drive_source(
             let Some(days) = pending.peek().map(|g| g.dates.len()) else {
                 break;
             };
-            if !running.is_empty() && days_in_flight + days > concurrency {
+            // A fetch that pages several requests at once takes every slot, and runs alone.
+            let paged = pending
+                .peek()
+                .is_some_and(|g| source.settings.pages_at_once(g.dataset, g.dates[0], today));
+            let weight = if paged { concurrency.max(1) } else { days };
+            if !running.is_empty() && days_in_flight + weight > concurrency {
                 break;
             }
             let Some(group) = pending.next() else {
                 break;
             };
-            days_in_flight += days;
+            days_in_flight += weight;
             let (dataset, date) = (group.dataset, group.dates[0]);
-            let job = SliceJob::new(connected.clone(), &source, group, today, ctx.clone());
+            let requests_at_once = if paged { concurrency.max(1) } else { 1 };
+            let job = SliceJob::new(
+                connected.clone(),
+                &source,
+                group,
+                today,
+                requests_at_once,
+                ctx.clone(),
+            );
             let partitions = job.partitions();
             let span = if days > 1 {
                 tracing::info_span!("slice", dataset = dataset.name(), %date, days)
@@ -678,7 +693,7 @@ async fn drive_source(
                 }
                 .instrument(span),
             );
-            in_flight.insert(handle.id(), (partitions, days));
+            in_flight.insert(handle.id(), (partitions, weight));
         }
         if running.is_empty() {
             break;
@@ -727,10 +742,10 @@ async fn drive_source(
                 (id, result)
             }
         };
-        let Some((partitions, days)) = in_flight.remove(&id) else {
+        let Some((partitions, weight)) = in_flight.remove(&id) else {
             continue;
         };
-        days_in_flight = days_in_flight.saturating_sub(days);
+        days_in_flight = days_in_flight.saturating_sub(weight);
         let names = || {
             let mut datasets: Vec<&str> = Vec::new();
             for (d, _) in &partitions {

@@ -126,6 +126,7 @@ impl SliceJob {
         plan: &SourcePlan,
         group: super::FetchGroup,
         today: NaiveDate,
+        requests_at_once: usize,
         ctx: Arc<RunContext>,
     ) -> Self {
         let dataset = group.dataset;
@@ -161,6 +162,7 @@ impl SliceJob {
                 end,
                 today,
                 also,
+                requests_at_once,
             },
             ctx,
         }

@@ -130,6 +130,15 @@ pub trait SourceSettings: Send + Sync {
         let _ = (dataset, date, today);
         1
     }
+    /// Whether one fetch of `dataset` starting on `date` sends its page requests several at a
+    /// time (Genesys's details query, whose first page tells how many follow). The pipeline runs
+    /// such a fetch with all of `concurrency` to itself ([`SliceRequest::requests_at_once`]):
+    /// the requests in flight are the same, and memory holds one day's rows, not `concurrency`
+    /// days'.
+    fn pages_at_once(&self, dataset: Dataset, date: NaiveDate, today: NaiveDate) -> bool {
+        let _ = (dataset, date, today);
+        false
+    }
     /// Builds the rate-limited client; vendors that need a token to find their API sign in here.
     fn connect(&self) -> BoxFuture<'_, Result<Arc<dyn Source>, SourceError>>;
 }
@@ -170,6 +179,9 @@ pub struct SliceRequest {
     /// Companions of `dataset` planned for the same date ([`SourceSettings::companions`]): the
     /// fetch sends their rows too.
     pub also: Vec<Dataset>,
+    /// Requests the fetch may have in flight at once: 1, or the source's `concurrency` for a
+    /// fetch that pages several at a time ([`SourceSettings::pages_at_once`]).
+    pub requests_at_once: usize,
 }
 
 impl SliceRequest {

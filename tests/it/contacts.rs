@@ -269,6 +269,68 @@ async fn the_query_and_async_jobs_land_every_conversation_exactly_once() {
     }
 }
 
+/// The conversation ids of a day's `contacts` file, in the file's order.
+fn ids_in_file_order(out: &Path, day: NaiveDate) -> Vec<String> {
+    let file = dataset_dir(out, "contacts", "test", day).join("part-00000.zstd.parquet");
+    let reader = ParquetRecordBatchReaderBuilder::try_new(
+        std::fs::File::open(&file).expect("contacts file"),
+    )
+    .unwrap()
+    .build()
+    .unwrap();
+    let mut ids = Vec::new();
+    for batch in reader {
+        let b = batch.unwrap();
+        let column = b.column_by_name("conversation_id").unwrap();
+        let column = column.as_any().downcast_ref::<StringArray>().unwrap();
+        ids.extend(column.iter().map(|id| id.unwrap_or_default().to_string()));
+    }
+    ids
+}
+
+/// A day's query pages are asked for several at a time, and land in page order: the partition
+/// is, row for row, what paging one by one writes, with as many requests; even when an earlier
+/// page answers after later ones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn query_pages_asked_several_at_a_time_land_in_page_order() {
+    let sim = sim(sim_config(23)).await;
+    let days = dates("2026-11-04", "2026-11-04");
+    let expected = expected_contacts(sim.generator(), &days, Utc::now());
+    let mut runs = Vec::new();
+    for concurrency in [1, 4] {
+        if concurrency > 1 {
+            // The first page, and one of the three asked for with the second, answer late.
+            sim.inject(ccetl::sim::Fault {
+                path: "/api/v2/analytics/conversations/details/query".into(),
+                kind: ccetl::sim::FaultKind::Delay { ms: 400 },
+                count: 2,
+            });
+        }
+        let out = tempfile::tempdir().unwrap();
+        let mut settings = settings(&sim, fast_http());
+        settings.details.jobs_after_days = 100_000;
+        settings.details.page_size = 25;
+        let summary = run_contacts(settings, out.path(), &days, concurrency).await;
+        assert_eq!(
+            (summary.written, summary.failed.len()),
+            (1, 0),
+            "{summary:?}"
+        );
+        assert_contacts_equal(&read_contacts(out.path(), &days), &expected);
+        let m = manifest(out.path(), days[0]);
+        runs.push((ids_in_file_order(out.path(), days[0]), m.requests));
+    }
+    let (one_by_one, at_once) = (&runs[0], &runs[1]);
+    assert!(
+        one_by_one.1 > 20,
+        "the test needs many pages: {}",
+        one_by_one.1
+    );
+    assert_eq!(one_by_one.1, at_once.1, "requests");
+    assert_eq!(one_by_one.0.len(), expected.len());
+    assert!(one_by_one.0 == at_once.0, "rows in another order");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn windows_beyond_the_result_caps_are_split_not_truncated() {
     let sim = sim(SimConfig {
@@ -280,14 +342,15 @@ async fn windows_beyond_the_result_caps_are_split_not_truncated() {
     let days = dates("2026-11-04", "2026-11-04");
     let expected = expected_contacts(sim.generator(), &days, Utc::now());
     assert!(expected.len() > 1000);
-    for use_jobs in [false, true] {
+    // The query's pages one by one, and three at a time.
+    for (use_jobs, concurrency) in [(false, 1), (false, 3), (true, 1)] {
         let out = tempfile::tempdir().unwrap();
         let mut settings = settings(&sim, fast_http());
         settings.details.jobs_after_days = if use_jobs { 0 } else { 100_000 };
         settings.details.result_cap = 400;
         // The job cap is not configured: ccetl learns it from the API's refusal.
         settings.details.job_page_size = 200;
-        let summary = run_contacts(settings, out.path(), &days, 1).await;
+        let summary = run_contacts(settings, out.path(), &days, concurrency).await;
         assert_eq!(summary.written, 1, "{summary:?}");
         assert_contacts_equal(&read_contacts(out.path(), &days), &expected);
         let m = manifest(out.path(), days[0]);

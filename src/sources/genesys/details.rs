@@ -12,6 +12,7 @@ use std::cell::RefCell;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -460,6 +461,9 @@ pub struct DetailsFetcher<'a> {
     pub settings: &'a DetailsSettings,
     /// The user's query body (filters, order); `interval` and `paging` are set per request.
     pub body: &'a Map<String, Value>,
+    /// Query pages requested at once once the first has told how many there are (still handed
+    /// on in page order).
+    pub pages_at_once: usize,
 }
 
 impl DetailsFetcher<'_> {
@@ -557,6 +561,9 @@ impl DetailsFetcher<'_> {
         Ok(())
     }
 
+    /// The query's pages of `[a, b)`, in order, into `pages`. The first page's `totalHits` says
+    /// how many follow; those are asked for `pages_at_once` at a time and handed on in page order,
+    /// so that the rows are what paging one by one would give.
     async fn query_window<T, D>(
         &self,
         a: DateTime<Utc>,
@@ -569,47 +576,72 @@ impl DetailsFetcher<'_> {
         D: PageDecoder<T>,
     {
         let size = self.settings.page_size.max(1);
-        let mut page_number = 1u64;
+        // The last page inside the result window (`pageSize × pageNumber` ≤ the cap).
+        let last_allowed = self.settings.result_cap / size;
+        let mut next = 1u64;
+        let mut total_hits: Option<u64> = None;
         loop {
-            if size * page_number > self.settings.result_cap {
+            if next > last_allowed {
                 return Err(WindowError::TooLarge);
             }
-            let mut body = self.body.clone();
-            body.insert("interval".into(), Value::String(genesys_interval(a, b)));
-            body.insert(
-                "paging".into(),
-                serde_json::json!({"pageSize": size, "pageNumber": page_number}),
-            );
-            let page = self
-                .client
-                .post_decoded(self.api.query_path, &Value::Object(body), decode)
-                .await?;
-            let total_hits = page.total_hits.ok_or_else(|| {
-                WindowError::Api(ApiError::Malformed {
-                    method: "POST".into(),
-                    path: self.api.query_path.into(),
-                    reason: "a details page without totalHits: cannot tell where the results end"
-                        .into(),
-                    truncated: false,
-                })
-            })?;
-            if page_number == 1 && total_hits > self.settings.result_cap {
-                return Err(WindowError::TooLarge);
+            // The pages the latest total calls for (just the next one while it is unknown).
+            let until = total_hits.map_or(next, |t| t.div_ceil(size).clamp(next, last_allowed));
+            let mut answers = futures_util::stream::iter(next..=until)
+                .map(|number| async move { (number, self.query_page(a, b, number, decode).await) })
+                .buffered(self.pages_at_once.max(1));
+            while let Some((number, page)) = answers.next().await {
+                let page = page?;
+                let total = page.total_hits.ok_or_else(|| {
+                    WindowError::Api(ApiError::Malformed {
+                        method: "POST".into(),
+                        path: self.api.query_path.into(),
+                        reason:
+                            "a details page without totalHits: cannot tell where the results end"
+                                .into(),
+                        truncated: false,
+                    })
+                })?;
+                if number == 1 && total > self.settings.result_cap {
+                    return Err(WindowError::TooLarge);
+                }
+                let n = page.results;
+                if n > 0 {
+                    pages
+                        .send(page.out)
+                        .await
+                        .map_err(|_| WindowError::Api(closed_channel()))?;
+                }
+                // totalHits moves while a day still receives traffic: stop on a short page, or
+                // when the latest total is covered (pages asked for beyond it are dropped).
+                if n < size || size * number >= total {
+                    return Ok(0);
+                }
+                total_hits = Some(total);
             }
-            let n = page.results;
-            if n > 0 {
-                pages
-                    .send(page.out)
-                    .await
-                    .map_err(|_| WindowError::Api(closed_channel()))?;
-            }
-            // totalHits moves while a day still receives traffic: stop on a short page, or when
-            // the latest total is covered.
-            if n < size || size * page_number >= total_hits {
-                return Ok(0);
-            }
-            page_number += 1;
+            next = until + 1;
         }
+    }
+
+    /// Page `number` of the query for `[a, b)`, as `decode` reads it.
+    async fn query_page<T, D>(
+        &self,
+        a: DateTime<Utc>,
+        b: DateTime<Utc>,
+        number: u64,
+        decode: &D,
+    ) -> Result<DecodedPage<T>, ApiError>
+    where
+        D: PageDecoder<T>,
+    {
+        let mut body = self.body.clone();
+        body.insert("interval".into(), Value::String(genesys_interval(a, b)));
+        body.insert(
+            "paging".into(),
+            serde_json::json!({"pageSize": self.settings.page_size.max(1), "pageNumber": number}),
+        );
+        self.client
+            .post_decoded(self.api.query_path, &Value::Object(body), decode)
+            .await
     }
 
     async fn job_window<T, D>(

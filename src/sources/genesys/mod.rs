@@ -329,6 +329,12 @@ impl SourceSettings for GenesysSettings {
         }
     }
 
+    /// Conversations of days too recent for async jobs: the details query's pages of a day.
+    fn pages_at_once(&self, dataset: Dataset, date: NaiveDate, today: NaiveDate) -> bool {
+        let by_jobs = (today - date).num_days() >= i64::from(self.details.jobs_after_days);
+        matches!(dataset, Dataset::Contacts | Dataset::ContactSegments) && !by_jobs
+    }
+
     fn connect(&self) -> BoxFuture<'_, Result<Arc<dyn Source>, SourceError>> {
         Box::pin(async move {
             let source: Arc<dyn Source> = Arc::new(GenesysSource::connect(self)?);
@@ -455,6 +461,7 @@ impl GenesysSource {
             client: &self.client,
             settings: &self.details,
             body: self.queries.contacts.body(),
+            pages_at_once: slice.requests_at_once,
         };
         let producer = fetcher.fetch(slice.start, slice.end, use_jobs, &decode, tx);
         // The consumer owns the receiver: when it stops (on an error), the channel closes and

@@ -71,6 +71,7 @@ pub async fn fetch(
         client,
         settings,
         body: &body,
+        pages_at_once: 1,
     };
     let (tx, mut pages) = mpsc::channel::<Vec<UserDetail>>(4);
     let producer = fetcher.fetch(slice.start, slice.end, use_jobs, &owned_results, tx);

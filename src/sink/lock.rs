@@ -134,8 +134,13 @@ fn host_name() -> String {
         .unwrap_or_else(|| "an unknown host".into())
 }
 
+/// How long a lock recorded as this process's is waited for, and how often it is tried again.
+const SAME_PROCESS_WAIT: Duration = Duration::from_secs(1);
+const SAME_PROCESS_POLL: Duration = Duration::from_millis(10);
+
 /// Takes the lock of `path` for `run_id`, at once or not at all; `None` when another holds it
-/// (with what its file says of the holder).
+/// (with what its file says of the holder). A lock recorded as this process's is tried again for
+/// up to [`SAME_PROCESS_WAIT`] first.
 fn try_lock(path: &Path, run_id: &str) -> Result<Result<File, String>, LockError> {
     let io = |e: std::io::Error| LockError::Io {
         path: path.to_path_buf(),
@@ -152,21 +157,36 @@ fn try_lock(path: &Path, run_id: &str) -> Result<Result<File, String>, LockError
         .truncate(false)
         .open(path)
         .map_err(io)?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(TryLockError::WouldBlock) => {
-            let mut text = String::new();
-            let _ = file.read_to_string(&mut text);
-            let holder = match serde_json::from_str::<LockHolder>(&text) {
-                Ok(h) => format!(
-                    "run {} (pid {} on {}), started {}",
-                    h.run_id, h.pid, h.host, h.started_at
-                ),
-                Err(_) => "a run that is just starting".to_string(),
-            };
-            return Ok(Err(holder));
+    let mut waited = Duration::ZERO;
+    loop {
+        match file.try_lock() {
+            Ok(()) => break,
+            Err(TryLockError::WouldBlock) => {
+                let mut text = String::new();
+                let _ = file.rewind();
+                let _ = file.read_to_string(&mut text);
+                let recorded = serde_json::from_str::<LockHolder>(&text).ok();
+                // A lock this process's last run held may outlive it for an instant: a child
+                // forked meanwhile (by anything in the process) shares the lock until it execs.
+                let ours = recorded
+                    .as_ref()
+                    .is_some_and(|h| h.pid == std::process::id() && h.host == host_name());
+                if ours && waited < SAME_PROCESS_WAIT {
+                    std::thread::sleep(SAME_PROCESS_POLL);
+                    waited += SAME_PROCESS_POLL;
+                    continue;
+                }
+                let holder = match recorded {
+                    Some(h) => format!(
+                        "run {} (pid {} on {}), started {}",
+                        h.run_id, h.pid, h.host, h.started_at
+                    ),
+                    None => "a run that is just starting".to_string(),
+                };
+                return Ok(Err(holder));
+            }
+            Err(TryLockError::Error(e)) => return Err(io(e)),
         }
-        Err(TryLockError::Error(e)) => return Err(io(e)),
     }
     let holder = LockHolder {
         pid: std::process::id(),
@@ -431,6 +451,25 @@ async fn renew(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A forked child shares its parent's lock until it execs: a run that has ended may still
+    /// seem to hold its lock for that instant, and the next run of the process waits it out.
+    #[test]
+    fn a_lock_a_forked_child_still_shares_is_waited_for() {
+        let root = tempfile::tempdir().unwrap();
+        let acme = [("genesys", "acme")];
+        let first = OutputLock::acquire(&Output::from(root.path()), "run-one", &acme).unwrap();
+        // What fork does to the descriptor: another one on the same open file, same lock.
+        let child = first._files[0].try_clone().unwrap();
+        drop(first);
+        let exec = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            drop(child);
+        });
+        let next = OutputLock::acquire(&Output::from(root.path()), "run-two", &acme);
+        exec.join().unwrap();
+        assert!(next.is_ok(), "{:?}", next.err());
+    }
 
     #[test]
     fn a_second_holder_is_refused_and_named_until_the_first_lets_go() {

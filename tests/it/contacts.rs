@@ -46,18 +46,23 @@ fn opt_f64(a: &Float64Array, i: usize) -> Option<f64> {
     (!a.is_null(i)).then(|| a.value(i))
 }
 
+/// The record batches of a day's `contacts` file, in the file's order.
+fn contacts_batches(
+    out: &Path,
+    day: NaiveDate,
+) -> parquet::arrow::arrow_reader::ParquetRecordBatchReader {
+    let file = dataset_dir(out, "contacts", "test", day).join("part-00000.zstd.parquet");
+    ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&file).expect("contacts file"))
+        .unwrap()
+        .build()
+        .unwrap()
+}
+
 /// Reads the contacts partitions of `days`: id → (partition date, row). Panics on a duplicate id.
 fn read_contacts(out: &Path, days: &[NaiveDate]) -> BTreeMap<String, (NaiveDate, Contact)> {
     let mut rows = BTreeMap::new();
     for day in days {
-        let file = dataset_dir(out, "contacts", "test", *day).join("part-00000.zstd.parquet");
-        let reader = ParquetRecordBatchReaderBuilder::try_new(
-            std::fs::File::open(&file).expect("contacts file"),
-        )
-        .unwrap()
-        .build()
-        .unwrap();
-        for batch in reader {
+        for batch in contacts_batches(out, *day) {
             let b = batch.unwrap();
             let s = |n: &str| {
                 b.column_by_name(n)
@@ -271,15 +276,8 @@ async fn the_query_and_async_jobs_land_every_conversation_exactly_once() {
 
 /// The conversation ids of a day's `contacts` file, in the file's order.
 fn ids_in_file_order(out: &Path, day: NaiveDate) -> Vec<String> {
-    let file = dataset_dir(out, "contacts", "test", day).join("part-00000.zstd.parquet");
-    let reader = ParquetRecordBatchReaderBuilder::try_new(
-        std::fs::File::open(&file).expect("contacts file"),
-    )
-    .unwrap()
-    .build()
-    .unwrap();
     let mut ids = Vec::new();
-    for batch in reader {
+    for batch in contacts_batches(out, day) {
         let b = batch.unwrap();
         let column = b.column_by_name("conversation_id").unwrap();
         let column = column.as_any().downcast_ref::<StringArray>().unwrap();

@@ -640,14 +640,15 @@ async fn drive_source(
             abandon_at = tokio::time::Instant::now().checked_add(ctx.stop_grace);
         }
         while stopped.is_none() {
-            let Some(days) = pending.peek().map(|g| g.dates.len()) else {
+            // A fetch that pages several requests at once takes every slot, and runs alone.
+            let Some((days, paged)) = pending.peek().map(|g| {
+                let paged = source.settings.pages_at_once(g.dataset, g.dates[0], today);
+                (g.dates.len(), paged)
+            }) else {
                 break;
             };
-            // A fetch that pages several requests at once takes every slot, and runs alone.
-            let paged = pending
-                .peek()
-                .is_some_and(|g| source.settings.pages_at_once(g.dataset, g.dates[0], today));
-            let weight = if paged { concurrency.max(1) } else { days };
+            let requests_at_once = if paged { concurrency.max(1) } else { 1 };
+            let weight = if paged { requests_at_once } else { days };
             if !running.is_empty() && days_in_flight + weight > concurrency {
                 break;
             }
@@ -656,7 +657,6 @@ async fn drive_source(
             };
             days_in_flight += weight;
             let (dataset, date) = (group.dataset, group.dates[0]);
-            let requests_at_once = if paged { concurrency.max(1) } else { 1 };
             let job = SliceJob::new(
                 connected.clone(),
                 &source,

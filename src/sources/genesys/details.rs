@@ -403,6 +403,13 @@ impl Default for DetailsSettings {
     }
 }
 
+impl DetailsSettings {
+    /// Whether a slice whose (last) date is `date` is old enough for async jobs.
+    pub fn by_jobs(&self, date: chrono::NaiveDate, today: chrono::NaiveDate) -> bool {
+        (today - date).num_days() >= i64::from(self.jobs_after_days)
+    }
+}
+
 /// What fetching a slice's details took.
 #[derive(Debug, Clone, Default)]
 pub struct DetailsReport {

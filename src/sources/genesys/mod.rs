@@ -322,7 +322,7 @@ impl SourceSettings for GenesysSettings {
     /// Conversations of days old enough for async jobs: `details_job_max_days` per job (a job's
     /// interval is split only by its result cap). Everything else: a fetch per day.
     fn days_per_fetch(&self, dataset: Dataset, date: NaiveDate, today: NaiveDate) -> u32 {
-        let by_jobs = (today - date).num_days() >= i64::from(self.details.jobs_after_days);
+        let by_jobs = self.details.by_jobs(date, today);
         match dataset {
             Dataset::Contacts | Dataset::ContactSegments if by_jobs => self.details.job_max_days,
             _ => 1,
@@ -331,8 +331,8 @@ impl SourceSettings for GenesysSettings {
 
     /// Conversations of days too recent for async jobs: the details query's pages of a day.
     fn pages_at_once(&self, dataset: Dataset, date: NaiveDate, today: NaiveDate) -> bool {
-        let by_jobs = (today - date).num_days() >= i64::from(self.details.jobs_after_days);
-        matches!(dataset, Dataset::Contacts | Dataset::ContactSegments) && !by_jobs
+        matches!(dataset, Dataset::Contacts | Dataset::ContactSegments)
+            && !self.details.by_jobs(date, today)
     }
 
     fn connect(&self) -> BoxFuture<'_, Result<Arc<dyn Source>, SourceError>> {
@@ -436,7 +436,7 @@ impl GenesysSource {
     ) -> Result<SliceReport, SourceError> {
         // Several days are fetched together only when every one is old enough for jobs.
         let last = slice.dates.last().copied().unwrap_or(slice.date);
-        let use_jobs = (slice.today - last).num_days() >= i64::from(self.details.jobs_after_days);
+        let use_jobs = self.details.by_jobs(last, slice.today);
         let time_zone = slice.time_zone;
         // A conversation belongs to the date of its start: the partition its rows go to.
         let day_of = move |t: DateTime<Utc>| t.with_timezone(&time_zone).date_naive();

@@ -64,7 +64,7 @@ pub async fn fetch(
     slice: &SliceRequest,
     rows: &RowSender,
 ) -> Result<SliceReport, SourceError> {
-    let use_jobs = (slice.today - slice.date).num_days() >= i64::from(settings.jobs_after_days);
+    let use_jobs = settings.by_jobs(slice.date, slice.today);
     let body = serde_json::Map::from_iter([("order".to_string(), json!("asc"))]);
     let fetcher = DetailsFetcher {
         api: &USERS,

@@ -31,7 +31,8 @@ fn config_path() -> PathBuf {
 /// thread that allocates its own arena (up to eight per core), and the blocking threads that
 /// encode Parquet come and go over a long run, each leaving an arena of freed but kept memory.
 /// The one arena is the main heap, whose free top glibc hands back to the kernel: a 30-day
-/// backfill then peaks about as high as a 1-day one, for no measurable CPU (README, Performance).
+/// backfill then peaks within about a tenth of a 1-day one, for no measurable CPU (README,
+/// Performance).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn limit_malloc_arenas() {
     if std::env::var_os("MALLOC_ARENA_MAX").is_none() {

@@ -1,8 +1,9 @@
 //! The `serde_json` floor under ccetl's details parsing: how many conversations a second one core
-//! parses from the same pages, (1) into ccetl's own model, with `serde_json` and as ccetl reads
-//! it (simd-json, its page buffers), before any row is built, (2) into owned structs of the same
-//! shape without the catch-all `extra` map, and (3) into borrowed structs holding only the fields
-//! a `contacts` row needs. `scripts/bench-cpu.sh` dumps the pages from the simulator and prints
+//! parses from the same pages, (1) as ccetl reads them (its `JsonCursor` into the flat
+//! `ConversationPage`, the conversation members kept for `extra` included), before any row is
+//! built, (2) with `serde_json` into owned structs of the same shape without the catch-all
+//! `extra` map, and (3) with `serde_json` into borrowed structs holding only the fields a
+//! `contacts` row needs. `scripts/bench-cpu.sh` dumps the pages from the simulator and prints
 //! these next to ccetl's conversations per CPU-second.
 //!
 //! Usage: `cargo run --release --example details_parse_floor -- PAGES_DIR [ROUNDS]`
@@ -11,11 +12,6 @@ use std::borrow::Cow;
 use std::time::Instant;
 
 use serde::Deserialize;
-
-/// ccetl's own page and model, borrowed from the bytes as ccetl reads them.
-type CcetlPage<'a> = ccetl::sources::genesys::details::DetailsPage<
-    ccetl::sources::genesys::details::DetailConversation<'a>,
->;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -179,13 +175,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let pages: Vec<Vec<u8>> = paths.iter().map(std::fs::read).collect::<Result<_, _>>()?;
     let bytes: usize = pages.iter().map(Vec::len).sum();
     // `total_hits` is read so that no variant skips it; a page without it counts for nothing.
-    let (n, ccetl_model) = rate(&pages, rounds, |p| {
-        let page: CcetlPage = serde_json::from_slice(p)?;
-        Ok(page.conversations.len() * usize::from(page.total_hits.is_some()))
-    })?;
-    // What ccetl itself does: simd-json into the same model, through its page buffers.
-    let (_, ccetl_read) = rate(&pages, rounds, |p| {
-        ccetl::sources::genesys::details::read_conversations(p, |page| {
+    // What ccetl itself does.
+    let (n, ccetl_read) = rate(&pages, rounds, |p| {
+        ccetl::sources::genesys::conversation_page::read_conversation_page(p, |page| {
             page.conversations.len() * usize::from(page.total_hits.is_some())
         })
     })?;
@@ -202,8 +194,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         pages.len(),
         bytes
     );
-    println!("ccetl_model_per_s {ccetl_model:.0}");
-    println!("ccetl_read_simd_json_per_s {ccetl_read:.0}");
+    println!("ccetl_read_per_s {ccetl_read:.0}");
     println!("owned_same_shape_per_s {owned:.0}");
     println!("borrowed_row_fields_per_s {borrowed:.0}");
     Ok(())

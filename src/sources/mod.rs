@@ -9,6 +9,7 @@
 //! [`register_vendors!`] below.
 
 pub mod lenient;
+pub mod scan;
 pub mod settings;
 
 use std::collections::BTreeMap;

@@ -7,8 +7,6 @@
 //! window (100,000 for the query, ~400,000 per job) is split in two and fetched again, and a job
 //! that ends FAILED, CANCELLED or EXPIRED is resubmitted a bounded number of times.
 
-use std::borrow::Cow;
-use std::cell::RefCell;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -61,173 +59,6 @@ pub const USERS: DetailsApi = DetailsApi {
 /// Windows are not split below this length; a denser minute is an error, not a truncation.
 const MIN_WINDOW: chrono::Duration = chrono::Duration::minutes(1);
 
-/// `AnalyticsConversation` (with or without participant attributes), read leniently and
-/// borrowed from the page's bytes: a string is copied only when it lands in a row (or holds an
-/// escape). Read with a hand-written visitor rather than `#[serde(flatten)]`, which would buffer
-/// every conversation whole before reading it.
-#[derive(Debug, Clone, Default)]
-pub struct DetailConversation<'a> {
-    /// Conversation id.
-    pub conversation_id: Cow<'a, str>,
-    /// ISO-8601 start.
-    pub conversation_start: Option<Cow<'a, str>>,
-    /// ISO-8601 end; absent while the conversation is ongoing.
-    pub conversation_end: Option<Cow<'a, str>>,
-    /// `inbound` / `outbound`.
-    pub originating_direction: Option<Cow<'a, str>>,
-    /// Participants.
-    pub participants: Vec<DetailParticipant<'a>>,
-    /// Every other member (divisionIds, mediaStats…), kept for `extra`.
-    pub other: Map<String, Value>,
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for DetailConversation<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visitor<'a> {
-            type Value = DetailConversation<'a>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a conversation object")
-            }
-            fn visit_map<M: serde::de::MapAccess<'de>>(
-                self,
-                mut map: M,
-            ) -> Result<Self::Value, M::Error> {
-                let mut c = DetailConversation::default();
-                let mut id = None;
-                while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
-                    match key.as_ref() {
-                        "conversationId" => id = Some(map.next_value::<Text<'de>>()?.0),
-                        "conversationStart" => c.conversation_start = text(map.next_value()?),
-                        "conversationEnd" => c.conversation_end = text(map.next_value()?),
-                        "originatingDirection" => {
-                            c.originating_direction = text(map.next_value()?)
-                        }
-                        "participants" => {
-                            c.participants = map
-                                .next_value::<Option<Vec<DetailParticipant<'de>>>>()?
-                                .unwrap_or_default()
-                        }
-                        _ => {
-                            let value = map.next_value::<Value>()?;
-                            c.other.insert(key.into_owned(), value);
-                        }
-                    }
-                }
-                c.conversation_id =
-                    id.ok_or_else(|| serde::de::Error::missing_field("conversationId"))?;
-                Ok(c)
-            }
-        }
-        deserializer.deserialize_map(Visitor(std::marker::PhantomData))
-    }
-}
-
-/// A string borrowed from the page when it has no escapes.
-#[derive(Deserialize)]
-struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
-
-fn text(value: Option<Text<'_>>) -> Option<Cow<'_, str>> {
-    value.map(|t| t.0)
-}
-
-/// An optional string borrowed from the page. Serde borrows a `Cow<str>` field only when its
-/// type is exactly that: through `Option` it copies every string.
-fn borrowed_text<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Cow<'de, str>>, D::Error> {
-    Ok(text(Option::<Text<'de>>::deserialize(deserializer)?))
-}
-
-/// A participant.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DetailParticipant<'a> {
-    /// Participant id.
-    #[serde(default, borrow, deserialize_with = "borrowed_text")]
-    pub participant_id: Option<Cow<'a, str>>,
-    /// customer, acd, agent, ivr, …
-    #[serde(default, borrow, deserialize_with = "borrowed_text")]
-    pub purpose: Option<Cow<'a, str>>,
-    /// The agent's user id.
-    #[serde(default, borrow, deserialize_with = "borrowed_text")]
-    pub user_id: Option<Cow<'a, str>>,
-    /// Sessions.
-    #[serde(default, borrow, deserialize_with = "list")]
-    pub sessions: Vec<DetailSession<'a>>,
-    /// Participant data (async jobs only).
-    #[serde(default)]
-    pub attributes: Option<Map<String, Value>>,
-}
-
-/// A session.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DetailSession<'a> {
-    /// Session id.
-    #[serde(default, borrow, deserialize_with = "borrowed_text")]
-    pub session_id: Option<Cow<'a, str>>,
-    /// voice, chat, email, message, …
-    #[serde(default, borrow, deserialize_with = "borrowed_text")]
-    pub media_type: Option<Cow<'a, str>>,
-    /// Caller address.
-    #[serde(default, borrow, deserialize_with = "borrowed_text")]
-    pub ani: Option<Cow<'a, str>>,
-    /// Dialled address.
-    #[serde(default, borrow, deserialize_with = "borrowed_text")]
-    pub dnis: Option<Cow<'a, str>>,
-    /// Segments.
-    #[serde(default, borrow, deserialize_with = "list")]
-    pub segments: Vec<DetailSegment<'a>>,
-    /// Metrics.
-    #[serde(default, borrow, deserialize_with = "list")]
-    pub metrics: Vec<DetailMetric<'a>>,
-}
-
-/// A segment.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DetailSegment<'a> {
-    /// ISO-8601 start.
-    #[serde(default, borrow, deserialize_with = "borrowed_text")]
-    pub segment_start: Option<Cow<'a, str>>,
-    /// ISO-8601 end; absent while the segment is open.
-    #[serde(default, borrow, deserialize_with = "borrowed_text")]
-    pub segment_end: Option<Cow<'a, str>>,
-    /// interact, hold, wrapup, delay, …
-    #[serde(default, borrow, deserialize_with = "borrowed_text")]
-    pub segment_type: Option<Cow<'a, str>>,
-    /// Queue.
-    #[serde(default, borrow, deserialize_with = "borrowed_text")]
-    pub queue_id: Option<Cow<'a, str>>,
-    /// Wrap-up code.
-    #[serde(default, borrow, deserialize_with = "borrowed_text")]
-    pub wrap_up_code: Option<Cow<'a, str>>,
-    /// How the segment ended.
-    #[serde(default, borrow, deserialize_with = "borrowed_text")]
-    pub disconnect_type: Option<Cow<'a, str>>,
-}
-
-/// A session metric: `n*` counts, `t*` milliseconds.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct DetailMetric<'a> {
-    /// Metric name.
-    #[serde(borrow)]
-    pub name: Cow<'a, str>,
-    /// Value.
-    #[serde(default)]
-    pub value: f64,
-}
-
-/// A list that may also be `null` (read as empty, as an absent one is).
-fn list<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Ok(Option::<Vec<T>>::deserialize(deserializer)?.unwrap_or_default())
-}
-
 /// A page of details as the fetcher needs it: the query's (`totalHits`) and a job's (`cursor`)
 /// alike. `userDetails` in user details; the results member is absent on an empty page.
 #[derive(Debug, Default, Deserialize)]
@@ -270,74 +101,23 @@ pub struct DecodedPage<O> {
     pub out: O,
 }
 
-thread_local! {
-    /// A copy of the answer (`simd-json` rewrites what it reads) and `simd-json`'s own buffers,
-    /// kept per thread from page to page: without them each page allocates, and the kernel
-    /// zeroes, several buffers of its size anew.
-    static PAGE_BUFFERS: RefCell<(Vec<u8>, simd_json::Buffers)> =
-        RefCell::new((Vec::new(), simd_json::Buffers::default()));
-}
-
-/// Pages larger than this (a job's pages of 1,000 conversations, about 2 MB) are read by
-/// `serde_json` alone: `simd-json` would hold a copy, a tape and a string buffer of several times
-/// the page's size while it reads (measured: 71 -> 55 MiB peak on the jobs path, for 4% more
-/// CPU), where it saves 10% of the CPU on query pages of 100 (about 250 KB).
-const SIMD_PAGE_LIMIT: usize = 1 << 20;
-
-/// Reads `bytes` with `simd-json` into `copy` (up to [`SIMD_PAGE_LIMIT`]), else with `serde_json`.
-fn read_json<'a, T: Deserialize<'a>>(
-    bytes: &'a [u8],
-    copy: &'a mut Vec<u8>,
-    buffers: &mut simd_json::Buffers,
-) -> Result<T, serde_json::Error> {
-    if bytes.len() > SIMD_PAGE_LIMIT {
-        // One check of the whole page instead of one per string (which `from_slice` makes):
-        // 7% of the jobs path's CPU. Invalid UTF-8 is left to `from_slice` to say where.
-        return match simdutf8::basic::from_utf8(bytes) {
-            Ok(text) => serde_json::from_str(text),
-            Err(_) => serde_json::from_slice(bytes),
-        };
-    }
-    copy.clear();
-    copy.extend_from_slice(bytes);
-    match simd_json::serde::from_slice_with_buffers(copy, buffers) {
-        Ok(page) => Ok(page),
-        Err(_) => serde_json::from_slice(bytes),
-    }
-}
-
-/// Runs `read` with this thread's page buffers (which only pages up to [`SIMD_PAGE_LIMIT`] fill).
-fn with_page_buffers<R>(read: impl FnOnce(&mut Vec<u8>, &mut simd_json::Buffers) -> R) -> R {
-    PAGE_BUFFERS.with_borrow_mut(|(copy, buffers)| read(copy, buffers))
-}
-
-/// Reads a details page of conversations from an answer's bytes, borrowed, and hands it to
-/// `read` (which makes what is kept of it). `simd-json` reads pages up to [`SIMD_PAGE_LIMIT`]
-/// (about 10% less CPU than `serde_json` on query pages), `serde_json` larger ones; on an error
-/// `serde_json` reads it again, so that what is wrong, and whether it looks truncated (worth
-/// asking again), is said as for every answer.
-pub fn read_conversations<R>(
-    bytes: &[u8],
-    read: impl FnOnce(DetailsPage<DetailConversation<'_>>) -> R,
-) -> Result<R, serde_json::Error> {
-    with_page_buffers(|copy, buffers| Ok(read(read_json(bytes, copy, buffers)?)))
-}
-
 /// How a caller of [`DetailsFetcher::fetch`] reads a page's bytes (see there): what paging needs
 /// and what the caller keeps. Any such function or closure is one.
 pub trait PageDecoder<T>: AnswerDecoder<DecodedPage<T>> {}
 
 impl<T, F> PageDecoder<T> for F where F: AnswerDecoder<DecodedPage<T>> {}
 
-/// The decoding for owned results (user details): the page's results themselves, read as
-/// [`read_conversations`] reads.
+/// The decoding for owned results (user details): the page's results themselves. The text is
+/// checked as UTF-8 once, which `serde_json` would do string by string.
 pub fn owned_results<T: DeserializeOwned>(
     bytes: &[u8],
 ) -> Result<DecodedPage<Vec<T>>, serde_json::Error> {
-    with_page_buffers(|copy, buffers| {
-        let page: DetailsPage<T> = read_json(bytes, copy, buffers)?;
-        Ok(page.decoded(|results| results))
-    })
+    let page: DetailsPage<T> = match simdutf8::basic::from_utf8(bytes) {
+        Ok(text) => serde_json::from_str(text)?,
+        // serde_json says where the bad byte is.
+        Err(_) => serde_json::from_slice(bytes)?,
+    };
+    Ok(page.decoded(|results| results))
 }
 
 #[derive(Debug, Deserialize)]
@@ -789,143 +569,17 @@ impl DetailsFetcher<'_> {
 mod tests {
     use super::*;
 
-    const PAGE: &str = r#"{"totalHits": 2, "conversations": [
-        {"conversationId": "c-1", "conversationStart": "2026-11-20T09:00:00.000Z",
-         "conversationEnd": "2026-11-20T09:05:00.000Z", "originatingDirection": "inbound",
-         "divisionIds": ["d-1"], "mediaStatsMinConversationMos": 4.5,
-         "participants": [{"purpose": "customer", "participantName": "Caf\u00e9 \"Ana\"",
-           "sessions": [{"mediaType": "voice", "ani": "tel:+1555\u0030100", "segments": null,
-             "metrics": [{"name": "tTalk", "value": 1234, "emitDate": "x"}]}]}]},
-        {"conversationId": "c-\u0032", "participants": null}
-    ]}"#;
-
-    /// The page as `Debug` text (the borrowed page lives only inside the reading).
-    fn read(text: &str) -> Result<String, serde_json::Error> {
-        read_conversations(text.as_bytes(), |page| format!("{page:?}"))
-    }
-
     #[test]
-    fn a_page_reads_the_same_borrowed_with_escapes_and_unknown_members() {
-        let checked = read_conversations(PAGE.as_bytes(), |page| {
-            assert_eq!(page.total_hits, Some(2));
-            assert_eq!(page.conversations.len(), 2);
-            let c = &page.conversations[0];
-            assert_eq!(c.conversation_id, "c-1");
-            assert_eq!(c.conversation_end.as_deref(), Some("2026-11-20T09:05:00.000Z"));
-            assert_eq!(c.other["divisionIds"], serde_json::json!(["d-1"]));
-            assert_eq!(c.other["mediaStatsMinConversationMos"], serde_json::json!(4.5));
-            assert_eq!(c.other.len(), 2, "{:?}", c.other);
-            let session = &c.participants[0].sessions[0];
-            assert_eq!(session.ani.as_deref(), Some("tel:+15550100"), "escapes are read");
-            assert!(session.segments.is_empty(), "null is an empty list");
-            assert_eq!(session.metrics[0].name, "tTalk");
-            assert_eq!(session.metrics[0].value, 1234.0);
-            assert_eq!(page.conversations[1].conversation_id, "c-2");
-            assert!(page.conversations[1].participants.is_empty());
-            format!("{:?}", page.conversations)
-        })
-        .unwrap();
-        // The same as serde_json makes of it.
-        let again: DetailsPage<DetailConversation<'_>> = serde_json::from_str(PAGE).unwrap();
-        assert_eq!(format!("{:?}", again.conversations), checked);
-    }
-
-    #[test]
-    fn strings_without_escapes_are_borrowed_at_every_level() {
-        const SEGMENT: &str = r#"{"conversations": [{"conversationId": "c-1",
-            "conversationStart": "2026-11-20T09:00:00.000Z",
-            "participants": [{"participantId": "p-1", "purpose": "agent", "userId": "u-1",
-              "sessions": [{"sessionId": "s-1", "mediaType": "voice", "ani": "tel:1", "dnis": "tel:2",
-                "segments": [{"segmentStart": "a", "segmentEnd": "b", "segmentType": "interact",
-                  "queueId": "q", "wrapUpCode": "w", "disconnectType": "peer"}],
-                "metrics": [{"name": "tTalk", "value": 1}]}]}]}]}"#;
-        fn borrowed(text: &Option<Cow<'_, str>>) -> bool {
-            matches!(text, Some(Cow::Borrowed(_)))
-        }
-        fn check(page: &DetailsPage<DetailConversation<'_>>) {
-            let c = &page.conversations[0];
-            assert!(matches!(c.conversation_id, Cow::Borrowed(_)));
-            assert!(borrowed(&c.conversation_start));
-            let p = &c.participants[0];
-            assert!([&p.participant_id, &p.purpose, &p.user_id].into_iter().all(borrowed), "{p:?}");
-            let s = &p.sessions[0];
-            let texts = [&s.session_id, &s.media_type, &s.ani, &s.dnis];
-            assert!(texts.into_iter().all(borrowed), "{s:?}");
-            let g = &s.segments[0];
-            let texts = [
-                &g.segment_start,
-                &g.segment_end,
-                &g.segment_type,
-                &g.queue_id,
-                &g.wrap_up_code,
-                &g.disconnect_type,
-            ];
-            assert!(texts.into_iter().all(borrowed), "{g:?}");
-            assert!(matches!(s.metrics[0].name, Cow::Borrowed(_)));
-        }
-        read_conversations(SEGMENT.as_bytes(), |page| check(&page)).unwrap();
-        check(&serde_json::from_str(SEGMENT).unwrap());
-    }
-
-    #[test]
-    fn a_page_over_the_simd_limit_reads_the_same() {
-        let one = r#"{"conversationId": "c", "conversationStart": "2026-11-20T09:00:00.000Z",
-            "divisionIds": ["d-1"], "participants": [{"purpose": "agent", "userId": "u",
-            "sessions": [{"mediaType": "voice", "metrics": [{"name": "tTalk", "value": 7}]}]}]}"#;
-        let copies = SIMD_PAGE_LIMIT / one.len() + 1;
-        let page = format!(
-            r#"{{"totalHits": {copies}, "conversations": [{}]}}"#,
-            vec![one; copies].join(",")
-        );
-        assert!(page.len() > SIMD_PAGE_LIMIT);
-        let (count, first, last) = read_conversations(page.as_bytes(), |page| {
-            let c = &page.conversations;
-            let user = |i: usize| c[i].participants[0].user_id.clone();
-            assert!(matches!(user(0), Some(Cow::Borrowed("u"))), "borrowed");
-            (c.len(), format!("{:?}", c[0]), format!("{:?}", c[c.len() - 1]))
-        })
-        .unwrap();
-        assert_eq!(count, copies);
-        let small = read_conversations(format!(r#"{{"conversations": [{one}]}}"#).as_bytes(), |p| {
-            format!("{:?}", p.conversations[0])
-        })
-        .unwrap();
-        assert_eq!((first.as_str(), last.as_str()), (small.as_str(), small.as_str()));
-        let e = read(&page[..page.len() - 10]).unwrap_err();
-        assert!(e.is_eof(), "{e}");
-        // Invalid UTF-8 in a string is an error that says where, as for a small page.
-        let mut bad = page.into_bytes();
-        let at = (bad.windows(7).rposition(|w| w == br#""tTalk""#)).unwrap();
-        bad[at + 1] = 0xff;
-        let e = read_conversations(&bad, |page| page.conversations.len()).unwrap_err();
-        let lines = bad.iter().filter(|&&b| b == b'\n').count() + 1;
-        assert!(e.is_syntax() && e.line() == lines, "{e}");
-        assert!(e.to_string().contains("invalid unicode"), "{e}");
-    }
-
-    #[test]
-    fn errors_are_serde_jsons_truncations_included() {
-        let cut = &PAGE[..PAGE.len() / 2];
-        let e = read(cut).unwrap_err();
-        assert!(e.is_eof(), "{e}");
-        let e = read(r#"{"conversations": [{"conversationStart": "x"}]}"#).unwrap_err();
-        assert!(e.to_string().contains("missing field `conversationId`"), "{e}");
-        let e = read(r#"{"conversations": [{"conversationId": 7}]}"#).unwrap_err();
-        assert!(e.is_data(), "{e}");
-        let e = read(r#"{"totalHits": 1, "conversations": [}"#).unwrap_err();
-        assert!(e.is_syntax(), "{e}");
-    }
-
-    #[test]
-    fn an_empty_page_has_no_results_member() {
-        let decoded = read_conversations(br#"{"totalHits": 0}"#, |page| page.decoded(|c| c.len()))
-            .unwrap();
-        assert_eq!((decoded.results, decoded.total_hits, decoded.out), (0, Some(0), 0));
-        let cursor = read_conversations(br#"{"cursor": "next"}"#, |page| page.cursor).unwrap();
-        assert_eq!(cursor.as_deref(), Some("next"));
-        // Owned results read the same way.
+    fn owned_results_read_user_details_pages_and_say_what_is_wrong() {
         let owned = owned_results::<Value>(br#"{"userDetails": [{"userId": "u"}], "cursor": "c"}"#)
             .unwrap();
         assert_eq!((owned.results, owned.cursor.as_deref()), (1, Some("c")));
+        let empty = owned_results::<Value>(br#"{"totalHits": 0}"#).unwrap();
+        assert_eq!((empty.results, empty.total_hits), (0, Some(0)));
+        let e = owned_results::<Value>(br#"{"userDetails": [{"userId": "u"#).unwrap_err();
+        assert!(e.is_eof(), "{e}");
+        // Invalid UTF-8 is an error that says where.
+        let e = owned_results::<Value>(b"{\"userDetails\": [{\"userId\": \"\xff\"}]}").unwrap_err();
+        assert!(e.is_syntax() && e.to_string().contains("invalid unicode"), "{e}");
     }
 }

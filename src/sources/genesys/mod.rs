@@ -12,6 +12,7 @@
 
 pub mod columns;
 pub mod config;
+pub mod conversation_page;
 pub mod details;
 pub mod entities;
 pub mod model;
@@ -40,9 +41,8 @@ use crate::sources::{
 };
 use crate::transform::Dataset;
 use crate::transform::contacts::ContactAdmission;
-use details::{
-    DetailsFetcher, DetailsSettings, read_conversations,
-};
+use conversation_page::read_conversation_page;
+use details::{DetailsFetcher, DetailsSettings};
 use model::AggregateQueryResponse;
 use queries::{AggregateEndpoint, AggregateQuery, GenesysQueries};
 
@@ -448,8 +448,8 @@ impl GenesysSource {
         // received; the admission (which keeps state) runs in the consumer.
         let interval = (slice.start, slice.end);
         let decode = move |bytes: &[u8]| {
-            read_conversations(bytes, |page| {
-                page.decoded(|found| rows::page_conversations(&found, interval, segments))
+            read_conversation_page(bytes, |page| {
+                page.decoded(|page| rows::page_conversations(page, interval, segments))
             })
         };
         let (tx, mut pages) = mpsc::channel(4);

@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::details::{DetailConversation, DetailParticipant, DetailSession};
+use super::conversation_page::{Conversation, ConversationPage, Participant, Session};
 use super::model::{AggregateQueryResponse, StatisticalSummary};
 use crate::transform::contacts::ContactAdmission;
 use crate::transform::queue_intervals::{DurationStats, QueueDuration};
@@ -534,12 +534,12 @@ pub enum PageConversation {
 /// The conversations of a details page for the slice `[start, end)`, with their segments when
 /// `segments`. A conversation without a readable start is an error, whichever slice it is for.
 pub fn page_conversations(
-    page: &[DetailConversation<'_>],
+    page: &ConversationPage<'_>,
     (slice_start, slice_end): (DateTime<Utc>, DateTime<Utc>),
     segments: bool,
 ) -> Result<Vec<PageConversation>, TransformError> {
-    let mut out = Vec::with_capacity(page.len());
-    for c in page {
+    let mut out = Vec::with_capacity(page.conversations.len());
+    for c in &page.conversations {
         let start_text =
             c.conversation_start
                 .as_deref()
@@ -559,9 +559,9 @@ pub fn page_conversations(
             continue;
         }
         out.push(PageConversation::Complete {
-            contact: contact(c, start)?,
+            contact: contact(page, c, start)?,
             segments: if segments {
-                conversation_segments(c, start)?
+                conversation_segments(page, c, start)?
             } else {
                 Vec::new()
             },
@@ -604,14 +604,15 @@ pub fn admit(
 /// One conversation's segments: one row per participant × session × segment, numbered by start
 /// within the session.
 fn conversation_segments(
-    c: &DetailConversation<'_>,
+    page: &ConversationPage<'_>,
+    c: &Conversation<'_>,
     start: DateTime<Utc>,
 ) -> Result<Vec<ContactSegmentRow>, TransformError> {
     let mut rows = Vec::new();
-    for p in &c.participants {
-        for session in &p.sessions {
+    for p in page.participants(c) {
+        for session in page.sessions(p) {
             let mut segments = Vec::with_capacity(session.segments.len());
-            for segment in &session.segments {
+            for segment in page.segments(session) {
                 let Some(begin) = segment.segment_start.as_deref() else {
                     return Err(TransformError::Malformed {
                         field: "segmentStart",
@@ -658,44 +659,48 @@ fn owned(text: &Option<Cow<'_, str>>) -> Option<String> {
     text.as_deref().map(str::to_string)
 }
 
-fn contact(c: &DetailConversation<'_>, start: DateTime<Utc>) -> Result<ContactRow, TransformError> {
+fn contact(
+    page: &ConversationPage<'_>,
+    c: &Conversation<'_>,
+    start: DateTime<Utc>,
+) -> Result<ContactRow, TransformError> {
     let end = c
         .conversation_end
         .as_deref()
         .map(|t| instant("conversationEnd", t))
         .transpose()?;
-    let is = |purpose: &str, p: &DetailParticipant| p.purpose.as_deref() == Some(purpose);
-    let customer: Vec<&DetailSession> = c
-        .participants
-        .iter()
-        .filter(|p| is("customer", p))
-        .flat_map(|p| &p.sessions)
-        .collect();
-    let agents: Vec<_> = c.participants.iter().filter(|p| is("agent", p)).collect();
-    let agent_sessions = || agents.iter().flat_map(|p| &p.sessions);
-    let all_sessions = || c.participants.iter().flat_map(|p| &p.sessions);
-    let all_metrics = ContactMetrics::of(all_sessions());
-    let agent_metrics = ContactMetrics::of(agent_sessions());
-    // Borrowed from the page throughout: only the values that land in the row are copied.
-    fn first_segment_start<'p>(p: &'p DetailParticipant<'_>) -> Option<&'p str> {
-        p.sessions
+    let participants = page.participants(c);
+    let is = |purpose: &str, p: &Participant| p.purpose.as_deref() == Some(purpose);
+    let customer = || {
+        participants
             .iter()
-            .flat_map(|s| &s.segments)
+            .filter(|p| is("customer", p))
+            .flat_map(|p| page.sessions(p))
+    };
+    let agents = || participants.iter().filter(|p| is("agent", p));
+    let agent_sessions = || agents().flat_map(|p| page.sessions(p));
+    let all_sessions = || participants.iter().flat_map(|p| page.sessions(p));
+    let all_metrics = ContactMetrics::of(page, all_sessions());
+    let agent_metrics = ContactMetrics::of(page, agent_sessions());
+    // Borrowed from the page throughout: only the values that land in the row are copied.
+    let first_segment_start = |p: &Participant| {
+        page.sessions(p)
+            .iter()
+            .flat_map(|s| page.segments(s))
             .filter_map(|s| s.segment_start.as_deref())
             .min()
-    }
-    let last_agent = agents
-        .iter()
+    };
+    let last_agent = agents()
         .max_by_key(|p| first_segment_start(p))
         .and_then(|p| owned(&p.user_id));
     // The earliest (start, queue) and the latest (start, wrap-up code), ties broken by the value
     // as a sort of the pairs would.
     let first_queue = all_sessions()
-        .flat_map(|s| &s.segments)
+        .flat_map(|s| page.segments(s))
         .filter_map(|s| Some((s.segment_start.as_deref()?, s.queue_id.as_deref()?)))
         .min();
     let last_wrapup = agent_sessions()
-        .flat_map(|s| &s.segments)
+        .flat_map(|s| page.segments(s))
         .filter(|s| s.segment_type.as_deref() == Some("wrapup"))
         .filter_map(|s| {
             Some((
@@ -704,20 +709,19 @@ fn contact(c: &DetailConversation<'_>, start: DateTime<Utc>) -> Result<ContactRo
             ))
         })
         .max();
-    let mut customer_segments: Vec<_> = customer.iter().flat_map(|s| &s.segments).collect();
-    customer_segments.sort_by(|a, b| a.segment_start.cmp(&b.segment_start));
+    // The customer's last segment to start (the last of equals, as a stable sort would put it).
+    let last_customer_segment = customer()
+        .flat_map(|s| page.segments(s))
+        .reduce(|last, s| if s.segment_start >= last.segment_start { s } else { last });
     let seconds = |total: Option<f64>| total.unwrap_or(0.0) / 1000.0;
-    let has_agent = !agents.is_empty();
+    let has_agent = agents().next().is_some();
     let agent_total = |total: Option<f64>| has_agent.then(|| seconds(total));
-    let media_type = customer
-        .iter()
-        .copied()
+    let media_type = customer()
         .chain(all_sessions())
         .find_map(|s| owned(&s.media_type));
     // Participant data by purpose (a later participant of the same purpose wins, as a map
     // insert would).
-    let attributes: BTreeMap<&str, &Map<String, Value>> = c
-        .participants
+    let attributes: BTreeMap<&str, &Map<String, Value>> = participants
         .iter()
         .filter_map(|p| Some((p.purpose.as_deref().unwrap_or_default(), p.attributes.as_ref()?)))
         .collect();
@@ -736,16 +740,14 @@ fn contact(c: &DetailConversation<'_>, start: DateTime<Utc>) -> Result<ContactRo
         wrap_up_code: last_wrapup.map(|(_, w)| w.to_string()),
         abandoned: all_metrics.abandon.is_some(),
         transferred: all_metrics.transferred.is_some_and(|n| n > 0.0),
-        disconnect_type: customer_segments
-            .last()
-            .and_then(|s| owned(&s.disconnect_type)),
+        disconnect_type: last_customer_segment.and_then(|s| owned(&s.disconnect_type)),
         wait_seconds: all_metrics.acd.map(|_| seconds(all_metrics.acd)),
         talk_seconds: agent_total(agent_metrics.talk),
         hold_seconds: agent_total(agent_metrics.held),
         acw_seconds: agent_total(agent_metrics.acw),
         handle_seconds: agent_total(agent_metrics.handle),
-        ani: customer.iter().find_map(|s| owned(&s.ani)),
-        dnis: customer.iter().find_map(|s| owned(&s.dnis)),
+        ani: customer().find_map(|s| owned(&s.ani)),
+        dnis: customer().find_map(|s| owned(&s.dnis)),
         extra: extra.to_json(),
     })
 }
@@ -764,10 +766,13 @@ struct ContactMetrics {
 }
 
 impl ContactMetrics {
-    fn of<'a>(sessions: impl Iterator<Item = &'a DetailSession<'a>>) -> Self {
+    fn of<'s, 'a: 's>(
+        page: &ConversationPage<'a>,
+        sessions: impl Iterator<Item = &'s Session<'a>>,
+    ) -> Self {
         let mut m = Self::default();
         for session in sessions {
-            for metric in &session.metrics {
+            for metric in page.metrics(session) {
                 let total = match metric.name.as_ref() {
                     "tAbandon" => &mut m.abandon,
                     "nTransferred" => &mut m.transferred,
@@ -807,6 +812,7 @@ impl ContactExtra<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sources::genesys::conversation_page::read_conversation_page;
     use crate::transform::{Dataset, PersonalData, Pseudonymizer, Rows};
     use arrow_array::{Array, Float64Array, Int64Array, RecordBatch, StringArray};
 
@@ -991,14 +997,18 @@ mod tests {
 
     /// A details page as `contacts` rows for [`slice`]'s day, through the admission.
     fn contacts(
-        page: &[DetailConversation<'_>],
+        page: &str,
         admission: &mut ContactAdmission,
     ) -> Result<Vec<ContactRow>, TransformError> {
         let day = (
             "2026-11-20T00:00:00Z".parse().unwrap(),
             "2026-11-21T00:00:00Z".parse().unwrap(),
         );
-        Ok(admit(page_conversations(page, day, false)?, admission).0)
+        let found = read_conversation_page(page.as_bytes(), |page| {
+            page_conversations(&page, day, false)
+        })
+        .unwrap()?;
+        Ok(admit(found, admission).0)
     }
 
     fn slice() -> ContactAdmission {
@@ -1010,11 +1020,12 @@ mod tests {
 
     #[test]
     fn the_documented_details_example_becomes_one_row() {
-        let page: super::super::details::DetailsPage<DetailConversation> = serde_json::from_str(
-            include_str!("../../../fixtures/genesys/conversation_details.json"),
-        )
+        let mut page: Value = serde_json::from_str(include_str!(
+            "../../../fixtures/genesys/conversation_details.json"
+        ))
         .unwrap();
-        let rows = contacts(&page.conversations[..1], &mut slice()).unwrap();
+        page["conversations"].as_array_mut().unwrap().truncate(1);
+        let rows = contacts(&page.to_string(), &mut slice()).unwrap();
         let batch = batch(rows);
         assert_eq!(batch.num_rows(), 1);
         let s = |name: &str| {
@@ -1053,29 +1064,35 @@ mod tests {
     }
 
     #[test]
+    fn the_customers_last_segment_gives_the_disconnect_type_the_later_of_equals_winning() {
+        let page = r#"{"conversations": [{"conversationId": "a",
+            "conversationStart": "2026-11-20T10:00:00Z", "conversationEnd": "2026-11-20T10:09:00Z",
+            "participants": [
+              {"purpose": "customer", "sessions": [{"segments": [
+                {"segmentStart": "2026-11-20T10:05:00Z", "disconnectType": "late"},
+                {"segmentStart": "2026-11-20T10:00:00Z", "disconnectType": "early"}]}]},
+              {"purpose": "agent", "sessions": [{"segments": [
+                {"segmentStart": "2026-11-20T10:08:00Z", "disconnectType": "agent's"}]}]},
+              {"purpose": "customer", "sessions": [{"segments": [
+                {"segmentStart": "2026-11-20T10:05:00Z", "disconnectType": "late, later listed"},
+                {"disconnectType": "no start"}]}]}]}]}"#;
+        let rows = contacts(page, &mut slice()).unwrap();
+        assert_eq!(rows[0].disconnect_type.as_deref(), Some("late, later listed"));
+    }
+
+    #[test]
     fn ongoing_and_foreign_conversations_are_skipped() {
         let mut admission = slice();
-        let ongoing = DetailConversation {
-            conversation_id: "a".into(),
-            conversation_start: Some("2026-11-20T23:59:00Z".into()),
-            ..Default::default()
-        };
-        let yesterday = DetailConversation {
-            conversation_id: "b".into(),
-            conversation_start: Some("2026-11-19T23:59:00Z".into()),
-            conversation_end: Some("2026-11-20T00:09:00Z".into()),
-            ..Default::default()
-        };
-        let rows = contacts(&[ongoing, yesterday], &mut admission).unwrap();
+        let page = r#"{"conversations": [
+            {"conversationId": "a", "conversationStart": "2026-11-20T23:59:00Z"},
+            {"conversationId": "b", "conversationStart": "2026-11-19T23:59:00Z",
+             "conversationEnd": "2026-11-20T00:09:00Z"}]}"#;
+        let rows = contacts(page, &mut admission).unwrap();
         assert!(rows.is_empty());
         let d = admission.details();
         assert_eq!(d["ongoing_skipped"], 1);
         assert_eq!(d["outside_slice_skipped"], 1);
-        let broken = DetailConversation {
-            conversation_id: "c".into(),
-            conversation_start: Some("noon".into()),
-            ..Default::default()
-        };
-        assert!(contacts(&[broken], &mut admission).is_err());
+        let broken = r#"{"conversations": [{"conversationId": "c", "conversationStart": "noon"}]}"#;
+        assert!(contacts(broken, &mut admission).is_err());
     }
 }

@@ -1,0 +1,622 @@
+//! A JSON cursor for the one answer that dominates ccetl's CPU: pages of Genesys conversation
+//! details, read where a general parser costs more than the rest of the ETL together.
+//!
+//! [`JsonCursor`] walks a document once, front to back, and hands the caller each member's key
+//! and the value at that point: the caller takes what it wants (a string, borrowed from the text
+//! unless it holds an escape; a number; a list) and skips the rest, which is still checked as
+//! JSON. Nothing is built for what is skipped. It checks what `serde_json` checks (the grammar,
+//! escapes, control characters in strings, the end of the document; the text is UTF-8 already,
+//! being a `&str`), so a document it accepts is one `serde_json` accepts; when it refuses one,
+//! [`ScanError::into_json`] asks `serde_json` to say what is wrong, so a page that is cut short is
+//! reported as truncated as any other answer is.
+
+use std::borrow::Cow;
+
+/// Where a document stops being what its reader wanted, and what it wanted there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanError {
+    /// Byte offset in the text.
+    pub offset: usize,
+    /// What was expected (`a string`, `a list`, `member conversationId`…).
+    pub expected: &'static str,
+}
+
+impl ScanError {
+    /// The error as `serde_json` would report the document: its own error when the text is not
+    /// JSON (syntax, or cut short: `is_eof`), else a data error naming what was expected and
+    /// where (a number where a string belongs, a missing member).
+    pub fn into_json(self, text: &str) -> serde_json::Error {
+        // A `Value`, not `IgnoredAny`: skipping, serde_json checks neither surrogates nor depth.
+        if let Err(e) = serde_json::from_str::<serde_json::Value>(text) {
+            return e;
+        }
+        let before = &text.as_bytes()[..self.offset.min(text.len())];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = before.len()
+            - before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1);
+        <serde_json::Error as serde::de::Error>::custom(format_args!(
+            "expected {} at line {line} column {}",
+            self.expected,
+            column + 1
+        ))
+    }
+}
+
+type Scan<T> = Result<T, ScanError>;
+
+/// A position in a JSON text, moving forward only.
+#[derive(Debug)]
+pub struct JsonCursor<'a> {
+    text: &'a str,
+    at: usize,
+    /// Containers being skipped, one inside the other.
+    depth: u32,
+}
+
+/// How deep skipped values may nest, as in `serde_json`: deeper is an error, not a stack overflow.
+const MAX_DEPTH: u32 = 128;
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of every byte of `x` that ends a plain run of string text: `"`, `\` or a control
+/// character (below 0x20). Bytes of 0x80 and above never match, so UTF-8 sequences pass through.
+#[inline(always)]
+fn string_stops(x: u64) -> u64 {
+    let quote = x ^ (ONES * u64::from(b'"'));
+    let backslash = x ^ (ONES * u64::from(b'\\'));
+    let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v;
+    let control = x.wrapping_sub(ONES * 0x20) & !x;
+    (zero_byte(quote) | zero_byte(backslash) | control) & HIGH_BITS
+}
+
+impl<'a> JsonCursor<'a> {
+    /// A cursor at the start of `text`.
+    pub fn new(text: &'a str) -> Self {
+        Self {
+            text,
+            at: 0,
+            depth: 0,
+        }
+    }
+
+    /// Where the cursor is: a byte offset in the text.
+    pub fn offset(&self) -> usize {
+        self.at
+    }
+
+    fn error<T>(&self, expected: &'static str) -> Scan<T> {
+        Err(ScanError {
+            offset: self.at,
+            expected,
+        })
+    }
+
+    #[inline(always)]
+    fn skip_whitespace(&mut self) {
+        let bytes = self.text.as_bytes();
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = bytes.get(self.at) {
+            self.at += 1;
+        }
+    }
+
+    /// The next byte that is not whitespace (not taken).
+    #[inline(always)]
+    fn peek(&mut self) -> Scan<u8> {
+        self.skip_whitespace();
+        match self.text.as_bytes().get(self.at) {
+            Some(&b) => Ok(b),
+            None => self.error("more of the document"),
+        }
+    }
+
+    #[inline(always)]
+    fn take(&mut self, byte: u8, expected: &'static str) -> Scan<()> {
+        if self.peek()? == byte {
+            self.at += 1;
+            Ok(())
+        } else {
+            self.error(expected)
+        }
+    }
+
+    /// After `{` or `[`: whether another member follows (taking the `,` before it), or the
+    /// container ends here (taking `close`).
+    #[inline(always)]
+    fn another(&mut self, close: u8, first: &mut bool) -> Scan<bool> {
+        let b = self.peek()?;
+        if b == close {
+            self.at += 1;
+            return Ok(false);
+        }
+        if std::mem::take(first) {
+            return Ok(true);
+        }
+        if b == b',' {
+            self.at += 1;
+            Ok(true)
+        } else {
+            self.error("`,` or the end of the list or object")
+        }
+    }
+
+    /// Reads an object, handing `member` each key with the cursor at its value, which `member`
+    /// must read or [`skip`](Self::skip).
+    #[inline(always)]
+    pub fn object(
+        &mut self,
+        mut member: impl FnMut(&mut Self, Cow<'a, str>) -> Scan<()>,
+    ) -> Scan<()> {
+        self.take(b'{', "an object")?;
+        let mut first = true;
+        while self.another(b'}', &mut first)? {
+            let key = self.string()?;
+            self.take(b':', "`:`")?;
+            member(self, key)?;
+        }
+        Ok(())
+    }
+
+    /// Reads a list that may also be `null` (as good as empty), handing `item` the cursor at each
+    /// element, which `item` must read.
+    #[inline(always)]
+    pub fn list(&mut self, mut item: impl FnMut(&mut Self) -> Scan<()>) -> Scan<()> {
+        match self.peek()? {
+            b'n' => self.literal(b"null"),
+            b'[' => {
+                self.at += 1;
+                let mut first = true;
+                while self.another(b']', &mut first)? {
+                    item(self)?;
+                }
+                Ok(())
+            }
+            _ => self.error("a list"),
+        }
+    }
+
+    /// A string, borrowed from the text unless it holds an escape.
+    #[inline(always)]
+    pub fn string(&mut self) -> Scan<Cow<'a, str>> {
+        if self.peek()? != b'"' {
+            return self.error("a string");
+        }
+        let bytes = self.text.as_bytes();
+        let start = self.at + 1;
+        let mut at = start;
+        loop {
+            // Eight bytes at a time up to the first quote, backslash or control character.
+            while let Some(chunk) = bytes.get(at..at + 8) {
+                let mut word = [0; 8];
+                word.copy_from_slice(chunk);
+                let stops = string_stops(u64::from_le_bytes(word));
+                if stops != 0 {
+                    at += (stops.trailing_zeros() / 8) as usize;
+                    break;
+                }
+                at += 8;
+            }
+            match bytes.get(at) {
+                Some(b'"') => {
+                    self.at = at + 1;
+                    // The quotes are ASCII, so both ends are character boundaries.
+                    return Ok(Cow::Borrowed(&self.text[start..at]));
+                }
+                Some(b'\\') => {
+                    self.at = at;
+                    return self.escaped(start).map(Cow::Owned);
+                }
+                Some(0..0x20) => {
+                    self.at = at;
+                    return self.error("no control character in a string");
+                }
+                Some(_) => at += 1,
+                None => {
+                    self.at = at;
+                    return self.error("the end of the string");
+                }
+            }
+        }
+    }
+
+    /// The rest of a string from `start` (the cursor is at its first backslash), unescaped.
+    #[cold]
+    fn escaped(&mut self, start: usize) -> Scan<String> {
+        let bytes = self.text.as_bytes();
+        let mut out = String::from(&self.text[start..self.at]);
+        loop {
+            match bytes.get(self.at) {
+                Some(b'"') => {
+                    self.at += 1;
+                    return Ok(out);
+                }
+                Some(b'\\') => {
+                    self.at += 1;
+                    let escape = bytes.get(self.at).copied();
+                    self.at += 1;
+                    let ch = match escape {
+                        Some(b'"') => '"',
+                        Some(b'\\') => '\\',
+                        Some(b'/') => '/',
+                        Some(b'b') => '\u{8}',
+                        Some(b'f') => '\u{c}',
+                        Some(b'n') => '\n',
+                        Some(b'r') => '\r',
+                        Some(b't') => '\t',
+                        Some(b'u') => self.unicode_escape()?,
+                        _ => {
+                            self.at -= 1;
+                            return self.error("a valid escape");
+                        }
+                    };
+                    out.push(ch);
+                }
+                Some(0..0x20) => return self.error("no control character in a string"),
+                Some(_) => {
+                    let run = self.at;
+                    while let Some(&b) = bytes.get(self.at) {
+                        if b == b'"' || b == b'\\' || b < 0x20 {
+                            break;
+                        }
+                        self.at += 1;
+                    }
+                    // The run ends before an ASCII byte (or the text's end): a boundary.
+                    out.push_str(&self.text[run..self.at]);
+                }
+                None => return self.error("the end of the string"),
+            }
+        }
+    }
+
+    /// The character of a `\uXXXX` escape (the cursor after the `u`), a surrogate pair joined.
+    fn unicode_escape(&mut self) -> Scan<char> {
+        let high = self.hex4()?;
+        let code = if (0xD800..0xDC00).contains(&high) {
+            if self.text.as_bytes().get(self.at..self.at + 2) != Some(b"\\u") {
+                return self.error("the second half of a surrogate pair");
+            }
+            self.at += 2;
+            let low = self.hex4()?;
+            if !(0xDC00..0xE000).contains(&low) {
+                return self.error("the second half of a surrogate pair");
+            }
+            0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
+        } else {
+            high
+        };
+        match char::from_u32(code) {
+            Some(c) => Ok(c),
+            None => self.error("a unicode scalar value"),
+        }
+    }
+
+    fn hex4(&mut self) -> Scan<u32> {
+        let Some(digits) = self.text.as_bytes().get(self.at..self.at + 4) else {
+            return self.error("four hex digits");
+        };
+        let mut code = 0;
+        for &d in digits {
+            match char::from(d).to_digit(16) {
+                Some(v) => code = code * 16 + v,
+                None => return self.error("four hex digits"),
+            }
+        }
+        self.at += 4;
+        Ok(code)
+    }
+
+    /// A string or `null`.
+    #[inline(always)]
+    pub fn optional_string(&mut self) -> Scan<Option<Cow<'a, str>>> {
+        if self.peek()? == b'n' {
+            self.literal(b"null").map(|()| None)
+        } else {
+            self.string().map(Some)
+        }
+    }
+
+    fn literal(&mut self, word: &'static [u8]) -> Scan<()> {
+        if self.text.as_bytes().get(self.at..self.at + word.len()) == Some(word) {
+            self.at += word.len();
+            Ok(())
+        } else {
+            self.error("a value")
+        }
+    }
+
+    /// A number's text, checked against JSON's grammar.
+    fn number_text(&mut self) -> Scan<&'a str> {
+        self.skip_whitespace();
+        let bytes = self.text.as_bytes();
+        let start = self.at;
+        let digits = |at: &mut usize| {
+            let from = *at;
+            while let Some(b'0'..=b'9') = bytes.get(*at) {
+                *at += 1;
+            }
+            *at > from
+        };
+        let mut at = start;
+        if bytes.get(at) == Some(&b'-') {
+            at += 1;
+        }
+        match bytes.get(at) {
+            Some(b'0') => at += 1,
+            Some(b'1'..=b'9') => {
+                digits(&mut at);
+            }
+            _ => return self.error("a value"),
+        }
+        if bytes.get(at) == Some(&b'.') {
+            at += 1;
+            if !digits(&mut at) {
+                self.at = at;
+                return self.error("a digit after the decimal point");
+            }
+        }
+        if let Some(b'e' | b'E') = bytes.get(at) {
+            at += 1;
+            if let Some(b'+' | b'-') = bytes.get(at) {
+                at += 1;
+            }
+            if !digits(&mut at) {
+                self.at = at;
+                return self.error("a digit in the exponent");
+            }
+        }
+        self.at = at;
+        Ok(&self.text[start..at])
+    }
+
+    /// A number as `f64`: integers as `serde_json` reads them (exactly, then converted), others
+    /// correctly rounded (serde_json's default parsing can be one unit in the last place off for
+    /// large exponents; the milliseconds and counts Genesys sends are integers).
+    pub fn f64(&mut self) -> Scan<f64> {
+        let text = self.number_text()?;
+        if !text.contains(['.', 'e', 'E']) {
+            if let Ok(n) = text.parse::<u64>() {
+                return Ok(n as f64);
+            }
+            if let Ok(n) = text.parse::<i64>() {
+                // serde_json reads `-0` as the float it is.
+                return Ok(if n == 0 { -0.0 } else { n as f64 });
+            }
+        }
+        match text.parse::<f64>() {
+            Ok(n) if n.is_finite() => Ok(n),
+            _ => self.error("a number within range"),
+        }
+    }
+
+    /// A whole number of 0 or more, or `null`.
+    pub fn optional_u64(&mut self) -> Scan<Option<u64>> {
+        if self.peek()? == b'n' {
+            return self.literal(b"null").map(|()| None);
+        }
+        match self.number_text()?.parse::<u64>() {
+            Ok(n) => Ok(Some(n)),
+            Err(_) => self.error("a whole number of 0 or more"),
+        }
+    }
+
+    /// Skips a value of any kind, checking it.
+    pub fn skip(&mut self) -> Scan<()> {
+        match self.peek()? {
+            b'"' => self.string().map(drop),
+            open @ (b'{' | b'[') => {
+                if self.depth == MAX_DEPTH {
+                    return self.error("values nested less deeply");
+                }
+                self.depth += 1;
+                let skipped = if open == b'{' {
+                    self.object(|cursor, _| cursor.skip())
+                } else {
+                    self.list(|cursor| cursor.skip())
+                };
+                self.depth -= 1;
+                skipped
+            }
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            _ => self.number_text().map(drop),
+        }
+    }
+
+    /// The text of the value at the cursor (checked, as [`skip`](Self::skip)), to be read by
+    /// `serde_json` where its shape is not known in advance.
+    pub fn raw(&mut self) -> Scan<&'a str> {
+        self.skip_whitespace();
+        let start = self.at;
+        self.skip()?;
+        Ok(&self.text[start..self.at])
+    }
+
+    /// Reads the value at the cursor with `serde_json` (a shape not known in advance).
+    pub fn json<T: serde::Deserialize<'a>>(&mut self, expected: &'static str) -> Scan<T> {
+        let start = self.at;
+        let raw = self.raw()?;
+        serde_json::from_str(raw).or_else(|_| {
+            self.at = start;
+            self.error(expected)
+        })
+    }
+
+    /// Checks that nothing but whitespace follows.
+    pub fn end(&mut self) -> Scan<()> {
+        self.skip_whitespace();
+        if self.at == self.text.len() {
+            Ok(())
+        } else {
+            self.error("the end of the document")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every value of `text` as `serde_json` makes it, rebuilt from what the cursor reads.
+    fn rebuild(cursor: &mut JsonCursor<'_>) -> Scan<serde_json::Value> {
+        use serde_json::Value;
+        Ok(match cursor.peek()? {
+            b'{' => {
+                let mut map = serde_json::Map::new();
+                cursor.object(|c, key| {
+                    let value = rebuild(c)?;
+                    map.insert(key.into_owned(), value);
+                    Ok(())
+                })?;
+                Value::Object(map)
+            }
+            b'[' => {
+                let mut items = Vec::new();
+                cursor.list(|c| {
+                    items.push(rebuild(c)?);
+                    Ok(())
+                })?;
+                Value::Array(items)
+            }
+            b'"' => Value::String(cursor.string()?.into_owned()),
+            b'n' | b't' | b'f' => cursor.json("a literal")?,
+            _ => cursor.json("a number")?,
+        })
+    }
+
+    fn read(text: &str) -> Result<serde_json::Value, ScanError> {
+        let mut cursor = JsonCursor::new(text);
+        let value = rebuild(&mut cursor)?;
+        cursor.end()?;
+        Ok(value)
+    }
+
+    #[test]
+    fn strings_are_borrowed_unless_escaped_and_unescape_as_serde_json_does() {
+        for text in [
+            r#""plain""#,
+            r#""""#,
+            r#""a long plain string of more than eight bytes, é and 日本""#,
+            r#""quote \" backslash \\ slash \/ \b\f\n\r\t""#,
+            r#""\u00e9\u65e5 and a pair \ud83d\ude00 after""#,
+            r#""12345678\"12345678""#,
+        ] {
+            let mut cursor = JsonCursor::new(text);
+            let read = cursor.string().unwrap();
+            let expected: String = serde_json::from_str(text).unwrap();
+            assert_eq!(read, expected, "{text}");
+            assert_eq!(
+                matches!(read, Cow::Borrowed(_)),
+                !text.contains('\\'),
+                "{text}"
+            );
+            cursor.end().unwrap();
+        }
+    }
+
+    #[test]
+    fn what_serde_json_refuses_is_refused() {
+        for text in [
+            "\"tab\tinside\"",
+            "\"newline\ninside a string longer than eight\"",
+            r#""\x""#,
+            r#""\u12""#,
+            r#""\ud83d alone""#,
+            r#""\ud83d\u0041""#,
+            r#""unterminated"#,
+            r#"{"a": 1,}"#,
+            r#"[1, 2,]"#,
+            r#"[1 2]"#,
+            r#"{"a" 1}"#,
+            r#"{"a": 01}"#,
+            r#"{"a": 1.}"#,
+            r#"{"a": .5}"#,
+            r#"{"a": 1e}"#,
+            r#"{"a": -}"#,
+            r#"{"a": tru}"#,
+            r#"{"a": nul}"#,
+            r#"{"a": 1} x"#,
+            r#"{"a": 1"#,
+            "",
+            "   ",
+        ] {
+            assert!(
+                serde_json::from_str::<serde_json::Value>(text).is_err(),
+                "{text}"
+            );
+            let e = read(text).expect_err(text);
+            let json = e.clone().into_json(text);
+            assert!(json.is_syntax() || json.is_eof(), "{text}: {json}");
+        }
+    }
+
+    #[test]
+    fn documents_read_as_serde_json_reads_them() {
+        for text in [
+            r#"{"a": [1, -2, 3.25, -0.5e-3, 1E+2, 18446744073709551615, -9223372036854775808],
+                "b": {"c": null, "d": true, "e": false, "f": [], "g": {}},
+                "h": "x\"y", "i": [[[]]], "j": 0}"#,
+            " \n\t\r[ ] ",
+            "12",
+            r#"{"duplicate": 1, "duplicate": 2}"#,
+        ] {
+            let ours = read(text).unwrap();
+            let theirs: serde_json::Value = serde_json::from_str(text).unwrap();
+            assert_eq!(ours, theirs, "{text}");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let e = JsonCursor::new(&deep).skip().unwrap_err();
+        assert_eq!(e.expected, "values nested less deeply");
+        let e = e.into_json(&deep);
+        assert!(e.to_string().contains("recursion limit"), "{e}");
+        let fine = format!("{}{}", "[".repeat(100), "]".repeat(100));
+        JsonCursor::new(&fine).skip().unwrap();
+    }
+
+    #[test]
+    fn numbers_read_as_serde_json_reads_them() {
+        for text in [
+            "0",
+            "-0",
+            "7",
+            "1234",
+            "-17",
+            "2.5",
+            "1e3",
+            "-1.5E-2",
+            "9007199254740993",
+        ] {
+            let ours = JsonCursor::new(text).f64().unwrap();
+            let theirs: f64 = serde_json::from_str(text).unwrap();
+            assert_eq!(ours.to_bits(), theirs.to_bits(), "{text}");
+        }
+        assert_eq!(JsonCursor::new("12").optional_u64(), Ok(Some(12)));
+        assert_eq!(JsonCursor::new(" null").optional_u64(), Ok(None));
+        assert!(JsonCursor::new("-1").optional_u64().is_err());
+        assert!(JsonCursor::new("1e999").f64().is_err());
+    }
+
+    #[test]
+    fn a_wrong_kind_of_value_is_a_data_error_that_says_where() {
+        let text = "{\"a\":\n  [1, 2]}";
+        let mut cursor = JsonCursor::new(text);
+        let e = cursor
+            .object(|c, _| c.string().map(drop))
+            .expect_err("a list is not a string");
+        let json = e.into_json(text);
+        assert!(json.is_data(), "{json}");
+        assert_eq!(json.to_string(), "expected a string at line 2 column 3");
+        // A document cut short says so, as serde_json says it.
+        let e = read(r#"{"a": [1, 2"#)
+            .unwrap_err()
+            .into_json(r#"{"a": [1, 2"#);
+        assert!(e.is_eof(), "{e}");
+    }
+}

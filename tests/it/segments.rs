@@ -86,7 +86,8 @@ async fn segments_add_up_to_the_generated_conversations_and_cost_no_request() {
         .into_iter()
         .map(|r| r[0].clone())
         .collect();
-        assert!(contacts.len() > 1000, "{day}: {}", contacts.len());
+        // A weekday has about 1,600, a weekend day fewer (723 on a Saturday): enough to check.
+        assert!(contacts.len() > 300, "{day}: {}", contacts.len());
         let segments = read_rows(
             &dataset_dir(out.path(), "contact_segments", "test", *day),
             &[

@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use arrow_array::builder::StringBuilder;
 use arrow_array::{
     ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
     TimestampMicrosecondArray,
@@ -14,7 +15,7 @@ use arrow_array::{
 use arrow_schema::SchemaRef;
 use chrono::{DateTime, Utc};
 
-use super::privacy::Pseudonymizer;
+use super::privacy::{PSEUDONYM_LEN, Pseudonymizer};
 use super::{ColumnSpec, ColumnType, TransformError};
 
 /// A Rust type that can fill a column: its Arrow type, whether it is nullable, and how a column
@@ -110,12 +111,18 @@ impl ColumnValue for Option<DateTime<Utc>> {
     }
 }
 
-/// A personal-data column (phone numbers): the values after the privacy policy.
+/// A personal-data column (phone numbers): the values after the privacy policy, each pseudonym
+/// written straight into the column.
 pub fn personal_array<'a>(
-    values: impl Iterator<Item = Option<&'a str>>,
+    values: impl ExactSizeIterator<Item = Option<&'a str>>,
     privacy: &Pseudonymizer,
 ) -> ArrayRef {
-    Arc::new(StringArray::from_iter(values.map(|v| privacy.apply(v))))
+    let mut column = StringBuilder::with_capacity(values.len(), values.len() * PSEUDONYM_LEN);
+    let mut pseudonym = [0; PSEUDONYM_LEN];
+    for value in values {
+        column.append_option(privacy.apply_with(value, &mut pseudonym));
+    }
+    Arc::new(column.finish())
 }
 
 /// The run that wrote a partition, in every row: part of the contract, so a loader can tell

@@ -61,7 +61,8 @@ crate::declare_rows! {
 pub struct ContactAdmission {
     start: DateTime<Utc>,
     end: DateTime<Utc>,
-    seen: HashSet<String>,
+    /// Ids seen, under a fast seeded hash (SipHash was 3% of a backfill's CPU).
+    seen: HashSet<String, foldhash::fast::RandomState>,
     duplicates: u64,
     outside: u64,
     ongoing: u64,
@@ -74,7 +75,7 @@ impl ContactAdmission {
         Self {
             start,
             end,
-            seen: HashSet::new(),
+            seen: HashSet::default(),
             duplicates: 0,
             outside: 0,
             ongoing: 0,

@@ -70,19 +70,39 @@ impl Pseudonymizer {
 
     /// The value to store.
     pub fn apply(&self, value: Option<&str>) -> Option<String> {
+        let mut pseudonym = [0; PSEUDONYM_LEN];
+        self.apply_with(value, &mut pseudonym).map(str::to_string)
+    }
+
+    /// The value to store, a pseudonym written into `buffer` (no allocation: a column of them
+    /// is built straight from it).
+    pub fn apply_with<'v>(
+        &self,
+        value: Option<&'v str>,
+        buffer: &'v mut [u8; PSEUDONYM_LEN],
+    ) -> Option<&'v str> {
         let value = value?;
         match self.mode {
-            PersonalData::Raw => Some(value.to_string()),
+            PersonalData::Raw => Some(value),
             PersonalData::Drop => None,
             PersonalData::Pseudonymize => {
                 let mut mac = self.keyed.clone()?;
                 mac.update(value.as_bytes());
                 let digest = mac.finalize().into_bytes();
-                Some(format!("h:{}", super::hex(&digest[..16])))
+                const DIGITS: &[u8; 16] = b"0123456789abcdef";
+                buffer[..2].copy_from_slice(b"h:");
+                for (pair, b) in buffer[2..].chunks_exact_mut(2).zip(&digest[..16]) {
+                    pair[0] = DIGITS[usize::from(b >> 4)];
+                    pair[1] = DIGITS[usize::from(b & 0x0f)];
+                }
+                std::str::from_utf8(buffer).ok()
             }
         }
     }
 }
+
+/// The length of a pseudonym: `h:` and 32 hex digits (the first 128 bits of the HMAC).
+pub const PSEUDONYM_LEN: usize = 34;
 
 #[cfg(test)]
 mod tests {

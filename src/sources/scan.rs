@@ -47,6 +47,17 @@ impl ScanError {
 
 type Scan<T> = Result<T, ScanError>;
 
+/// An answer's bytes as text, checked as UTF-8 once (SIMD) instead of string by string; bytes
+/// that are not UTF-8 are an error that says where, as `serde_json` reports it.
+pub fn answer_text(bytes: &[u8]) -> Result<&str, serde_json::Error> {
+    simdutf8::basic::from_utf8(bytes).map_err(|_| {
+        match serde_json::from_slice::<serde_json::Value>(bytes) {
+            Err(e) => e,
+            Ok(_) => <serde_json::Error as serde::de::Error>::custom("the answer is not UTF-8"),
+        }
+    })
+}
+
 /// A position in a JSON text, moving forward only.
 #[derive(Debug)]
 pub struct JsonCursor<'a> {

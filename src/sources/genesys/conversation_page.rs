@@ -17,7 +17,7 @@ use std::ops::Range;
 use serde_json::{Map, Value};
 
 use super::details::DecodedPage;
-use crate::sources::scan::{JsonCursor, ScanError};
+use crate::sources::scan::{JsonCursor, ScanError, answer_text};
 
 type Scan<T> = Result<T, ScanError>;
 
@@ -163,13 +163,7 @@ pub fn read_conversation_page<R>(
     bytes: &[u8],
     read: impl FnOnce(ConversationPage<'_>) -> R,
 ) -> Result<R, serde_json::Error> {
-    let Ok(text) = simdutf8::basic::from_utf8(bytes) else {
-        // serde_json says where the bad byte is.
-        return Err(match serde_json::from_slice::<Value>(bytes) {
-            Err(e) => e,
-            Ok(_) => <serde_json::Error as serde::de::Error>::custom("the answer is not UTF-8"),
-        });
-    };
+    let text = answer_text(bytes)?;
     let [conversations, participants, sessions, segments, metrics] = LAST_SIZES.get();
     let mut page = ConversationPage {
         total_hits: None,
@@ -192,13 +186,6 @@ pub fn read_conversation_page<R>(
         page.metrics.len(),
     ]);
     Ok(read(page))
-}
-
-/// The range of the items `read` adds to `list` (a parent's children, read from its list).
-fn added<T>(list: &mut Vec<T>, read: impl FnOnce(&mut Vec<T>) -> Scan<()>) -> Scan<Range<u32>> {
-    let start = list.len() as u32;
-    read(list)?;
-    Ok(start..list.len() as u32)
 }
 
 impl<'a> ConversationPage<'a> {
@@ -273,14 +260,14 @@ impl<'a> ConversationPage<'a> {
                 "ani" => s.ani = cursor.optional_string()?,
                 "dnis" => s.dnis = cursor.optional_string()?,
                 "segments" => {
-                    s.segments = added(&mut self.segments, |list| {
-                        cursor.list(|cursor| segment(cursor, list))
-                    })?
+                    let start = self.segments.len() as u32;
+                    cursor.list(|cursor| self.segment(cursor))?;
+                    s.segments = start..self.segments.len() as u32;
                 }
                 "metrics" => {
-                    s.metrics = added(&mut self.metrics, |list| {
-                        cursor.list(|cursor| metric(cursor, list))
-                    })?
+                    let start = self.metrics.len() as u32;
+                    cursor.list(|cursor| self.metric(cursor))?;
+                    s.metrics = start..self.metrics.len() as u32;
                 }
                 _ => cursor.skip()?,
             }
@@ -289,42 +276,42 @@ impl<'a> ConversationPage<'a> {
         self.sessions.push(s);
         Ok(())
     }
-}
 
-fn segment<'a>(cursor: &mut JsonCursor<'a>, list: &mut Vec<Segment<'a>>) -> Scan<()> {
-    let mut s = Segment::default();
-    cursor.object(|cursor, key| {
-        match key.as_ref() {
-            "segmentStart" => s.segment_start = cursor.optional_string()?,
-            "segmentEnd" => s.segment_end = cursor.optional_string()?,
-            "segmentType" => s.segment_type = cursor.optional_string()?,
-            "queueId" => s.queue_id = cursor.optional_string()?,
-            "wrapUpCode" => s.wrap_up_code = cursor.optional_string()?,
-            "disconnectType" => s.disconnect_type = cursor.optional_string()?,
-            _ => cursor.skip()?,
-        }
+    fn segment(&mut self, cursor: &mut JsonCursor<'a>) -> Scan<()> {
+        let mut s = Segment::default();
+        cursor.object(|cursor, key| {
+            match key.as_ref() {
+                "segmentStart" => s.segment_start = cursor.optional_string()?,
+                "segmentEnd" => s.segment_end = cursor.optional_string()?,
+                "segmentType" => s.segment_type = cursor.optional_string()?,
+                "queueId" => s.queue_id = cursor.optional_string()?,
+                "wrapUpCode" => s.wrap_up_code = cursor.optional_string()?,
+                "disconnectType" => s.disconnect_type = cursor.optional_string()?,
+                _ => cursor.skip()?,
+            }
+            Ok(())
+        })?;
+        self.segments.push(s);
         Ok(())
-    })?;
-    list.push(s);
-    Ok(())
-}
-
-fn metric<'a>(cursor: &mut JsonCursor<'a>, list: &mut Vec<Metric<'a>>) -> Scan<()> {
-    let mut name = None;
-    let mut value = 0.0;
-    cursor.object(|cursor, key| {
-        match key.as_ref() {
-            "name" => name = Some(cursor.string()?),
-            "value" => value = cursor.f64()?,
-            _ => cursor.skip()?,
-        }
-        Ok(())
-    })?;
-    match name {
-        Some(name) => list.push(Metric { name, value }),
-        None => return cursor_error(cursor, "member name in every metric"),
     }
-    Ok(())
+
+    fn metric(&mut self, cursor: &mut JsonCursor<'a>) -> Scan<()> {
+        let mut name = None;
+        let mut value = 0.0;
+        cursor.object(|cursor, key| {
+            match key.as_ref() {
+                "name" => name = Some(cursor.string()?),
+                "value" => value = cursor.f64()?,
+                _ => cursor.skip()?,
+            }
+            Ok(())
+        })?;
+        match name {
+            Some(name) => self.metrics.push(Metric { name, value }),
+            None => return cursor_error(cursor, "member name in every metric"),
+        }
+        Ok(())
+    }
 }
 
 /// An error where the cursor is (after the object that lacks something).

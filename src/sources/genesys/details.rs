@@ -18,6 +18,7 @@ use tokio::sync::mpsc;
 
 use super::queries::genesys_interval;
 use crate::http::{AnswerDecoder, ApiClient, ApiError};
+use crate::sources::scan::answer_text;
 
 /// `POST` the synchronous details query.
 pub const DETAILS_QUERY_PATH: &str = "/api/v2/analytics/conversations/details/query";
@@ -112,11 +113,7 @@ impl<T, F> PageDecoder<T> for F where F: AnswerDecoder<DecodedPage<T>> {}
 pub fn owned_results<T: DeserializeOwned>(
     bytes: &[u8],
 ) -> Result<DecodedPage<Vec<T>>, serde_json::Error> {
-    let page: DetailsPage<T> = match simdutf8::basic::from_utf8(bytes) {
-        Ok(text) => serde_json::from_str(text)?,
-        // serde_json says where the bad byte is.
-        Err(_) => serde_json::from_slice(bytes)?,
-    };
+    let page: DetailsPage<T> = serde_json::from_str(answer_text(bytes)?)?;
     Ok(page.decoded(|results| results))
 }
 

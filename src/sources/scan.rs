@@ -58,6 +58,67 @@ pub fn answer_text(bytes: &[u8]) -> Result<&str, serde_json::Error> {
     })
 }
 
+/// Whether `raw`, a checked JSON value, is written exactly as `serde_json` writes the value it
+/// reads from it: no whitespace, no escape, no object (whose keys it sorts), whole numbers of at
+/// most 18 digits (no `-0`, which it reads as a float), lists nested at most 32 deep. Anything
+/// else may be canonical too, but is read and written again to be sure.
+pub fn is_canonical(raw: &str) -> bool {
+    let bytes = raw.as_bytes();
+    let mut at = 0;
+    let mut depth = 0u32;
+    while let Some(&b) = bytes.get(at) {
+        match b {
+            b'"' => {
+                at += 1;
+                loop {
+                    match bytes.get(at) {
+                        Some(b'"') => break,
+                        Some(b'\\') | None => return false,
+                        Some(_) => at += 1,
+                    }
+                }
+                at += 1;
+            }
+            b'[' => {
+                depth += 1;
+                if depth > 32 {
+                    return false;
+                }
+                at += 1;
+            }
+            b']' => {
+                depth = depth.saturating_sub(1);
+                at += 1;
+            }
+            b',' => at += 1,
+            b't' | b'f' | b'n' => {
+                while let Some(b'a'..=b'z') = bytes.get(at) {
+                    at += 1;
+                }
+            }
+            b'-' | b'0'..=b'9' => {
+                let negative = b == b'-';
+                if negative {
+                    at += 1;
+                }
+                let digits = at;
+                while let Some(b'0'..=b'9') = bytes.get(at) {
+                    at += 1;
+                }
+                let n = at - digits;
+                if n == 0 || n > 18 || matches!(bytes.get(at), Some(b'.' | b'e' | b'E')) {
+                    return false;
+                }
+                if bytes[digits] == b'0' && (n > 1 || negative) {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
+    true
+}
+
 /// A position in a JSON text, moving forward only.
 #[derive(Debug)]
 pub struct JsonCursor<'a> {
@@ -456,6 +517,24 @@ impl<'a> JsonCursor<'a> {
         })
     }
 
+    /// The value at the cursor as JSON text the way `serde_json` writes the value it reads:
+    /// the text itself, borrowed, when it already is (the common case: a list of ids), else
+    /// read and written again. Checked as [`json`](Self::json) checks it.
+    pub fn canonical_json(&mut self, expected: &'static str) -> Scan<Cow<'a, str>> {
+        let start = self.at;
+        let raw = self.raw()?;
+        if is_canonical(raw) {
+            return Ok(Cow::Borrowed(raw));
+        }
+        match serde_json::from_str::<serde_json::Value>(raw) {
+            Ok(value) => Ok(Cow::Owned(value.to_string())),
+            Err(_) => {
+                self.at = start;
+                self.error(expected)
+            }
+        }
+    }
+
     /// Checks that nothing but whitespace follows.
     pub fn end(&mut self) -> Scan<()> {
         self.skip_whitespace();
@@ -503,6 +582,76 @@ mod tests {
         let value = rebuild(&mut cursor)?;
         cursor.end()?;
         Ok(value)
+    }
+
+    #[test]
+    fn canonical_text_is_what_serde_json_writes_and_the_rest_is_written_again() {
+        let canonical = [
+            r#"["d-1","d-2"]"#,
+            "[]",
+            r#""plain é 日本 and spaces""#,
+            "0",
+            "-7",
+            "123456789012345678",
+            "-123456789012345678",
+            "[true,false,null,[1,[2]]]",
+        ];
+        let other = [
+            r#"[ "d-1" ]"#,
+            "[\n1]",
+            r#"{"b":1,"a":2}"#,
+            "{}",
+            r#""slash \/ escaped""#,
+            r#""\u00e9""#,
+            "-0",
+            "4.5",
+            "1e3",
+            "1E+2",
+            "1234567890123456789012",
+            "12345678901234567890",
+            "-0.0",
+        ];
+        for (text, expect) in canonical
+            .iter()
+            .map(|t| (t, true))
+            .chain(other.iter().map(|t| (t, false)))
+        {
+            assert_eq!(is_canonical(text), expect, "{text}");
+            let mut cursor = JsonCursor::new(text);
+            let read = cursor.canonical_json("a value").unwrap();
+            let written = serde_json::from_str::<serde_json::Value>(text)
+                .unwrap()
+                .to_string();
+            assert_eq!(read, written, "{text}");
+            assert_eq!(matches!(read, Cow::Borrowed(_)), expect, "{text}");
+        }
+        // Every value of a page with every kind of member: where the text is taken as it is,
+        // serde_json writes that text.
+        let page = r#"{"a": [1, -2, 30], "b": ["x", "y\"z", []], "c": {"k": [null]}, "d": -0,
+            "e": 0, "f": "ok", "g": 1.5, "h": [[[["deep"]]]], "i": true, "j": 99999999999999999999}"#;
+        let mut cursor = JsonCursor::new(page);
+        let mut borrowed = 0;
+        cursor
+            .object(|c, key| {
+                let start = c.offset();
+                let read = c.canonical_json("a value")?;
+                let raw = page[start..c.offset()].trim();
+                let written = serde_json::from_str::<serde_json::Value>(raw)
+                    .unwrap()
+                    .to_string();
+                assert_eq!(read, written, "{key}");
+                borrowed += usize::from(matches!(read, Cow::Borrowed(_)));
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(
+            borrowed, 4,
+            "e, f, h and i are taken as they are (a has spaces)"
+        );
+        // What serde_json refuses is refused, where it starts.
+        let mut cursor = JsonCursor::new("[1e400]");
+        let refused = cursor.canonical_json("a value").unwrap_err();
+        assert_eq!((refused.offset, refused.expected), (0, "a value"));
     }
 
     #[test]

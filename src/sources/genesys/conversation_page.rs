@@ -8,7 +8,8 @@
 //! [`JsonCursor`], which takes the members a row reads and checks and skips the others, at
 //! about twice the speed of `serde_json` into nested structs (`scripts/bench-cpu.sh` prints both;
 //! the README gives the figures). Members of a conversation that are not read (`divisionIds`,
-//! `mediaStats…`) are kept, as `serde_json` values, for the row's `extra`.
+//! `mediaStats…`) are kept for the row's `extra` as the JSON text `serde_json` would write for
+//! them: usually their own text, borrowed.
 
 use std::borrow::Cow;
 use std::cell::Cell;
@@ -18,6 +19,10 @@ use serde_json::{Map, Value};
 
 use super::details::DecodedPage;
 use crate::sources::scan::{JsonCursor, ScanError, answer_text};
+
+/// A member of a conversation that no column reads: its key and its value as JSON text (as
+/// `serde_json` writes it).
+pub type OtherMember<'a> = (Cow<'a, str>, Cow<'a, str>);
 
 type Scan<T> = Result<T, ScanError>;
 
@@ -34,8 +39,9 @@ pub struct Conversation<'a> {
     pub originating_direction: Option<Cow<'a, str>>,
     /// Its participants in the page's list.
     pub participants: Range<u32>,
-    /// Every other member (divisionIds, mediaStats…), kept for `extra`.
-    pub other: Map<String, Value>,
+    /// Every other member (divisionIds, mediaStats…) in the page's list, kept for `extra`:
+    /// sorted by key, each key once (the last of a repeated key wins, as in `serde_json`).
+    pub other: Range<u32>,
 }
 
 /// A participant.
@@ -109,6 +115,7 @@ pub struct ConversationPage<'a> {
     sessions: Vec<Session<'a>>,
     segments: Vec<Segment<'a>>,
     metrics: Vec<Metric<'a>>,
+    others: Vec<OtherMember<'a>>,
 }
 
 /// The items of `list` in `range` (empty for a range the list does not hold, which no reader
@@ -139,6 +146,11 @@ impl<'a> ConversationPage<'a> {
         part(&self.metrics, &s.metrics)
     }
 
+    /// A conversation's other members, sorted by key.
+    pub fn other(&self, c: &Conversation<'_>) -> &[OtherMember<'a>] {
+        part(&self.others, &c.other)
+    }
+
     /// What paging needs of the page, with what `read` makes of it.
     pub fn decoded<O>(self, read: impl FnOnce(&Self) -> O) -> DecodedPage<O> {
         DecodedPage {
@@ -153,7 +165,7 @@ impl<'a> ConversationPage<'a> {
 thread_local! {
     /// The sizes of the last page read on this thread, which the next page's lists start with
     /// (pages of a run are alike): no list grows, copying itself, while a page is read.
-    static LAST_SIZES: Cell<[usize; 5]> = const { Cell::new([0; 5]) };
+    static LAST_SIZES: Cell<[usize; 6]> = const { Cell::new([0; 6]) };
 }
 
 /// Reads a page of conversation details from an answer's bytes, borrowed, and hands it to
@@ -164,7 +176,7 @@ pub fn read_conversation_page<R>(
     read: impl FnOnce(ConversationPage<'_>) -> R,
 ) -> Result<R, serde_json::Error> {
     let text = answer_text(bytes)?;
-    let [conversations, participants, sessions, segments, metrics] = LAST_SIZES.get();
+    let [conversations, participants, sessions, segments, metrics, others] = LAST_SIZES.get();
     let mut page = ConversationPage {
         total_hits: None,
         cursor: None,
@@ -173,6 +185,7 @@ pub fn read_conversation_page<R>(
         sessions: Vec::with_capacity(sessions),
         segments: Vec::with_capacity(segments),
         metrics: Vec::with_capacity(metrics),
+        others: Vec::with_capacity(others),
     };
     let mut cursor = JsonCursor::new(text);
     page.read(&mut cursor)
@@ -184,6 +197,7 @@ pub fn read_conversation_page<R>(
         page.sessions.len(),
         page.segments.len(),
         page.metrics.len(),
+        page.others.len(),
     ]);
     Ok(read(page))
 }
@@ -204,6 +218,7 @@ impl<'a> ConversationPage<'a> {
     fn conversation(&mut self, cursor: &mut JsonCursor<'a>) -> Scan<()> {
         let mut c = Conversation::default();
         let mut id = None;
+        let others = self.others.len();
         cursor.object(|cursor, key| {
             match key.as_ref() {
                 "conversationId" => id = Some(cursor.string()?),
@@ -216,12 +231,19 @@ impl<'a> ConversationPage<'a> {
                     c.participants = start..self.participants.len() as u32;
                 }
                 _ => {
-                    let value = cursor.json("a JSON value")?;
-                    c.other.insert(key.into_owned(), value);
+                    let value = cursor.canonical_json("a JSON value")?;
+                    let mine = &mut self.others[others..];
+                    match mine.iter_mut().find(|(k, _)| *k == key) {
+                        Some((_, earlier)) => *earlier = value,
+                        None => self.others.push((key, value)),
+                    }
                 }
             }
             Ok(())
         })?;
+        // In key order, as `serde_json`'s map writes them (`extra` is compared byte for byte).
+        self.others[others..].sort_by(|(a, _), (b, _)| a.cmp(b));
+        c.other = others as u32..self.others.len() as u32;
         c.conversation_id = match id {
             Some(id) => id,
             None => return cursor_error(cursor, "member conversationId in every conversation"),
@@ -326,12 +348,12 @@ fn cursor_error<T>(cursor: &JsonCursor<'_>, expected: &'static str) -> Scan<T> {
 mod tests {
     use super::*;
 
-    /// A page with every member a row reads, members it does not read at every level, escapes,
-    /// `null`s, whitespace, a non-ASCII name and numbers of every form.
+    /// A page with every member a row reads, members it does not read at every level (one of
+    /// them twice), escapes, `null`s, whitespace, a non-ASCII name and numbers of every form.
     const PAGE: &str = r#"{"totalHits": 3, "conversations": [
         {"conversationId": "c-1", "conversationStart": "2026-11-20T09:00:00.000Z",
          "conversationEnd": "2026-11-20T09:05:00.000Z", "originatingDirection": "inbound",
-         "divisionIds": ["d-1"], "mediaStatsMinConversationMos": 4.5,
+         "divisionIds": ["d-0"], "divisionIds": ["d-1"], "mediaStatsMinConversationMos": 4.5,
          "participants": [{"purpose": "customer", "participantName": "Caf\u00e9 \"Ana\" é",
            "participantId": "p-1", "userId": null, "attributes": {"tier": "gold", "n": [1, {}]},
            "sessions": [{"mediaType": "voice", "ani": "tel:+1555\u0030100", "segments": null,
@@ -351,7 +373,8 @@ mod tests {
     #[derive(Debug, PartialEq)]
     struct Nested {
         fields: [Option<String>; 4],
-        other: Map<String, Value>,
+        /// The other members' keys and JSON texts, in order.
+        other: Vec<(String, String)>,
         participants: Vec<NestedParticipant>,
     }
 
@@ -381,7 +404,11 @@ mod tests {
                     text(&c.conversation_end),
                     text(&c.originating_direction),
                 ],
-                other: c.other.clone(),
+                other: page
+                    .other(c)
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
                 participants: page
                     .participants(c)
                     .iter()
@@ -467,7 +494,7 @@ mod tests {
             let other = c
                 .iter()
                 .filter(|(k, _)| !known.contains(&k.as_str()))
-                .map(|(k, v)| (k.clone(), v.clone()))
+                .map(|(k, v)| (k.clone(), v.to_string()))
                 .collect();
             let mut participants = Vec::new();
             for p in list(c.get("participants"))? {
@@ -534,9 +561,11 @@ mod tests {
         assert_eq!(total_hits, Some(3));
         assert_eq!(conversations.len(), 3);
         let c = &conversations[0];
-        assert_eq!(c.other["divisionIds"], serde_json::json!(["d-1"]));
-        assert_eq!(c.other["mediaStatsMinConversationMos"], serde_json::json!(4.5));
-        assert_eq!(c.other.len(), 2, "{:?}", c.other);
+        let other = [
+            ("divisionIds".to_string(), r#"["d-1"]"#.to_string()),
+            ("mediaStatsMinConversationMos".to_string(), "4.5".to_string()),
+        ];
+        assert_eq!(c.other, other);
         let (ids, attributes, sessions) = &c.participants[0];
         assert_eq!(ids, &[Some("p-1".into()), Some("customer".into()), None]);
         assert_eq!(attributes.as_ref().unwrap()["tier"], "gold");

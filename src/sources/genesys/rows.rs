@@ -20,7 +20,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::conversation_page::{Conversation, ConversationPage, Participant, Session};
+use super::conversation_page::{
+    Conversation, ConversationPage, OtherMember, Participant, Session,
+};
 use super::model::{AggregateQueryResponse, StatisticalSummary};
 use crate::transform::contacts::ContactAdmission;
 use crate::transform::queue_intervals::{DurationStats, QueueDuration};
@@ -725,10 +727,6 @@ fn contact(
         .iter()
         .filter_map(|p| Some((p.purpose.as_deref().unwrap_or_default(), p.attributes.as_ref()?)))
         .collect();
-    let extra = ContactExtra {
-        attributes: (!attributes.is_empty()).then_some(&attributes),
-        conversation: (!c.other.is_empty()).then_some(&c.other),
-    };
     Ok(ContactRow {
         conversation_id: c.conversation_id.to_string(),
         conversation_start: start,
@@ -748,7 +746,7 @@ fn contact(
         handle_seconds: agent_total(agent_metrics.handle),
         ani: customer().find_map(|s| owned(&s.ani)),
         dnis: customer().find_map(|s| owned(&s.dnis)),
-        extra: extra.to_json(),
+        extra: contact_extra(&attributes, page.other(c)),
     })
 }
 
@@ -790,23 +788,51 @@ impl ContactMetrics {
     }
 }
 
-/// The `extra` of a contact, serialized straight from the page: members in key order, as the
-/// `serde_json::Map` it used to be built as (so the text is the same).
-#[derive(serde::Serialize)]
-struct ContactExtra<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    attributes: Option<&'a BTreeMap<&'a str, &'a Map<String, Value>>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    conversation: Option<&'a Map<String, Value>>,
-}
-
-impl ContactExtra<'_> {
-    fn to_json(&self) -> Option<String> {
-        if self.attributes.is_none() && self.conversation.is_none() {
-            return None;
-        }
-        serde_json::to_string(self).ok()
+/// The `extra` of a contact: `{"attributes": {purpose: data}, "conversation": {member: value}}`,
+/// each part only when there is something in it, written as `serde_json` writes a map of them
+/// (keys in order, no spaces) without building one: the conversation's members are already JSON
+/// text, in key order ([`ConversationPage::other`]).
+fn contact_extra(
+    attributes: &BTreeMap<&str, &Map<String, Value>>,
+    conversation: &[OtherMember<'_>],
+) -> Option<String> {
+    if attributes.is_empty() && conversation.is_empty() {
+        return None;
     }
+    let mut out = String::with_capacity(
+        32 + conversation
+            .iter()
+            .map(|(k, v)| k.len() + v.len() + 4)
+            .sum::<usize>(),
+    );
+    out.push('{');
+    if !attributes.is_empty() {
+        out.push_str(r#""attributes":"#);
+        out.push_str(&serde_json::to_string(attributes).ok()?);
+    }
+    if !conversation.is_empty() {
+        if !attributes.is_empty() {
+            out.push(',');
+        }
+        out.push_str(r#""conversation":{"#);
+        for (i, (key, value)) in conversation.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            if key.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+                out.push_str(&serde_json::to_string(key).ok()?);
+            } else {
+                out.push('"');
+                out.push_str(key);
+                out.push('"');
+            }
+            out.push(':');
+            out.push_str(value);
+        }
+        out.push('}');
+    }
+    out.push('}');
+    Some(out)
 }
 
 #[cfg(test)]
@@ -1061,6 +1087,55 @@ mod tests {
         assert!(ani.starts_with("h:") && !ani.contains("5550100"), "{ani}");
         let extra: Value = serde_json::from_str(&s("extra")).unwrap();
         assert!(extra["conversation"]["divisionIds"].is_array());
+    }
+
+    #[test]
+    fn extra_is_the_text_serde_json_writes_for_the_members_and_attributes() {
+        // The reference: the members and attributes read by serde_json into maps, written again.
+        fn expected(conversation: &Value) -> Option<String> {
+            let c = conversation.as_object().unwrap();
+            let known = ["conversationId", "conversationStart", "conversationEnd", "participants"];
+            let other: Map<String, Value> = c
+                .iter()
+                .filter(|(k, _)| !known.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            let mut attributes = Map::new();
+            for p in c["participants"].as_array().unwrap() {
+                if let Some(a) = p.get("attributes") {
+                    attributes.insert(p["purpose"].as_str().unwrap().to_string(), a.clone());
+                }
+            }
+            let mut extra = Map::new();
+            if !attributes.is_empty() {
+                extra.insert("attributes".into(), Value::Object(attributes));
+            }
+            if !other.is_empty() {
+                extra.insert("conversation".into(), Value::Object(other));
+            }
+            (!extra.is_empty()).then(|| Value::Object(extra).to_string())
+        }
+        let head = r#""conversationId": "c", "conversationStart": "2026-11-20T10:00:00Z",
+            "conversationEnd": "2026-11-20T10:09:00Z""#;
+        let agent = r#"{"purpose": "agent", "userId": "u", "sessions": []}"#;
+        let with_data = r#"{"purpose": "customer", "attributes": {"z": 1, "a": [" x "]}}"#;
+        for (members, participants) in [
+            ("", agent),
+            (r#""divisionIds": ["d-1", "d-2"]"#, agent),
+            (r#""divisionIds": ["d-1"]"#, with_data),
+            ("", with_data),
+            (r#""zeta": 1, "divisionIds": [ "d" ], "alpha": {"b": 2.50, "a": -0}"#, agent),
+            (r#""divisionIds": ["old"], "k\"ey\u00e9": "v\/", "divisionIds": []"#, agent),
+            (r#""mediaStatsMinConversationMos": 4.5e0, "n": 12345678901234567890"#, with_data),
+        ] {
+            let sep = if members.is_empty() { "" } else { "," };
+            let text = format!(
+                r#"{{"conversations": [{{{head}{sep} {members}, "participants": [{participants}]}}]}}"#
+            );
+            let page: Value = serde_json::from_str(&text).unwrap();
+            let rows = contacts(&text, &mut slice()).unwrap();
+            assert_eq!(rows[0].extra, expected(&page["conversations"][0]), "{members}");
+        }
     }
 
     #[test]

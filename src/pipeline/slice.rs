@@ -390,6 +390,10 @@ impl SliceJob {
                     )
                 })?;
             let (file, pending) = &mut open[index];
+            if pending.is_empty() && rows.len() < BATCH_ROWS {
+                // Room for a batch (or a slice's rows, if fewer): address space until written.
+                pending.reserve(BATCH_ROWS);
+            }
             pending.append(rows).map_err(|other| {
                 (
                     FailureKind::Internal,

@@ -525,15 +525,20 @@ impl GenesysSource {
 }
 
 /// `rows` split by the day `day_of` gives each, in day order.
-fn by_day<R>(
-    rows: Vec<R>,
-    day_of: impl Fn(&R) -> NaiveDate,
-) -> std::collections::BTreeMap<NaiveDate, Vec<R>> {
+fn by_day<R>(rows: Vec<R>, day_of: impl Fn(&R) -> NaiveDate) -> Vec<(NaiveDate, Vec<R>)> {
+    // A page's rows are nearly always of one day: they go on as they are, not moved row by row.
+    let first = match rows.first() {
+        None => return Vec::new(),
+        Some(row) => day_of(row),
+    };
+    if rows.iter().all(|row| day_of(row) == first) {
+        return vec![(first, rows)];
+    }
     let mut split: std::collections::BTreeMap<NaiveDate, Vec<R>> = Default::default();
     for row in rows {
         split.entry(day_of(&row)).or_default().push(row);
     }
-    split
+    split.into_iter().collect()
 }
 
 impl Source for GenesysSource {
@@ -596,5 +601,28 @@ impl Source for GenesysSource {
 
     fn stats(&self) -> SourceStats {
         SourceStats::of(&self.client)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_split_by_day_in_day_order_a_single_day_as_it_came() {
+        let day = |d: u32| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        let of = |r: &(u32, u32)| day(r.0);
+        assert!(by_day(Vec::<(u32, u32)>::new(), of).is_empty());
+        let one = vec![(20, 1), (20, 2), (20, 3)];
+        assert_eq!(by_day(one.clone(), of), vec![(day(20), one)]);
+        let mixed = vec![(21, 1), (20, 2), (21, 3), (19, 4)];
+        assert_eq!(
+            by_day(mixed, of),
+            vec![
+                (day(19), vec![(19, 4)]),
+                (day(20), vec![(20, 2)]),
+                (day(21), vec![(21, 1), (21, 3)]),
+            ]
+        );
     }
 }

@@ -163,9 +163,22 @@ impl<'a> ConversationPage<'a> {
 }
 
 thread_local! {
-    /// The sizes of the last page read on this thread, which the next page's lists start with
-    /// (pages of a run are alike): no list grows, copying itself, while a page is read.
-    static LAST_SIZES: Cell<[usize; 6]> = const { Cell::new([0; 6]) };
+    /// The list sizes of the last page read on this thread and the length of its text. The next
+    /// page's lists start at those sizes scaled to its own length (pages of a run are alike in
+    /// density, not in length: a job's pages hold 1,000 conversations, the query's 100, and one
+    /// thread reads both), so no list grows, copying itself, while a page is read.
+    static LAST_SIZES: Cell<([usize; 6], usize)> = const { Cell::new(([0; 6], 0)) };
+}
+
+/// Room for a list of a page of `bytes` of text, given `last` items in the last page's `last_bytes`
+/// (a sixteenth more, for a page a little denser), and never more than an item per 16 bytes of
+/// text (no item of a real page is that small; a list that needs more grows).
+fn scaled(last: usize, last_bytes: usize, bytes: usize) -> usize {
+    if last_bytes == 0 {
+        return 0;
+    }
+    let estimate = last.saturating_mul(bytes) / last_bytes;
+    estimate.saturating_add(estimate / 16).min(bytes / 16)
 }
 
 /// Reads a page of conversation details from an answer's bytes, borrowed, and hands it to
@@ -176,7 +189,9 @@ pub fn read_conversation_page<R>(
     read: impl FnOnce(ConversationPage<'_>) -> R,
 ) -> Result<R, serde_json::Error> {
     let text = answer_text(bytes)?;
-    let [conversations, participants, sessions, segments, metrics, others] = LAST_SIZES.get();
+    let (last, last_bytes) = LAST_SIZES.get();
+    let [conversations, participants, sessions, segments, metrics, others] =
+        last.map(|n| scaled(n, last_bytes, text.len()));
     let mut page = ConversationPage {
         total_hits: None,
         cursor: None,
@@ -191,14 +206,15 @@ pub fn read_conversation_page<R>(
     page.read(&mut cursor)
         .and_then(|()| cursor.end())
         .map_err(|e| e.into_json(text))?;
-    LAST_SIZES.set([
+    let sizes = [
         page.conversations.len(),
         page.participants.len(),
         page.sessions.len(),
         page.segments.len(),
         page.metrics.len(),
         page.others.len(),
-    ]);
+    ];
+    LAST_SIZES.set((sizes, text.len()));
     Ok(read(page))
 }
 
@@ -710,6 +726,16 @@ mod tests {
         // Invalid UTF-8 is an error that says where.
         let e = ours(b"{\"conversations\": [{\"conversationId\": \"\xff\"}]}").unwrap_err();
         assert!(e.is_syntax() && e.to_string().contains("invalid unicode"), "{e}");
+    }
+
+    #[test]
+    fn a_pages_lists_start_at_the_last_pages_density_scaled_to_its_length() {
+        assert_eq!(scaled(600, 200_000, 2_000_000), 6_375, "ten times the text: ten times the room");
+        assert_eq!(scaled(6_000, 2_000_000, 200_000), 637);
+        assert_eq!(scaled(5, 100, 0), 0);
+        assert_eq!(scaled(5, 0, 1_000), 0, "no page read yet");
+        assert_eq!(scaled(90_000, 100, 1_600_000), 100_000, "at most an item per 16 bytes");
+        assert_eq!(scaled(usize::MAX, 1, 1 << 20), 1 << 16, "no overflow");
     }
 
     #[test]

@@ -526,13 +526,10 @@ impl<'a> JsonCursor<'a> {
         if is_canonical(raw) {
             return Ok(Cow::Borrowed(raw));
         }
-        match serde_json::from_str::<serde_json::Value>(raw) {
-            Ok(value) => Ok(Cow::Owned(value.to_string())),
-            Err(_) => {
-                self.at = start;
-                self.error(expected)
-            }
-        }
+        // The rare other value is read again from its start, by `json` and its error.
+        self.at = start;
+        let value: serde_json::Value = self.json(expected)?;
+        Ok(Cow::Owned(value.to_string()))
     }
 
     /// Checks that nothing but whitespace follows.

@@ -44,9 +44,16 @@ async fn segments_add_up_to_the_generated_conversations_and_cost_no_request() {
         .await,
     );
     let (out, out_alone) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    // Both days final whatever the time of day: within two hours of midnight, yesterday would
+    // still be provisional, and the resume below would rightly fetch it again.
+    let settled = |sim: &ccetl::sim::Simulator| {
+        let mut settings = settings(sim, fast_http());
+        settings.settle = std::time::Duration::ZERO;
+        settings
+    };
     let plan = |sim: &ccetl::sim::Simulator, out: &std::path::Path, datasets: Vec<Dataset>| {
         plan_for(
-            settings(sim, fast_http()),
+            settled(sim),
             out,
             days.clone(),
             Tz::UTC,
@@ -148,7 +155,7 @@ async fn segments_add_up_to_the_generated_conversations_and_cost_no_request() {
     // fetch; a complete day is skipped whole.
     std::fs::remove_dir_all(dataset_dir(out.path(), "contact_segments", "test", days[0])).unwrap();
     let resumed = run(plan_for(
-        settings(&with, fast_http()),
+        settled(&with),
         out.path(),
         days.clone(),
         Tz::UTC,

@@ -455,6 +455,53 @@ async fn jobs_wait_for_the_data_lake_and_the_query_fills_in() {
     );
 }
 
+/// A backfill's last days are not in the data lake yet: the job covers the days before the
+/// lake's last midnight and the query the rest, instead of the whole group going to the query.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_stops_where_the_data_lake_does_and_the_query_takes_the_rest() {
+    let now: DateTime<Utc> = "2026-11-05T12:00:00Z".parse().unwrap();
+    let sim = sim(SimConfig {
+        now: Some(now),
+        // The lake has data until 2026-11-04T06:00Z: jobs up to that day's midnight.
+        data_lake_lag: Duration::from_secs(30 * 3600),
+        ..sim_config(27)
+    })
+    .await;
+    let days = dates("2026-11-02", "2026-11-04");
+    let out = tempfile::tempdir().unwrap();
+    let mut settings = settings(&sim, fast_http());
+    settings.details.jobs_after_days = 0;
+    let summary = run_contacts(settings, out.path(), &days, 1).await;
+    assert_eq!(
+        (summary.written, summary.failed.len()),
+        (3, 0),
+        "{summary:?}"
+    );
+    assert_contacts_equal(
+        &read_contacts(out.path(), &days),
+        &expected_contacts(sim.generator(), &days, now),
+    );
+    assert_eq!(sim.stats().jobs_submitted, 1);
+    for day in &days {
+        let m = manifest(out.path(), *day);
+        assert_eq!(m.details["method"], "jobs", "{day}");
+        assert_eq!(m.details["query_from"], "2026-11-04T00:00:00Z", "{day}");
+        assert!(!m.details.contains_key("jobs_fallback"), "{:?}", m.details);
+    }
+    // The query paged through the last day alone: 100 conversations a page.
+    let last_day = sim.generator().conversations_on(days[2]).len();
+    let query_pages = sim
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/v2/analytics/conversations/details/query")
+        .count();
+    assert_eq!(
+        query_pages,
+        last_day.div_ceil(100),
+        "{last_day} conversations"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn raw_phone_numbers_never_reach_parquet_by_default() {
     let sim = sim(sim_config(26)).await;

@@ -198,6 +198,9 @@ pub struct DetailsReport {
     pub resubmits: u32,
     /// Why jobs were not used although the slice is old enough, if so.
     pub fallback: Option<String>,
+    /// Where the data lake ended within the window: jobs fetched what came before, the query
+    /// the rest.
+    pub query_from: Option<DateTime<Utc>>,
 }
 
 impl DetailsReport {
@@ -209,6 +212,13 @@ impl DetailsReport {
         d.insert("job_resubmits".into(), self.resubmits.into());
         if let Some(reason) = &self.fallback {
             d.insert("jobs_fallback".into(), reason.clone().into());
+        }
+        if let Some(from) = self.query_from {
+            d.insert(
+                "query_from".into(),
+                from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                    .into(),
+            );
         }
         d
     }
@@ -227,6 +237,11 @@ impl From<ApiError> for WindowError {
             WindowError::Api(e)
         }
     }
+}
+
+/// The UTC midnight that starts `t`'s day.
+fn utc_midnight(t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    Some(t.date_naive().and_hms_opt(0, 0, 0)?.and_utc())
 }
 
 fn closed_channel() -> ApiError {
@@ -253,9 +268,11 @@ pub struct DetailsFetcher<'a> {
 impl DetailsFetcher<'_> {
     /// Streams every conversation with activity in the window (and more: the consumer filters),
     /// each page as `decode` reads it from the answer's bytes, into `pages`: by async jobs when
-    /// `use_jobs` and the data lake has the window, else by the synchronous query. `decode` must
-    /// not keep state: a page it read may still be dropped (a window found too large is split
-    /// and fetched again).
+    /// `use_jobs` and the data lake has the window, else by the synchronous query. When the lake
+    /// ends within the window, jobs fetch it up to the lake's last midnight (UTC) and the query
+    /// the days after: a backfill's last days (the lake lags hours behind) do not turn a week's
+    /// job into a week of query pages. `decode` must not keep state: a page it read may still
+    /// be dropped (a window found too large is split and fetched again).
     pub async fn fetch<T, D>(
         &self,
         start: DateTime<Utc>,
@@ -282,8 +299,15 @@ impl DetailsFetcher<'_> {
                 .as_deref()
                 .and_then(|d| DateTime::parse_from_rfc3339(d).ok())
                 .map(|d| d.with_timezone(&Utc));
-            match available {
-                Some(available) if available >= end => {
+            // Jobs select by activity in their interval, so every conversation that started
+            // before the cut is in them; the query after it selects by start (the day touched,
+            // in some readings of the reference: hence a UTC midnight), and a conversation
+            // found by both is admitted once.
+            let cut = available
+                .and_then(utc_midnight)
+                .filter(|cut| *cut > start && *cut < end);
+            match (available, cut) {
+                (Some(available), _) if available >= end => {
                     report.method = "jobs";
                     self.split_windows(start, end, &mut report, |a, b| {
                         self.job_window(a, b, decode, &pages)
@@ -291,7 +315,21 @@ impl DetailsFetcher<'_> {
                     .await?;
                     return Ok(report);
                 }
-                other => {
+                (Some(available), Some(cut)) => {
+                    report.method = "jobs";
+                    report.query_from = Some(cut);
+                    tracing::info!(%start, %end, %available, "The data lake ends within the window: async jobs up to its last midnight, the details query after.");
+                    self.split_windows(start, cut, &mut report, |a, b| {
+                        self.job_window(a, b, decode, &pages)
+                    })
+                    .await?;
+                    self.split_windows(cut, end, &mut report, |a, b| {
+                        self.query_window(a, b, decode, &pages)
+                    })
+                    .await?;
+                    return Ok(report);
+                }
+                (other, _) => {
                     let reason = match other {
                         Some(d) => format!("the data lake has data until {d} only"),
                         None => "the data lake did not say how far it has data".to_string(),

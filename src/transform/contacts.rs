@@ -66,23 +66,13 @@ enum SeenId {
 impl SeenId {
     fn of(id: &str) -> Self {
         let bytes = id.as_bytes();
-        if bytes.len() == 36 {
-            let mut value: u128 = 0;
-            let canonical = bytes.iter().enumerate().all(|(i, &b)| {
-                if matches!(i, 8 | 13 | 18 | 23) {
-                    return b == b'-';
-                }
-                let digit = match b {
-                    b'0'..=b'9' => b - b'0',
-                    b'a'..=b'f' => b - b'a' + 10,
-                    _ => return false,
-                };
-                value = value << 4 | u128::from(digit);
-                true
-            });
-            if canonical {
-                return SeenId::Uuid(value);
-            }
+        // `uuid` reads 36 bytes only as the hyphenated form, in either case: upper case is left
+        // to the text key, so that each key has one text.
+        if bytes.len() == 36
+            && !bytes.iter().any(u8::is_ascii_uppercase)
+            && let Ok(uuid) = uuid::Uuid::try_parse_ascii(bytes)
+        {
+            return SeenId::Uuid(uuid.as_u128());
         }
         SeenId::Text(id.into())
     }
@@ -197,6 +187,9 @@ mod tests {
             "{88c05a76-96d9-43e5-8022-9d51e1e6235}",
             "88c05a76-96d9-43e5-8022-9d51e1e6235g",
             "88c05a76-96d9-43e5-8022_9d51e1e6235d",
+            "88c05a76-96d9-43e5-8022-9d51e1e6235D",
+            "88c05a7-696d9-43e5-8022-9d51e1e6235d",
+            "88c05a76-96d9-43e5-8022-9d51e1e6235\u{e9}",
             "88c05a76-96d9-43e5-8022-9d51e1e6235d ",
             "c-1",
             "",

@@ -380,6 +380,16 @@ impl<'a> JsonCursor<'a> {
         Ok(code)
     }
 
+    /// Takes a `null` if one is next, saying whether it did.
+    #[inline(always)]
+    pub fn null(&mut self) -> Scan<bool> {
+        if self.peek()? == b'n' {
+            self.literal(b"null").map(|()| true)
+        } else {
+            Ok(false)
+        }
+    }
+
     /// A string or `null`.
     #[inline(always)]
     pub fn optional_string(&mut self) -> Scan<Option<Cow<'a, str>>> {

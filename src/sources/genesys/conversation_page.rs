@@ -15,8 +15,6 @@ use std::borrow::Cow;
 use std::cell::Cell;
 use std::ops::Range;
 
-use serde_json::{Map, Value};
-
 use super::details::DecodedPage;
 use crate::sources::scan::{JsonCursor, ScanError, answer_text};
 
@@ -55,8 +53,9 @@ pub struct Participant<'a> {
     pub user_id: Option<Cow<'a, str>>,
     /// Its sessions in the page's list.
     pub sessions: Range<u32>,
-    /// Participant data (async jobs only).
-    pub attributes: Option<Map<String, Value>>,
+    /// Participant data (async jobs only) in the page's list of members, as
+    /// [`ConversationPage::attributes`] gives them: sorted by key, each key once.
+    pub attributes: Option<Range<u32>>,
 }
 
 /// A session.
@@ -116,6 +115,7 @@ pub struct ConversationPage<'a> {
     segments: Vec<Segment<'a>>,
     metrics: Vec<Metric<'a>>,
     others: Vec<OtherMember<'a>>,
+    attributes: Vec<OtherMember<'a>>,
 }
 
 /// The items of `list` in `range` (empty for a range the list does not hold, which no reader
@@ -151,6 +151,11 @@ impl<'a> ConversationPage<'a> {
         part(&self.others, &c.other)
     }
 
+    /// A participant's data, sorted by key (`None`: absent or `null`).
+    pub fn attributes(&self, p: &Participant<'_>) -> Option<&[OtherMember<'a>]> {
+        p.attributes.as_ref().map(|range| part(&self.attributes, range))
+    }
+
     /// What paging needs of the page, with what `read` makes of it.
     pub fn decoded<O>(self, read: impl FnOnce(&Self) -> O) -> DecodedPage<O> {
         DecodedPage {
@@ -167,7 +172,7 @@ thread_local! {
     /// page's lists start at those sizes scaled to its own length (pages of a run are alike in
     /// density, not in length: a job's pages hold 1,000 conversations, the query's 100, and one
     /// thread reads both), so no list grows, copying itself, while a page is read.
-    static LAST_SIZES: Cell<([usize; 6], usize)> = const { Cell::new(([0; 6], 0)) };
+    static LAST_SIZES: Cell<([usize; 7], usize)> = const { Cell::new(([0; 7], 0)) };
 }
 
 /// Room for a list of a page of `bytes` of text, given `last` items in the last page's `last_bytes`
@@ -190,7 +195,7 @@ pub fn read_conversation_page<R>(
 ) -> Result<R, serde_json::Error> {
     let text = answer_text(bytes)?;
     let (last, last_bytes) = LAST_SIZES.get();
-    let [conversations, participants, sessions, segments, metrics, others] =
+    let [conversations, participants, sessions, segments, metrics, others, attributes] =
         last.map(|n| scaled(n, last_bytes, text.len()));
     let mut page = ConversationPage {
         total_hits: None,
@@ -201,6 +206,7 @@ pub fn read_conversation_page<R>(
         segments: Vec::with_capacity(segments),
         metrics: Vec::with_capacity(metrics),
         others: Vec::with_capacity(others),
+        attributes: Vec::with_capacity(attributes),
     };
     let mut cursor = JsonCursor::new(text);
     page.read(&mut cursor)
@@ -213,6 +219,7 @@ pub fn read_conversation_page<R>(
         page.segments.len(),
         page.metrics.len(),
         page.others.len(),
+        page.attributes.len(),
     ];
     LAST_SIZES.set((sizes, text.len()));
     Ok(read(page))
@@ -234,7 +241,7 @@ impl<'a> ConversationPage<'a> {
     fn conversation(&mut self, cursor: &mut JsonCursor<'a>) -> Scan<()> {
         let mut c = Conversation::default();
         let mut id = None;
-        let others = self.others.len();
+        let others = MemberList::start(&self.others);
         cursor.object(|cursor, key| {
             match key.as_ref() {
                 "conversationId" => id = Some(cursor.string()?),
@@ -246,20 +253,11 @@ impl<'a> ConversationPage<'a> {
                     cursor.list(|cursor| self.participant(cursor))?;
                     c.participants = start..self.participants.len() as u32;
                 }
-                _ => {
-                    let value = cursor.canonical_json("a JSON value")?;
-                    let mine = &mut self.others[others..];
-                    match mine.iter_mut().find(|(k, _)| *k == key) {
-                        Some((_, earlier)) => *earlier = value,
-                        None => self.others.push((key, value)),
-                    }
-                }
+                _ => others.add(&mut self.others, key, cursor)?,
             }
             Ok(())
         })?;
-        // In key order, as `serde_json`'s map writes them (`extra` is compared byte for byte).
-        self.others[others..].sort_by(|(a, _), (b, _)| a.cmp(b));
-        c.other = others as u32..self.others.len() as u32;
+        c.other = others.finish(&mut self.others);
         c.conversation_id = match id {
             Some(id) => id,
             None => return cursor_error(cursor, "member conversationId in every conversation"),
@@ -280,13 +278,24 @@ impl<'a> ConversationPage<'a> {
                     cursor.list(|cursor| self.session(cursor))?;
                     p.sessions = start..self.sessions.len() as u32;
                 }
-                "attributes" => p.attributes = cursor.json("an object of participant data")?,
+                "attributes" => p.attributes = self.participant_data(cursor)?,
                 _ => cursor.skip()?,
             }
             Ok(())
         })?;
         self.participants.push(p);
         Ok(())
+    }
+
+    /// A participant's `attributes` (kept out of line: only job pages have them).
+    #[inline(never)]
+    fn participant_data(&mut self, cursor: &mut JsonCursor<'a>) -> Scan<Option<Range<u32>>> {
+        if cursor.null()? {
+            return Ok(None);
+        }
+        let members = MemberList::start(&self.attributes);
+        cursor.object(|cursor, key| members.add(&mut self.attributes, key, cursor))?;
+        Ok(Some(members.finish(&mut self.attributes)))
     }
 
     fn session(&mut self, cursor: &mut JsonCursor<'a>) -> Scan<()> {
@@ -353,6 +362,39 @@ impl<'a> ConversationPage<'a> {
 }
 
 /// An error where the cursor is (after the object that lacks something).
+/// The members of one JSON object being read into the page's list of members: each value as
+/// the JSON text `serde_json` writes for it, in key order once finished, each key once (the
+/// last of a repeated key wins), as `serde_json`'s map holds them (`extra` is compared byte for
+/// byte).
+struct MemberList {
+    start: usize,
+}
+
+impl MemberList {
+    fn start(list: &[OtherMember<'_>]) -> Self {
+        Self { start: list.len() }
+    }
+
+    fn add<'a>(
+        &self,
+        list: &mut Vec<OtherMember<'a>>,
+        key: Cow<'a, str>,
+        cursor: &mut JsonCursor<'a>,
+    ) -> Scan<()> {
+        let value = cursor.canonical_json("a JSON value")?;
+        match list[self.start..].iter_mut().find(|(k, _)| *k == key) {
+            Some((_, earlier)) => *earlier = value,
+            None => list.push((key, value)),
+        }
+        Ok(())
+    }
+
+    fn finish(self, list: &mut [OtherMember<'_>]) -> Range<u32> {
+        list[self.start..].sort_by(|(a, _), (b, _)| a.cmp(b));
+        self.start as u32..list.len() as u32
+    }
+}
+
 fn cursor_error<T>(cursor: &JsonCursor<'_>, expected: &'static str) -> Scan<T> {
     Err(ScanError {
         offset: cursor.offset(),
@@ -363,6 +405,7 @@ fn cursor_error<T>(cursor: &JsonCursor<'_>, expected: &'static str) -> Scan<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{Map, Value};
 
     /// A page with every member a row reads, members it does not read at every level (one of
     /// them twice), escapes, `null`s, whitespace, a non-ASCII name and numbers of every form.
@@ -394,8 +437,12 @@ mod tests {
         participants: Vec<NestedParticipant>,
     }
 
-    /// A participant's ids, attributes and sessions.
-    type NestedParticipant = ([Option<String>; 3], Option<Map<String, Value>>, Vec<NestedSession>);
+    /// A participant's ids, attributes (keys and JSON texts, in order) and sessions.
+    type NestedParticipant = (
+        [Option<String>; 3],
+        Option<Vec<(String, String)>>,
+        Vec<NestedSession>,
+    );
 
     #[derive(Debug, PartialEq)]
     struct NestedSession {
@@ -454,7 +501,12 @@ mod tests {
                         });
                         (
                             [&p.participant_id, &p.purpose, &p.user_id].map(text),
-                            p.attributes.clone(),
+                            page.attributes(p).map(|members| {
+                                members
+                                    .iter()
+                                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                                    .collect()
+                            }),
                             sessions.collect(),
                         )
                     })
@@ -516,7 +568,12 @@ mod tests {
             for p in list(c.get("participants"))? {
                 let attributes = match p.get("attributes") {
                     None | Some(Value::Null) => None,
-                    Some(v) => Some(v.as_object()?.clone()),
+                    Some(v) => Some(
+                        v.as_object()?
+                            .iter()
+                            .map(|(k, v)| (k.clone(), v.to_string()))
+                            .collect(),
+                    ),
                 };
                 let mut sessions = Vec::new();
                 for s in list(p.get("sessions"))? {
@@ -584,7 +641,11 @@ mod tests {
         assert_eq!(c.other, other);
         let (ids, attributes, sessions) = &c.participants[0];
         assert_eq!(ids, &[Some("p-1".into()), Some("customer".into()), None]);
-        assert_eq!(attributes.as_ref().unwrap()["tier"], "gold");
+        let sorted = [
+            ("n".to_string(), "[1,{}]".to_string()),
+            ("tier".to_string(), r#""gold""#.to_string()),
+        ];
+        assert_eq!(attributes.as_deref(), Some(&sorted[..]));
         assert_eq!(sessions[0].fields[2].as_deref(), Some("tel:+15550100"), "escapes are read");
         assert!(sessions[0].segments.is_empty(), "null is an empty list");
         let metrics: Vec<(&str, f64)> = sessions[0]

@@ -723,9 +723,9 @@ fn contact(
         .find_map(|s| owned(&s.media_type));
     // Participant data by purpose (a later participant of the same purpose wins, as a map
     // insert would).
-    let attributes: BTreeMap<&str, &Map<String, Value>> = participants
+    let attributes: BTreeMap<&str, &[OtherMember<'_>]> = participants
         .iter()
-        .filter_map(|p| Some((p.purpose.as_deref().unwrap_or_default(), p.attributes.as_ref()?)))
+        .filter_map(|p| Some((p.purpose.as_deref().unwrap_or_default(), page.attributes(p)?)))
         .collect();
     Ok(ContactRow {
         conversation_id: c.conversation_id.to_string(),
@@ -790,49 +790,71 @@ impl ContactMetrics {
 
 /// The `extra` of a contact: `{"attributes": {purpose: data}, "conversation": {member: value}}`,
 /// each part only when there is something in it, written as `serde_json` writes a map of them
-/// (keys in order, no spaces) without building one: the conversation's members are already JSON
-/// text, in key order ([`ConversationPage::other`]).
+/// (keys in order, no spaces) without building one: the members are already JSON text, in key
+/// order ([`ConversationPage::other`], [`ConversationPage::attributes`]).
 fn contact_extra(
-    attributes: &BTreeMap<&str, &Map<String, Value>>,
+    attributes: &BTreeMap<&str, &[OtherMember<'_>]>,
     conversation: &[OtherMember<'_>],
 ) -> Option<String> {
     if attributes.is_empty() && conversation.is_empty() {
         return None;
     }
-    let mut out = String::with_capacity(
-        32 + conversation
+    let size = |members: &[OtherMember<'_>]| {
+        members
             .iter()
             .map(|(k, v)| k.len() + v.len() + 4)
-            .sum::<usize>(),
-    );
+            .sum::<usize>()
+    };
+    let attributes_size: usize = attributes.iter().map(|(p, m)| p.len() + 4 + size(m)).sum();
+    let mut out = String::with_capacity(32 + attributes_size + size(conversation));
     out.push('{');
     if !attributes.is_empty() {
-        out.push_str(r#""attributes":"#);
-        out.push_str(&serde_json::to_string(attributes).ok()?);
+        out.push_str(r#""attributes":{"#);
+        for (i, (purpose, members)) in attributes.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            push_key(&mut out, purpose)?;
+            push_object(&mut out, members)?;
+        }
+        out.push('}');
     }
     if !conversation.is_empty() {
         if !attributes.is_empty() {
             out.push(',');
         }
-        out.push_str(r#""conversation":{"#);
-        for (i, (key, value)) in conversation.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            if key.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
-                out.push_str(&serde_json::to_string(key).ok()?);
-            } else {
-                out.push('"');
-                out.push_str(key);
-                out.push('"');
-            }
-            out.push(':');
-            out.push_str(value);
-        }
-        out.push('}');
+        out.push_str(r#""conversation":"#);
+        push_object(&mut out, conversation)?;
     }
     out.push('}');
     Some(out)
+}
+
+/// `"key":`, escaped as `serde_json` escapes it.
+fn push_key(out: &mut String, key: &str) -> Option<()> {
+    if key.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.push_str(&serde_json::to_string(key).ok()?);
+    } else {
+        out.push('"');
+        out.push_str(key);
+        out.push('"');
+    }
+    out.push(':');
+    Some(())
+}
+
+/// An object of members whose values are JSON text already.
+fn push_object(out: &mut String, members: &[OtherMember<'_>]) -> Option<()> {
+    out.push('{');
+    for (i, (key, value)) in members.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_key(out, key)?;
+        out.push_str(value);
+    }
+    out.push('}');
+    Some(())
 }
 
 #[cfg(test)]
@@ -1102,7 +1124,7 @@ mod tests {
                 .collect();
             let mut attributes = Map::new();
             for p in c["participants"].as_array().unwrap() {
-                if let Some(a) = p.get("attributes") {
+                if let Some(a) = p.get("attributes").filter(|a| !a.is_null()) {
                     attributes.insert(p["purpose"].as_str().unwrap().to_string(), a.clone());
                 }
             }
@@ -1119,6 +1141,12 @@ mod tests {
             "conversationEnd": "2026-11-20T10:09:00Z""#;
         let agent = r#"{"purpose": "agent", "userId": "u", "sessions": []}"#;
         let with_data = r#"{"purpose": "customer", "attributes": {"z": 1, "a": [" x "]}}"#;
+        // Two participants of one purpose (the later wins), an empty object, a null, repeated
+        // and escaped keys, values that are not written as they came.
+        let much_data = r#"{"purpose": "customer", "attributes": {"old": true}},
+            {"purpose": "cu\"st", "attributes": {}}, {"purpose": "ivr", "attributes": null},
+            {"purpose": "customer", "attributes": {"b": 1, "k\u00e9y\n": {"y": 2, "x": [1.50]},
+              "b": "last", "a": -0, "c": 1e2}}"#;
         for (members, participants) in [
             ("", agent),
             (r#""divisionIds": ["d-1", "d-2"]"#, agent),
@@ -1127,6 +1155,8 @@ mod tests {
             (r#""zeta": 1, "divisionIds": [ "d" ], "alpha": {"b": 2.50, "a": -0}"#, agent),
             (r#""divisionIds": ["old"], "k\"ey\u00e9": "v\/", "divisionIds": []"#, agent),
             (r#""mediaStatsMinConversationMos": 4.5e0, "n": 12345678901234567890"#, with_data),
+            ("", much_data),
+            (r#""divisionIds": ["d-1"]"#, much_data),
         ] {
             let sep = if members.is_empty() { "" } else { "," };
             let text = format!(

@@ -361,7 +361,6 @@ impl<'a> ConversationPage<'a> {
     }
 }
 
-/// An error where the cursor is (after the object that lacks something).
 /// The members of one JSON object being read into the page's list of members: each value as
 /// the JSON text `serde_json` writes for it, in key order once finished, each key once (the
 /// last of a repeated key wins), as `serde_json`'s map holds them (`extra` is compared byte for
@@ -395,6 +394,7 @@ impl MemberList {
     }
 }
 
+/// An error where the cursor is (after the object that lacks something).
 fn cursor_error<T>(cursor: &JsonCursor<'_>, expected: &'static str) -> Scan<T> {
     Err(ScanError {
         offset: cursor.offset(),

@@ -39,6 +39,11 @@ pub struct DetailsApi {
     pub availability_path: &'static str,
     /// What its results are, for messages (`conversations`).
     pub items: &'static str,
+    /// Whether a window may be fetched by a job up to where the data lake ends and by the query
+    /// after it: the two parts may return the same item, which conversations survive (each is
+    /// admitted once, by id) and users' status records might not (a record across the cut
+    /// would come twice).
+    pub split_at_lake: bool,
 }
 
 /// Conversation details.
@@ -47,6 +52,7 @@ pub const CONVERSATIONS: DetailsApi = DetailsApi {
     jobs_path: JOBS_PATH,
     availability_path: AVAILABILITY_PATH,
     items: "conversations",
+    split_at_lake: true,
 };
 
 /// User (status) details.
@@ -55,6 +61,7 @@ pub const USERS: DetailsApi = DetailsApi {
     jobs_path: "/api/v2/analytics/users/details/jobs",
     availability_path: "/api/v2/analytics/users/details/jobs/availability",
     items: "users",
+    split_at_lake: false,
 };
 
 /// Windows are not split below this length; a denser minute is an error, not a truncation.
@@ -269,7 +276,8 @@ impl DetailsFetcher<'_> {
     /// Streams every conversation with activity in the window (and more: the consumer filters),
     /// each page as `decode` reads it from the answer's bytes, into `pages`: by async jobs when
     /// `use_jobs` and the data lake has the window, else by the synchronous query. When the lake
-    /// ends within the window, jobs fetch it up to the lake's last midnight (UTC) and the query
+    /// ends within the window (and the API allows it: [`DetailsApi::split_at_lake`]), jobs fetch
+    /// it up to the lake's last midnight (UTC) and the query
     /// the days after: a backfill's last days (the lake lags hours behind) do not turn a week's
     /// job into a week of query pages. `decode` must not keep state: a page it read may still
     /// be dropped (a window found too large is split and fetched again).
@@ -305,7 +313,7 @@ impl DetailsFetcher<'_> {
             // found by both is admitted once.
             let cut = available
                 .and_then(utc_midnight)
-                .filter(|cut| *cut > start && *cut < end);
+                .filter(|cut| self.api.split_at_lake && *cut > start && *cut < end);
             match (available, cut) {
                 (Some(available), _) if available >= end => {
                     report.method = "jobs";

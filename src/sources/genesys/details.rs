@@ -41,8 +41,9 @@ pub struct DetailsApi {
     pub items: &'static str,
     /// Whether a window may be fetched by a job up to where the data lake ends and by the query
     /// after it: the two parts may return the same item, which conversations survive (each is
-    /// admitted once, by id) and users' status records might not (a record across the cut
-    /// would come twice).
+    /// admitted once, by id) and users' status records might not (whether the API clips a
+    /// record at the interval's edges is unverified: one across the cut could come as two
+    /// pieces and split a status row).
     pub split_at_lake: bool,
 }
 

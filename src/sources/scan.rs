@@ -393,8 +393,8 @@ impl<'a> JsonCursor<'a> {
     /// A string or `null`.
     #[inline(always)]
     pub fn optional_string(&mut self) -> Scan<Option<Cow<'a, str>>> {
-        if self.peek()? == b'n' {
-            self.literal(b"null").map(|()| None)
+        if self.null()? {
+            Ok(None)
         } else {
             self.string().map(Some)
         }
@@ -475,8 +475,8 @@ impl<'a> JsonCursor<'a> {
 
     /// A whole number of 0 or more, or `null`.
     pub fn optional_u64(&mut self) -> Scan<Option<u64>> {
-        if self.peek()? == b'n' {
-            return self.literal(b"null").map(|()| None);
+        if self.null()? {
+            return Ok(None);
         }
         match self.number_text()?.parse::<u64>() {
             Ok(n) => Ok(Some(n)),

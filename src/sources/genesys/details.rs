@@ -248,8 +248,8 @@ impl From<ApiError> for WindowError {
 }
 
 /// The UTC midnight that starts `t`'s day.
-fn utc_midnight(t: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    Some(t.date_naive().and_hms_opt(0, 0, 0)?.and_utc())
+fn utc_midnight(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.date_naive().and_time(chrono::NaiveTime::MIN).and_utc()
 }
 
 fn closed_channel() -> ApiError {
@@ -278,9 +278,8 @@ impl DetailsFetcher<'_> {
     /// each page as `decode` reads it from the answer's bytes, into `pages`: by async jobs when
     /// `use_jobs` and the data lake has the window, else by the synchronous query. When the lake
     /// ends within the window (and the API allows it: [`DetailsApi::split_at_lake`]), jobs fetch
-    /// it up to the lake's last midnight (UTC) and the query
-    /// the days after: a backfill's last days (the lake lags hours behind) do not turn a week's
-    /// job into a week of query pages. `decode` must not keep state: a page it read may still
+    /// it up to the lake's last midnight (UTC) and the query the days after: a backfill's last
+    /// days (the lake lags hours behind) do not turn a week's job into a week of query pages. `decode` must not keep state: a page it read may still
     /// be dropped (a window found too large is split and fetched again).
     pub async fn fetch<T, D>(
         &self,
@@ -298,6 +297,8 @@ impl DetailsFetcher<'_> {
             method: "query",
             ..DetailsReport::default()
         };
+        // Where the query starts: the window's start, unless jobs fetched its beginning.
+        let mut query_from = start;
         if use_jobs {
             let availability: Availability = self
                 .client
@@ -308,38 +309,34 @@ impl DetailsFetcher<'_> {
                 .as_deref()
                 .and_then(|d| DateTime::parse_from_rfc3339(d).ok())
                 .map(|d| d.with_timezone(&Utc));
-            // Jobs select by activity in their interval, so every conversation that started
-            // before the cut is in them; the query after it selects by start (the day touched,
-            // in some readings of the reference: hence a UTC midnight), and a conversation
-            // found by both is admitted once.
-            let cut = available
-                .and_then(utc_midnight)
-                .filter(|cut| self.api.split_at_lake && *cut > start && *cut < end);
-            match (available, cut) {
-                (Some(available), _) if available >= end => {
+            // Where jobs stop: the window's end when the lake has it all; else, where allowed,
+            // the lake's last midnight. Jobs select by activity in their interval, so every
+            // conversation that started before the cut is in them; the query after it selects
+            // by start (the day touched, in some readings of the reference: hence a UTC
+            // midnight), and a conversation found by both is admitted once.
+            let jobs_until = match available {
+                Some(available) if available >= end => Some(end),
+                Some(available) if self.api.split_at_lake => {
+                    Some(utc_midnight(available)).filter(|cut| *cut > start && *cut < end)
+                }
+                _ => None,
+            };
+            match jobs_until {
+                Some(until) => {
                     report.method = "jobs";
-                    self.split_windows(start, end, &mut report, |a, b| {
+                    self.split_windows(start, until, &mut report, |a, b| {
                         self.job_window(a, b, decode, &pages)
                     })
                     .await?;
-                    return Ok(report);
+                    if until == end {
+                        return Ok(report);
+                    }
+                    tracing::info!(%start, %end, query_from = %until, "The data lake ends within the window: async jobs up to its last midnight, the details query after.");
+                    report.query_from = Some(until);
+                    query_from = until;
                 }
-                (Some(available), Some(cut)) => {
-                    report.method = "jobs";
-                    report.query_from = Some(cut);
-                    tracing::info!(%start, %end, %available, "The data lake ends within the window: async jobs up to its last midnight, the details query after.");
-                    self.split_windows(start, cut, &mut report, |a, b| {
-                        self.job_window(a, b, decode, &pages)
-                    })
-                    .await?;
-                    self.split_windows(cut, end, &mut report, |a, b| {
-                        self.query_window(a, b, decode, &pages)
-                    })
-                    .await?;
-                    return Ok(report);
-                }
-                (other, _) => {
-                    let reason = match other {
+                None => {
+                    let reason = match available {
                         Some(d) => format!("the data lake has data until {d} only"),
                         None => "the data lake did not say how far it has data".to_string(),
                     };
@@ -348,7 +345,7 @@ impl DetailsFetcher<'_> {
                 }
             }
         }
-        self.split_windows(start, end, &mut report, |a, b| {
+        self.split_windows(query_from, end, &mut report, |a, b| {
             self.query_window(a, b, decode, &pages)
         })
         .await?;

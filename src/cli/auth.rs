@@ -63,10 +63,10 @@ pub async fn run(config_path: &Path, command: AuthCommand) -> Result<ExitStatus,
     match command {
         AuthCommand::Providers => {
             for p in PRESETS {
-                println!("{} — {}", p.name, p.title);
-                println!("  authorize: {}", p.authorize_url);
-                println!("  token:     {}", p.token_url);
-                println!(
+                outln!("{} — {}", p.name, p.title);
+                outln!("  authorize: {}", p.authorize_url);
+                outln!("  token:     {}", p.token_url);
+                outln!(
                     "  scopes:    {}",
                     if p.default_scopes.is_empty() {
                         "(none; roles on the OAuth client)".to_string()
@@ -74,21 +74,21 @@ pub async fn run(config_path: &Path, command: AuthCommand) -> Result<ExitStatus,
                         p.default_scopes.join(" ")
                     }
                 );
-                println!("  pkce:      {}", if p.pkce { "S256" } else { "no" });
+                outln!("  pkce:      {}", if p.pkce { "S256" } else { "no" });
                 if !p.authorize_params.is_empty() {
                     let params: Vec<String> = p
                         .authorize_params
                         .iter()
                         .map(|(k, v)| format!("{k}={v}"))
                         .collect();
-                    println!("  authorize parameters: {}", params.join("&"));
+                    outln!("  authorize parameters: {}", params.join("&"));
                 }
                 if !p.notes.is_empty() {
-                    println!("  note:      {}", p.notes);
+                    outln!("  note:      {}", p.notes);
                 }
             }
-            println!("custom — explicit authorize_url and token_url");
-            println!("  aliases: atlassian = confluence");
+            outln!("custom — explicit authorize_url and token_url");
+            outln!("  aliases: atlassian = confluence");
             Ok(ExitStatus::Success)
         }
         AuthCommand::Login {
@@ -122,14 +122,14 @@ pub async fn run(config_path: &Path, command: AuthCommand) -> Result<ExitStatus,
             let config = load_config(config_path)?;
             let conn = connection(&config, &name)?;
             let token = conn.valid_token(&token_store(&config), false).await?;
-            println!("{}", token.access_token);
+            outln!("{}", token.access_token);
             Ok(ExitStatus::Success)
         }
         AuthCommand::Status => {
             let config = load_config(config_path)?;
             let store = token_store(&config);
             if config.connections.is_empty() {
-                println!(
+                outln!(
                     "No connections are configured: add a [connections.<name>] section (see ccetl.example.toml)."
                 );
             }
@@ -162,9 +162,9 @@ pub async fn run(config_path: &Path, command: AuthCommand) -> Result<ExitStatus,
                     }
                     Err(e) => e.to_string(),
                 };
-                println!("{name} ({}, {}): {state}", conn.provider, conn.grant.name());
+                outln!("{name} ({}, {}): {state}", conn.provider, conn.grant.name());
             }
-            println!("Token store: {}", store.dir().display());
+            outln!("Token store: {}", store.dir().display());
             Ok(ExitStatus::Success)
         }
         AuthCommand::Logout { connection: name } => {
@@ -174,9 +174,9 @@ pub async fn run(config_path: &Path, command: AuthCommand) -> Result<ExitStatus,
                 .delete(&name)
                 .map_err(|e| Error::Runtime(e.to_string()))?;
             if removed {
-                println!("Removed the stored tokens of {name}.");
+                outln!("Removed the stored tokens of {name}.");
             } else {
-                println!("{name} had no stored tokens.");
+                outln!("{name} had no stored tokens.");
             }
             Ok(ExitStatus::Success)
         }

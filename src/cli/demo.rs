@@ -84,7 +84,7 @@ pub async fn run(
     if log_format == LogFormat::Text {
         eprintln!();
         eprintln!("Read it with DuckDB (pip install duckdb):");
-        println!("python3 -c \"import duckdb; duckdb.sql(\\\"{sql}\\\").show()\"");
+        outln!("python3 -c \"import duckdb; duckdb.sql(\\\"{sql}\\\").show()\"");
         eprintln!("or with the DuckDB CLI:  duckdb -c \"{sql}\"");
     } else {
         tracing::info!(query = %sql, "Read it with DuckDB.");

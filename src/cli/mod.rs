@@ -1,6 +1,36 @@
 //! The command line: flags (clap), logging set-up, and one function per subcommand. `main.rs`
 //! only parses and maps the returned [`ExitStatus`] to the process exit code.
 
+/// Prints to stdout like `print!`, except that a reader who stops early (`ccetl status | head`)
+/// is not an error: `print!` panics on the closed pipe (exit 101, a backtrace on stderr), this
+/// drops the rest quietly and the command keeps its own exit status.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!($($arg)*))
+    };
+}
+
+/// `println!` to stdout, quiet on a closed pipe (see `out!`).
+macro_rules! outln {
+    () => {
+        $crate::cli::write_stdout(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// Writes to stdout; a broken pipe (the reader has gone) is ignored, any other failure is
+/// reported on stderr once per write.
+fn write_stdout(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    match std::io::stdout().lock().write_fmt(args) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => eprintln!("ccetl: cannot write to stdout: {e}"),
+    }
+}
+
 mod auth;
 #[cfg(feature = "sim")]
 mod demo;
@@ -418,7 +448,7 @@ async fn run_plan(
             if labels.is_empty() { ": none (nothing to do)" } else { "" }
         );
         if selection.dry_run && log_format == LogFormat::Text {
-            println!(
+            outln!(
                 "shard {shard}: {}",
                 if labels.is_empty() {
                     "no source (nothing to do)".to_string()
@@ -447,8 +477,8 @@ async fn run_plan(
             .await
             .map_err(|e| Error::Runtime(e.to_string()))?;
         match log_format {
-            LogFormat::Json => println!("{}", serde_json::to_string(&estimate).unwrap_or_default()),
-            LogFormat::Text => print!("{}", estimate.describe()),
+            LogFormat::Json => outln!("{}", serde_json::to_string(&estimate).unwrap_or_default()),
+            LogFormat::Text => out!("{}", estimate.describe()),
         }
         return Ok(ExitStatus::Success);
     }
@@ -517,8 +547,8 @@ pub(crate) fn report(summary: &RunSummary, log_format: LogFormat) -> ExitStatus 
         }
     }
     match log_format {
-        LogFormat::Json => println!("{}", serde_json::to_string(summary).unwrap_or_default()),
-        LogFormat::Text => println!("{}", summary.one_line()),
+        LogFormat::Json => outln!("{}", serde_json::to_string(summary).unwrap_or_default()),
+        LogFormat::Text => outln!("{}", summary.one_line()),
     }
     summary.exit_status()
 }
@@ -553,12 +583,12 @@ async fn check(
             };
         }
         match (log_format, checked) {
-            (LogFormat::Text, Ok((_, token_endpoint))) => println!(
+            (LogFormat::Text, Ok((_, token_endpoint))) => outln!(
                 "{}: configuration valid; token obtained from {token_endpoint}",
                 source.label()
             ),
-            (LogFormat::Text, Err(e)) => println!("{}: {e}", source.label()),
-            (LogFormat::Json, checked) => println!(
+            (LogFormat::Text, Err(e)) => outln!("{}: {e}", source.label()),
+            (LogFormat::Json, checked) => outln!(
                 "{}",
                 serde_json::json!({
                     "source": source.vendor(),
@@ -590,34 +620,35 @@ async fn serve_simulator(args: SimArgs) -> Result<ExitStatus, Error> {
         ))
     })?;
     let url = sim.base_url();
-    println!(
+    outln!(
         "ccetl simulator listening on {url} (seed {}, {} requests/minute per client)",
-        args.seed, args.rate_limit
+        args.seed,
+        args.rate_limit
     );
-    println!("Genesys token endpoint: POST {url}/oauth/token (client credentials, HTTP Basic)");
-    println!(
+    outln!("Genesys token endpoint: POST {url}/oauth/token (client credentials, HTTP Basic)");
+    outln!(
         "Test credentials (simulator only): client id {} / client secret {}",
         sim.config().client_id,
         sim.config().client_secret
     );
-    println!(
+    outln!(
         "CXone discovery: GET {url}/.well-known/openid-configuration; access key id {} / secret {} (password grant, same client id and secret)",
         sim.config().cxone_access_key_id,
         sim.config().cxone_access_key_secret
     );
     let client = sim.client_config("sim", args.rate_limit.max(1), Path::new("output"));
-    println!("Use it from ccetl.toml (`ccetl check` passes with it):");
-    println!();
-    print!("{}", client.toml);
-    println!();
-    println!("and these variables (test values the simulator accepts):");
+    outln!("Use it from ccetl.toml (`ccetl check` passes with it):");
+    outln!();
+    out!("{}", client.toml);
+    outln!();
+    outln!("and these variables (test values the simulator accepts):");
     for (name, value) in &client.env {
-        println!("export {name}='{value}'");
+        outln!("export {name}='{value}'");
     }
-    println!(
+    outln!(
         "Inject faults: curl -X POST {url}/__sim/faults -H 'content-type: application/json' -d '{{\"path\":\"/api/v2/analytics\",\"kind\":\"status\",\"status\":429,\"retry_after\":\"2\",\"count\":3}}'"
     );
-    println!("Press Ctrl-C to stop.");
+    outln!("Press Ctrl-C to stop.");
     tokio::signal::ctrl_c()
         .await
         .map_err(|e| Error::Runtime(format!("cannot wait for Ctrl-C: {e}")))?;
@@ -629,15 +660,15 @@ async fn serve_simulator(args: SimArgs) -> Result<ExitStatus, Error> {
 fn print_listings(listings: &[sources::QueryListing]) -> usize {
     let mut problems = 0;
     for listing in listings {
-        println!("{} ({}):", listing.label, listing.origin);
+        outln!("{} ({}):", listing.label, listing.origin);
         for line in &listing.lines {
-            println!("  {line}");
+            outln!("  {line}");
         }
         for note in &listing.notes {
-            println!("  note: {note}");
+            outln!("  note: {note}");
         }
         for problem in &listing.problems {
-            println!("  problem: {problem}");
+            outln!("  problem: {problem}");
         }
         problems += listing.problems.len();
     }

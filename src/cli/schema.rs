@@ -328,6 +328,6 @@ pub fn run(args: SchemaArgs) -> Result<ExitStatus, Error> {
         SchemaFormat::Sql => ddl(&datasets, args.dialect),
         SchemaFormat::Dbt => dbt(&datasets),
     };
-    print!("{printed}");
+    out!("{printed}");
     Ok(ExitStatus::Success)
 }

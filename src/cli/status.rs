@@ -205,11 +205,11 @@ pub fn run(config_path: &Path, args: StatusArgs) -> Result<ExitStatus, Error> {
         });
     }
     match args.format {
-        StatusFormat::Json => println!(
+        StatusFormat::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&coverage).unwrap_or_default()
         ),
-        StatusFormat::Text => print!("{}", describe(&coverage)),
+        StatusFormat::Text => out!("{}", describe(&coverage)),
     }
     Ok(if coverage.gaps > 0 {
         ExitStatus::SlicesFailed

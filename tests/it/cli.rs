@@ -436,3 +436,43 @@ fn an_output_url_of_an_unsupported_scheme_is_refused_with_exit_2_and_writes_noth
         "{entries:?}"
     );
 }
+
+#[test]
+fn a_reader_that_stops_early_is_not_a_crash() {
+    // `ccetl status | head`: the reader closes the pipe while ccetl still writes. `println!`
+    // panicked there (exit 101 and a backtrace); the command keeps its own exit status instead
+    // (1: the empty output has gaps).
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "http://127.0.0.1:9", "");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ccetl"))
+        .current_dir(dir.path())
+        .env_remove("RUST_LOG")
+        .env_remove("CCETL_CONFIG")
+        .env_remove("CCETL_OUTPUT")
+        .env(KEY_ENV, "cli-test-pseudonymisation-key")
+        .env(ID_ENV, "id")
+        .env(SECRET_ENV, "secret")
+        // Sixteen years of days as JSON: far more than a pipe holds, so the write after the
+        // reader has gone must fail.
+        .args([
+            "--config",
+            config.to_str().unwrap(),
+            "status",
+            "--format",
+            "json",
+        ])
+        .args(["--from", "2010-01-01", "--to", "2025-12-31"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut head = [0u8; 64];
+    child.stdout.take().unwrap().read_exact(&mut head).unwrap();
+    // The read end is dropped here: the pipe is closed.
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(String::from_utf8_lossy(&head).contains('{'));
+}

@@ -498,7 +498,44 @@ pub fn metrics(
     Ok(rows)
 }
 
+/// An RFC 3339 time as UTC: the form Genesys writes (`2026-11-20T09:03:07.123Z`) read directly,
+/// any other (an offset, a leap second, a lower-case `t`) and any error by `chrono`.
 pub(crate) fn instant(field: &'static str, text: &str) -> Result<DateTime<Utc>, TransformError> {
+    if let Some(t) = utc_instant(text) {
+        return Ok(t);
+    }
+    instant_in_full(field, text)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.fraction]Z` (1 to 9 fraction digits) as the time it names; `None` for
+/// any other text, which `chrono` then reads (or refuses).
+fn utc_instant(text: &str) -> Option<DateTime<Utc>> {
+    let b = text.as_bytes();
+    if b.len() < 20
+        || b.len() == 21
+        || b.len() > 30
+        || (b[4], b[7], b[10], b[13], b[16]) != (b'-', b'-', b'T', b':', b':')
+        || b[b.len() - 1] != b'Z'
+    {
+        return None;
+    }
+    let number = |digits: &[u8]| {
+        digits.iter().try_fold(0u32, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    let nanos = match &b[19..b.len() - 1] {
+        [] => 0,
+        [b'.', fraction @ ..] => number(fraction)? * 10u32.pow(9 - fraction.len() as u32),
+        _ => return None,
+    };
+    chrono::NaiveDate::from_ymd_opt(number(&b[0..4])? as i32, number(&b[5..7])?, number(&b[8..10])?)?
+        .and_hms_nano_opt(number(&b[11..13])?, number(&b[14..16])?, number(&b[17..19])?, nanos)
+        .map(|t| t.and_utc())
+}
+
+#[cold]
+fn instant_in_full(field: &'static str, text: &str) -> Result<DateTime<Utc>, TransformError> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| TransformError::Malformed {
@@ -863,6 +900,62 @@ mod tests {
     use crate::sources::genesys::conversation_page::read_conversation_page;
     use crate::transform::{Dataset, PersonalData, Pseudonymizer, Rows};
     use arrow_array::{Array, Float64Array, Int64Array, RecordBatch, StringArray};
+
+    #[test]
+    fn times_read_directly_are_the_times_chrono_reads() {
+        let chrono = |text: &str| {
+            DateTime::parse_from_rfc3339(text)
+                .ok()
+                .map(|t| t.with_timezone(&Utc))
+        };
+        let mut texts: Vec<String> = [
+            "2026-11-20T09:03:07.123Z",
+            "2026-11-20T09:03:07Z",
+            "2026-11-20T09:03:07.1Z",
+            "2026-11-20T09:03:07.123456789Z",
+            "2026-11-20T09:03:07.1234567891Z",
+            "2026-11-20T09:03:07.Z",
+            "2026-11-20T09:03:60Z",
+            "2026-11-20T09:03:60.5Z",
+            "2026-11-20T24:00:00Z",
+            "2026-02-29T00:00:00Z",
+            "2028-02-29T23:59:59.999Z",
+            "2026-13-01T00:00:00Z",
+            "2026-00-10T00:00:00Z",
+            "0000-01-01T00:00:00Z",
+            "2026-11-20t09:03:07Z",
+            "2026-11-20 09:03:07Z",
+            "2026-11-20T09:03:07z",
+            "2026-11-20T09:03:07.123+01:00",
+            "2026-11-20T09:03:07-00:00",
+            "2026-11-2OT09:03:07Z",
+            "2026-11-20T09:03:0Z",
+            "+026-11-20T09:03:07Z",
+            "2026-11-20T09:03:07.12a3Z",
+            "",
+        ]
+        .map(String::from)
+        .to_vec();
+        // Every byte of a typical time replaced by every other kind of byte.
+        let typical = "2024-02-29T23:59:59.987Z";
+        for i in 0..typical.len() {
+            for c in ['0', '5', '9', 'Z', 'T', ':', '-', '.', ' '] {
+                let mut t = typical.to_string();
+                t.replace_range(i..=i, &c.to_string());
+                texts.push(t);
+            }
+        }
+        let mut read_directly = 0;
+        for text in &texts {
+            let direct = utc_instant(text);
+            if direct.is_some() {
+                read_directly += 1;
+                assert_eq!(direct, chrono(text), "{text}");
+            }
+            assert_eq!(instant("t", text).ok(), chrono(text), "{text}");
+        }
+        assert!(read_directly >= 40, "{read_directly}");
+    }
 
     fn pseudo() -> Pseudonymizer {
         Pseudonymizer::new(

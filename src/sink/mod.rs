@@ -1358,7 +1358,7 @@ mod tests {
             })
             .collect();
         let privacy = Pseudonymizer::new(PersonalData::Raw, None).unwrap();
-        let batch = Rows::Contacts(rows)
+        let batch = Rows::from(rows)
             .to_batch(&BatchContext::new(&privacy, "run1", Utc::now()))
             .unwrap();
         let key = PartitionKey {

@@ -28,7 +28,7 @@ pub use agent_status::AgentStatusRow;
 pub use columns::BatchContext;
 use columns::DatasetRow;
 pub use contact_segments::ContactSegmentRow;
-pub use contacts::ContactRow;
+pub use contacts::{ContactColumns, ContactRow, ContactValues};
 pub use dimensions::{
     AgentRow, DivisionRow, PresenceDefinitionRow, QueueRow, SkillRow, TeamRow, WrapupCodeRow,
 };
@@ -258,8 +258,8 @@ pub enum Rows {
     AgentIntervals(Vec<AgentIntervalRow>),
     /// `agent_status` rows.
     AgentStatus(Vec<AgentStatusRow>),
-    /// `contacts` rows.
-    Contacts(Vec<ContactRow>),
+    /// `contacts` rows, held column by column (boxed: a page's worth moves as a pointer).
+    Contacts(Box<ContactColumns>),
     /// `contact_segments` rows.
     ContactSegments(Vec<ContactSegmentRow>),
     /// `metrics` rows.
@@ -287,7 +287,7 @@ impl Rows {
             Dataset::QueueIntervals => Rows::QueueIntervals(Vec::new()),
             Dataset::AgentIntervals => Rows::AgentIntervals(Vec::new()),
             Dataset::AgentStatus => Rows::AgentStatus(Vec::new()),
-            Dataset::Contacts => Rows::Contacts(Vec::new()),
+            Dataset::Contacts => Rows::Contacts(Box::default()),
             Dataset::ContactSegments => Rows::ContactSegments(Vec::new()),
             Dataset::Metrics => Rows::Metrics(Vec::new()),
             Dataset::Queues => Rows::Queues(Vec::new()),
@@ -369,7 +369,13 @@ impl Rows {
             (Rows::QueueIntervals(a), Rows::QueueIntervals(mut b)) => a.append(&mut b),
             (Rows::AgentIntervals(a), Rows::AgentIntervals(mut b)) => a.append(&mut b),
             (Rows::AgentStatus(a), Rows::AgentStatus(mut b)) => a.append(&mut b),
-            (Rows::Contacts(a), Rows::Contacts(mut b)) => a.append(&mut b),
+            (Rows::Contacts(a), Rows::Contacts(b)) => {
+                if a.is_empty() {
+                    *a = b;
+                } else {
+                    a.append(&b);
+                }
+            }
             (Rows::ContactSegments(a), Rows::ContactSegments(mut b)) => a.append(&mut b),
             (Rows::Metrics(a), Rows::Metrics(mut b)) => a.append(&mut b),
             (Rows::Queues(a), Rows::Queues(mut b)) => a.append(&mut b),
@@ -392,7 +398,7 @@ impl Rows {
             Rows::QueueIntervals(r) => columns::to_batch(schema, r, context),
             Rows::AgentIntervals(r) => columns::to_batch(schema, r, context),
             Rows::AgentStatus(r) => columns::to_batch(schema, r, context),
-            Rows::Contacts(r) => columns::to_batch(schema, r, context),
+            Rows::Contacts(r) => r.to_batch(schema, context),
             Rows::ContactSegments(r) => columns::to_batch(schema, r, context),
             Rows::Metrics(r) => columns::to_batch(schema, r, context),
             Rows::Queues(r) => columns::to_batch(schema, r, context),
@@ -426,7 +432,13 @@ impl From<Vec<AgentStatusRow>> for Rows {
 
 impl From<Vec<ContactRow>> for Rows {
     fn from(rows: Vec<ContactRow>) -> Self {
-        Rows::Contacts(rows)
+        Rows::Contacts(Box::new(ContactColumns::from(rows.as_slice())))
+    }
+}
+
+impl From<ContactColumns> for Rows {
+    fn from(rows: ContactColumns) -> Self {
+        Rows::Contacts(Box::new(rows))
     }
 }
 

@@ -476,7 +476,7 @@ impl GenesysSource {
                     }
                 }
                 if contacts {
-                    for (day, part) in by_day(admitted, |r| day_of(r.conversation_start)) {
+                    for (day, part) in admitted.split_by(day_of) {
                         rows.send_for(day, part).await?;
                     }
                 }

@@ -27,7 +27,8 @@ use super::model::{AggregateQueryResponse, StatisticalSummary};
 use crate::transform::contacts::ContactAdmission;
 use crate::transform::queue_intervals::{DurationStats, QueueDuration};
 use crate::transform::{
-    AgentIntervalRow, ContactRow, ContactSegmentRow, MetricRow, QueueIntervalRow, TransformError,
+    AgentIntervalRow, ContactColumns, ContactSegmentRow, ContactValues, MetricRow,
+    QueueIntervalRow, TransformError,
 };
 
 /// Count metrics of `queue_intervals`.
@@ -545,27 +546,30 @@ fn instant_in_full(field: &'static str, text: &str) -> Result<DateTime<Utc>, Tra
         })
 }
 
-/// A conversation of a details page, read before admission: its rows when it started in the
-/// slice and has ended, else what the admission counts it by. Pages are read where they are
-/// parsed (borrowed from the answer's bytes); the admission, which keeps state, runs after.
-// Nearly every conversation is `Complete`: boxing its row would cost an allocation each.
-#[allow(clippy::large_enum_variant)]
+/// The conversations of a details page, read before admission: the rows of those that started
+/// in the slice and have ended, and what the admission counts the others by. Pages are read
+/// where they are parsed (borrowed from the answer's bytes); the admission, which keeps state,
+/// runs after.
+#[derive(Debug, Default)]
+pub struct PageContacts {
+    /// The `contacts` rows of the conversations that started in the slice and have ended, in
+    /// page order.
+    contacts: ContactColumns,
+    /// Their `contact_segments` rows (when asked for), a list a `contacts` row.
+    segments: Vec<Vec<ContactSegmentRow>>,
+    /// Every conversation of the page, in page order.
+    order: Vec<PageConversation>,
+}
+
+/// A conversation of a details page, as the admission meets it.
 #[derive(Debug)]
-pub enum PageConversation {
-    /// Started in the slice and ended: its `contacts` row and (when asked for) its segments.
-    Complete {
-        /// The `contacts` row.
-        contact: ContactRow,
-        /// Its `contact_segments` rows.
-        segments: Vec<ContactSegmentRow>,
-    },
+enum PageConversation {
+    /// Started in the slice and ended: its row in [`PageContacts::contacts`].
+    Complete(usize),
     /// Started outside the slice, or still going on.
     Elsewhere {
-        /// Conversation id.
         id: String,
-        /// Its start.
         start: DateTime<Utc>,
-        /// Whether it has ended.
         ended: bool,
     },
 }
@@ -576,8 +580,13 @@ pub fn page_conversations(
     page: &ConversationPage<'_>,
     (slice_start, slice_end): (DateTime<Utc>, DateTime<Utc>),
     segments: bool,
-) -> Result<Vec<PageConversation>, TransformError> {
-    let mut out = Vec::with_capacity(page.conversations.len());
+) -> Result<PageContacts, TransformError> {
+    let mut out = PageContacts {
+        contacts: ContactColumns::default(),
+        segments: Vec::new(),
+        order: Vec::with_capacity(page.conversations.len()),
+    };
+    out.contacts.reserve(page.conversations.len());
     for c in &page.conversations {
         let start_text =
             c.conversation_start
@@ -590,21 +599,19 @@ pub fn page_conversations(
         let start = instant("conversationStart", start_text)?;
         let ended = c.conversation_end.is_some();
         if start < slice_start || start >= slice_end || !ended {
-            out.push(PageConversation::Elsewhere {
+            out.order.push(PageConversation::Elsewhere {
                 id: c.conversation_id.to_string(),
                 start,
                 ended,
             });
             continue;
         }
-        out.push(PageConversation::Complete {
-            contact: contact(page, c, start)?,
-            segments: if segments {
-                conversation_segments(page, c, start)?
-            } else {
-                Vec::new()
-            },
-        });
+        contact(page, c, start, &mut out.contacts)?;
+        if segments {
+            out.segments.push(conversation_segments(page, c, start)?);
+        }
+        out.order
+            .push(PageConversation::Complete(out.contacts.len() - 1));
     }
     Ok(out)
 }
@@ -612,31 +619,39 @@ pub fn page_conversations(
 /// The rows of the conversations `admission` keeps (once each, started in the slice, ended):
 /// `contacts` rows and their segments.
 pub fn admit(
-    page: Vec<PageConversation>,
+    mut page: PageContacts,
     admission: &mut ContactAdmission,
-) -> (Vec<ContactRow>, Vec<ContactSegmentRow>) {
-    let mut contacts = Vec::with_capacity(page.len());
-    let mut segments = Vec::new();
-    for conversation in page {
+) -> (ContactColumns, Vec<ContactSegmentRow>) {
+    let mut kept = Vec::with_capacity(page.contacts.len());
+    for conversation in &page.order {
         match conversation {
-            PageConversation::Complete {
-                contact,
-                segments: found,
-            } => {
-                if admission.first_sight(&contact.conversation_id)
-                    && admission.belongs(contact.conversation_start, true)
+            PageConversation::Complete(row) => {
+                let row = *row;
+                if admission.first_sight(page.contacts.conversation_id(row))
+                    && admission.belongs(page.contacts.conversation_start(row), true)
                 {
-                    contacts.push(contact);
-                    segments.extend(found);
+                    kept.push(row);
                 }
             }
             PageConversation::Elsewhere { id, start, ended } => {
-                if admission.first_sight(&id) {
-                    admission.belongs(start, ended);
+                if admission.first_sight(id) {
+                    admission.belongs(*start, *ended);
                 }
             }
         }
     }
+    let mut segments = Vec::new();
+    for &row in &kept {
+        if let Some(found) = page.segments.get_mut(row) {
+            segments.append(found);
+        }
+    }
+    // Kept rows are in page order: all of them is the page's rows as they are.
+    let contacts = if kept.len() == page.contacts.len() {
+        page.contacts
+    } else {
+        page.contacts.gather(&kept)
+    };
     (contacts, segments)
 }
 
@@ -698,11 +713,13 @@ fn owned(text: &Option<Cow<'_, str>>) -> Option<String> {
     text.as_deref().map(str::to_string)
 }
 
+/// Appends the `contacts` row of conversation `c` to `rows` (nothing on an error).
 fn contact(
     page: &ConversationPage<'_>,
     c: &Conversation<'_>,
     start: DateTime<Utc>,
-) -> Result<ContactRow, TransformError> {
+    rows: &mut ContactColumns,
+) -> Result<(), TransformError> {
     let end = c
         .conversation_end
         .as_deref()
@@ -731,7 +748,7 @@ fn contact(
     };
     let last_agent = agents()
         .max_by_key(|p| first_segment_start(p))
-        .and_then(|p| owned(&p.user_id));
+        .and_then(|p| p.user_id.as_deref());
     // The earliest (start, queue) and the latest (start, wrap-up code), ties broken by the value
     // as a sort of the pairs would.
     let first_queue = all_sessions()
@@ -757,34 +774,37 @@ fn contact(
     let agent_total = |total: Option<f64>| has_agent.then(|| seconds(total));
     let media_type = customer()
         .chain(all_sessions())
-        .find_map(|s| owned(&s.media_type));
+        .find_map(|s| s.media_type.as_deref());
     // Participant data by purpose (a later participant of the same purpose wins, as a map
     // insert would).
     let attributes: BTreeMap<&str, &[OtherMember<'_>]> = participants
         .iter()
         .filter_map(|p| Some((p.purpose.as_deref().unwrap_or_default(), page.attributes(p)?)))
         .collect();
-    Ok(ContactRow {
-        conversation_id: c.conversation_id.to_string(),
+    let values = ContactValues {
+        conversation_id: &c.conversation_id,
         conversation_start: start,
         conversation_end: end,
-        direction: owned(&c.originating_direction),
+        direction: c.originating_direction.as_deref(),
         media_type,
-        first_queue_id: first_queue.map(|(_, q)| q.to_string()),
+        first_queue_id: first_queue.map(|(_, q)| q),
         last_agent_id: last_agent,
-        wrap_up_code: last_wrapup.map(|(_, w)| w.to_string()),
+        wrap_up_code: last_wrapup.map(|(_, w)| w),
         abandoned: all_metrics.abandon.is_some(),
         transferred: all_metrics.transferred.is_some_and(|n| n > 0.0),
-        disconnect_type: last_customer_segment.and_then(|s| owned(&s.disconnect_type)),
+        disconnect_type: last_customer_segment.and_then(|s| s.disconnect_type.as_deref()),
         wait_seconds: all_metrics.acd.map(|_| seconds(all_metrics.acd)),
         talk_seconds: agent_total(agent_metrics.talk),
         hold_seconds: agent_total(agent_metrics.held),
         acw_seconds: agent_total(agent_metrics.acw),
         handle_seconds: agent_total(agent_metrics.handle),
-        ani: customer().find_map(|s| owned(&s.ani)),
-        dnis: customer().find_map(|s| owned(&s.dnis)),
-        extra: contact_extra(&attributes, page.other(c)),
-    })
+        ani: customer().find_map(|s| s.ani.as_deref()),
+        dnis: customer().find_map(|s| s.dnis.as_deref()),
+    };
+    rows.push(&values, |out| {
+        contact_extra(&attributes, page.other(c), out).is_some()
+    });
+    Ok(())
 }
 
 /// The session metrics a `contacts` row reads, each summed over the sessions in their order, and
@@ -825,25 +845,18 @@ impl ContactMetrics {
     }
 }
 
-/// The `extra` of a contact: `{"attributes": {purpose: data}, "conversation": {member: value}}`,
+/// Writes the `extra` of a contact to `out`: `{"attributes": {purpose: data}, "conversation": {member: value}}`,
 /// each part only when there is something in it, written as `serde_json` writes a map of them
 /// (keys in order, no spaces) without building one: the members are already JSON text, in key
 /// order ([`ConversationPage::other`], [`ConversationPage::attributes`]).
 fn contact_extra(
     attributes: &BTreeMap<&str, &[OtherMember<'_>]>,
     conversation: &[OtherMember<'_>],
-) -> Option<String> {
+    out: &mut String,
+) -> Option<()> {
     if attributes.is_empty() && conversation.is_empty() {
         return None;
     }
-    let size = |members: &[OtherMember<'_>]| {
-        members
-            .iter()
-            .map(|(k, v)| k.len() + v.len() + 4)
-            .sum::<usize>()
-    };
-    let attributes_size: usize = attributes.iter().map(|(p, m)| p.len() + 4 + size(m)).sum();
-    let mut out = String::with_capacity(32 + attributes_size + size(conversation));
     out.push('{');
     if !attributes.is_empty() {
         out.push_str(r#""attributes":{"#);
@@ -851,8 +864,8 @@ fn contact_extra(
             if i > 0 {
                 out.push(',');
             }
-            push_key(&mut out, purpose)?;
-            push_object(&mut out, members)?;
+            push_key(out, purpose)?;
+            push_object(out, members)?;
         }
         out.push('}');
     }
@@ -861,10 +874,10 @@ fn contact_extra(
             out.push(',');
         }
         out.push_str(r#""conversation":"#);
-        push_object(&mut out, conversation)?;
+        push_object(out, conversation)?;
     }
     out.push('}');
-    Some(out)
+    Some(())
 }
 
 /// `"key":`, escaped as `serde_json` escapes it.
@@ -898,7 +911,7 @@ fn push_object(out: &mut String, members: &[OtherMember<'_>]) -> Option<()> {
 mod tests {
     use super::*;
     use crate::sources::genesys::conversation_page::read_conversation_page;
-    use crate::transform::{Dataset, PersonalData, Pseudonymizer, Rows};
+    use crate::transform::{ContactRow, Dataset, PersonalData, Pseudonymizer, Rows};
     use arrow_array::{Array, Float64Array, Int64Array, RecordBatch, StringArray};
 
     #[test]
@@ -1149,7 +1162,7 @@ mod tests {
             page_conversations(&page, day, false)
         })
         .unwrap()?;
-        Ok(admit(found, admission).0)
+        Ok(admit(found, admission).0.to_rows())
     }
 
     fn slice() -> ContactAdmission {

@@ -261,9 +261,20 @@ impl TextColumn {
         self.ends.is_empty()
     }
 
+    /// When the column has no text yet: room for the text of as many values as it has room
+    /// for, `per_value` bytes each, so that a column sized for a page's rows takes its text in
+    /// one allocation instead of doubling its way up from a few bytes.
+    fn size_text(&mut self, per_value: usize) {
+        if self.text.capacity() == 0 {
+            let values = self.ends.capacity().max(1);
+            self.text.reserve(values.saturating_mul(per_value));
+        }
+    }
+
     /// Appends a value (`None`: null).
     pub fn push(&mut self, value: Option<&str>) {
         if let Some(value) = value {
+            self.size_text(value.len() + value.len() / 4 + 8);
             self.text.push_str(value);
         }
         self.ends.push(self.text.len());
@@ -273,6 +284,7 @@ impl TextColumn {
     /// Appends the value `write` writes at the end of the text, or null when it says there is
     /// none (anything it wrote then is dropped).
     pub fn push_with(&mut self, write: impl FnOnce(&mut String) -> bool) {
+        self.size_text(64);
         let start = self.text.len();
         let present = write(&mut self.text);
         if !present {
@@ -298,6 +310,9 @@ impl TextColumn {
 
     /// Appends all of `other`'s values.
     pub fn append(&mut self, other: &TextColumn) {
+        if let Some(average) = other.text.len().checked_div(other.len()) {
+            self.size_text(average + average / 4 + 8);
+        }
         let base = self.text.len();
         self.text.push_str(&other.text);
         self.ends.extend(other.ends.iter().map(|end| end + base));
@@ -314,7 +329,8 @@ impl TextColumn {
         out
     }
 
-    /// Room for `rows` more values of `bytes` more text in all.
+    /// Room for `rows` more values of `bytes` more text in all (`0`: as much as the first values
+    /// suggest, when they come).
     pub fn reserve(&mut self, rows: usize, bytes: usize) {
         self.text.reserve(bytes);
         self.ends.reserve(rows);

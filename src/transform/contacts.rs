@@ -177,7 +177,8 @@ impl RowWise for TextColumn {
         TextColumn::gather(self, rows)
     }
     fn reserve_rows(&mut self, rows: usize) {
-        // The text of as many more values as are held, on average.
+        // The text of as many more values as are held, on average (an empty column sizes its
+        // text by the first values it gets).
         let bytes = self.text_len().checked_div(self.len()).unwrap_or(0) * rows;
         self.reserve(rows, bytes);
     }
@@ -326,6 +327,11 @@ impl ContactColumns {
             }
             None => false,
         });
+    }
+
+    /// How many rows it has room for without growing.
+    pub fn capacity(&self) -> usize {
+        self.conversation_start.capacity()
     }
 
     /// The id of row `row`.

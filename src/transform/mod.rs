@@ -370,7 +370,8 @@ impl Rows {
             (Rows::AgentIntervals(a), Rows::AgentIntervals(mut b)) => a.append(&mut b),
             (Rows::AgentStatus(a), Rows::AgentStatus(mut b)) => a.append(&mut b),
             (Rows::Contacts(a), Rows::Contacts(b)) => {
-                if a.is_empty() {
+                // Into the room made for a batch, if there is; else the rows as they are.
+                if a.is_empty() && a.capacity() < b.len() {
                     *a = b;
                 } else {
                     a.append(&b);

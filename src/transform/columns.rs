@@ -239,6 +239,21 @@ pub fn batch_of(
     Ok(RecordBatch::try_new(schema, columns)?)
 }
 
+/// `rows` as runs of neighbours, in order: `[3, 4, 5, 9, 2]` is `3..6`, `9..10`, `2..3`.
+pub fn runs(rows: &[usize]) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let mut rest = rows;
+    std::iter::from_fn(move || {
+        let (&first, _) = rest.split_first()?;
+        let len = rest
+            .iter()
+            .enumerate()
+            .take_while(|&(i, &row)| row == first + i)
+            .count();
+        rest = &rest[len..];
+        Some(first..first + len)
+    })
+}
+
 /// A string column being filled: its values end to end in one `String`, where each ends, and
 /// whether each is there. A value appended costs no allocation of its own (a `String` a value
 /// did: a tenth of the `contacts` path's instructions went to malloc and free), and the column
@@ -323,8 +338,19 @@ impl TextColumn {
     pub fn gather(&self, rows: &[usize]) -> TextColumn {
         let mut out = TextColumn::default();
         out.reserve(rows.len(), 0);
-        for &row in rows {
-            out.push(self.get(row));
+        for run in runs(rows) {
+            // A run of neighbours (a day of a page sorted by start) is one copy of its text.
+            let start = run
+                .start
+                .checked_sub(1)
+                .map_or(0, |before| self.ends[before]);
+            let end = self.ends[run.end - 1];
+            out.size_text((end - start) / run.len() + 8);
+            let base = out.text.len();
+            out.text.push_str(&self.text[start..end]);
+            out.ends
+                .extend(self.ends[run.clone()].iter().map(|e| e - start + base));
+            out.present.extend_from_slice(&self.present[run]);
         }
         out
     }

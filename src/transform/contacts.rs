@@ -12,7 +12,7 @@ use arrow_schema::SchemaRef;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::columns::{BatchContext, ColumnValue, TextColumn, batch_of};
+use super::columns::{BatchContext, ColumnValue, TextColumn, batch_of, runs};
 use super::{Pseudonymizer, TransformError};
 
 crate::declare_rows! {
@@ -189,7 +189,11 @@ impl<T: Clone> RowWise for Vec<T> {
         self.extend_from_slice(other);
     }
     fn gather(&self, rows: &[usize]) -> Self {
-        rows.iter().map(|&row| self[row].clone()).collect()
+        let mut out = Vec::with_capacity(rows.len());
+        for run in runs(rows) {
+            out.extend_from_slice(&self[run]);
+        }
+        out
     }
     fn reserve_rows(&mut self, rows: usize) {
         self.reserve(rows);
@@ -591,6 +595,14 @@ mod tests {
             columns.gather(&[5, 0, 4, 4]).to_rows(),
             [&rows[5], &rows[0], &rows[4], &rows[4]].map(Clone::clone)
         );
+        let picked = [1, 2, 3, 6, 7, 8, 0, 8];
+        assert_eq!(
+            columns.gather(&picked).to_rows(),
+            picked.map(|i| rows[i].clone())
+        );
+        let runs: Vec<_> = runs(&[3, 4, 5, 9, 2, 2, 3]).collect();
+        assert_eq!(runs, [3..6, 9..10, 2..3, 2..4]);
+        assert_eq!(super::runs(&[]).count(), 0);
         // The rows start on 2026-11-20 (i = 0) and 2026-11-21 (the rest).
         let split = columns.clone().split_by(|start| start.date_naive());
         let days: Vec<_> = split.iter().map(|(day, _)| day.to_string()).collect();

@@ -242,7 +242,6 @@ macro_rules! contact_columns {
                 name: &str,
                 privacy: &Pseudonymizer,
             ) -> Result<Option<ArrayRef>, TransformError> {
-                let _ = privacy;
                 Ok(match name {
                     $( stringify!($field) => Some(
                         contact_columns!(@array self.$field, $ty, privacy $(, $personal)?)

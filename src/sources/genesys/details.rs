@@ -279,8 +279,9 @@ impl DetailsFetcher<'_> {
     /// `use_jobs` and the data lake has the window, else by the synchronous query. When the lake
     /// ends within the window (and the API allows it: [`DetailsApi::split_at_lake`]), jobs fetch
     /// it up to the lake's last midnight (UTC) and the query the days after: a backfill's last
-    /// days (the lake lags hours behind) do not turn a week's job into a week of query pages. `decode` must not keep state: a page it read may still
-    /// be dropped (a window found too large is split and fetched again).
+    /// days (the lake lags hours behind) do not turn a week's job into a week of query pages.
+    /// `decode` must not keep state: a page it read may still be dropped (a window found too
+    /// large is split and fetched again).
     pub async fn fetch<T, D>(
         &self,
         start: DateTime<Utc>,

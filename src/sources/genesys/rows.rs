@@ -550,7 +550,7 @@ fn instant_in_full(field: &'static str, text: &str) -> Result<DateTime<Utc>, Tra
 /// in the slice and have ended, and what the admission counts the others by. Pages are read
 /// where they are parsed (borrowed from the answer's bytes); the admission, which keeps state,
 /// runs after.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct PageContacts {
     /// The `contacts` rows of the conversations that started in the slice and have ended, in
     /// page order.

@@ -344,8 +344,11 @@ impl<'a> JsonCursor<'a> {
             match bytes.get(at) {
                 Some(b'"') => {
                     self.at = at + 1;
-                    // The quotes are ASCII, so both ends are character boundaries.
-                    return Ok(Cow::Borrowed(&self.text[start..at]));
+                    // SAFETY: `start` follows a quote and `at` is one, both within the text;
+                    // quotes are ASCII, so both ends are character boundaries. (The checked
+                    // slice tests both again, out of line: 1.6% of a backfill's instructions.)
+                    let text = unsafe { self.text.get_unchecked(start..at) };
+                    return Ok(Cow::Borrowed(text));
                 }
                 Some(b'\\') => {
                     self.at = at;

@@ -134,7 +134,7 @@ const MAX_DEPTH: u32 = 128;
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
 
-/// The high bit of every byte of `x` that ends a plain run of string text: `"`, `\\` or a control
+/// The high bit of every byte of `x` that ends a plain run of string text: `"`, `\` or a control
 /// character (below 0x20). Bytes of 0x80 and above never match, so UTF-8 sequences pass through.
 /// Exact for every byte (the shorter test for a zero byte marks bytes after a borrow as well).
 #[inline(always)]
@@ -764,8 +764,8 @@ mod tests {
 
     #[test]
     fn strings_of_every_length_end_at_their_first_quote_escape_or_control_character() {
-        // Every length and every start around the 64-byte blocks, with the text after the
-        // string longer and shorter than a block, and a string cut short by the text's end.
+        // Every length and every start around the 16- and 8-byte steps, with the text after
+        // the string longer and shorter than a step, and a string cut short by the text's end.
         for pad in 0..70 {
             let pad = " ".repeat(pad);
             for n in 0..140 {

@@ -62,9 +62,9 @@ write_config() {
       >"$work/ccetl.toml"
 }
 
-# Each run is repeated RUNS times (default 5); the row shows the run of median CPU (a machine
+# Each run is repeated RUNS times (default 9); the row shows the run of median CPU (a machine
 # shared with other work makes single runs vary by 20%).
-runs="${RUNS:-5}"
+runs="${RUNS:-9}"
 
 # measure LABEL CMD…: runs CMD under scripts/rusage.py, appending "user sys rss wall" to
 # times.txt (CPU in microseconds: GNU time's 10 ms steps are 8% of a week's backfill).

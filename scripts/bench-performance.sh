@@ -5,7 +5,7 @@
 # Takes about 25 minutes on 2 cores; run it on an otherwise idle machine (the CPU figures are
 # user + system time of the ETL process, but a busy machine still slows caches and scheduling).
 #
-# Usage: scripts/bench-performance.sh   (DAYS=7, VOLUME=2.2, RUNS=5, QUOTA=300 as in the two)
+# Usage: scripts/bench-performance.sh   (DAYS=7, VOLUME=2.2, RUNS=9, QUOTA=300 as in the two)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "ccetl $(git rev-parse --short HEAD 2>/dev/null || echo '?') on $(nproc) cores, $(date -u +%F)"

@@ -238,6 +238,67 @@ fn usage_errors_exit_2_with_a_clear_message() {
     }
 }
 
+/// `aggregates_max_days` out of range, or above 1 with a query whose buckets could span
+/// midnight (no granularity, or one that does not divide an hour): exit 2 before any request,
+/// naming the key and the query file.
+#[test]
+fn aggregates_over_several_days_refuse_a_granularity_that_could_span_midnight() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("queries")).unwrap();
+    let daily = dir.path().join("queries/daily_totals.json");
+    let cases = [
+        ("aggregates_max_days = 0\n", None, "out of range (1 to 31)"),
+        ("aggregates_max_days = 32\n", None, "out of range (1 to 31)"),
+        (
+            "aggregates_max_days = 7\nqueries_dir = \"queries\"\n",
+            Some(r#"{"granularity":"P1D","groupBy":["queueId"],"metrics":["nOffered"]}"#),
+            "daily_totals.json (metrics) has \"P1D\"",
+        ),
+        (
+            "aggregates_max_days = 7\nqueries_dir = \"queries\"\n",
+            Some(r#"{"groupBy":["queueId"],"metrics":["nOffered"]}"#),
+            "daily_totals.json (metrics) has none",
+        ),
+    ];
+    for (extra, query, expected) in cases {
+        if let Some(query) = query {
+            std::fs::write(&daily, query).unwrap();
+        }
+        let config = write_config(dir.path(), "http://127.0.0.1:9", extra);
+        let output = ccetl(dir.path())
+            .args(["--config", config.to_str().unwrap(), "check"])
+            .env(ID_ENV, "id")
+            .env(SECRET_ENV, "x")
+            .output()
+            .unwrap();
+        let all = text(&output);
+        assert_eq!(output.status.code(), Some(2), "{extra}: {all}");
+        assert!(
+            all.contains("aggregates_max_days") && all.contains(expected),
+            "{extra} should mention {expected:?}: {all}"
+        );
+    }
+    // The same query at one day a query is fine: `check` gets as far as the token (and fails
+    // there, the server being closed: exit 3 or 4, not 2).
+    let config = write_config(
+        dir.path(),
+        "http://127.0.0.1:9",
+        "aggregates_max_days = 1\nqueries_dir = \"queries\"\n",
+    );
+    let output = ccetl(dir.path())
+        .args(["--config", config.to_str().unwrap(), "check"])
+        .env(ID_ENV, "id")
+        .env(SECRET_ENV, "x")
+        .output()
+        .unwrap();
+    assert_ne!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(
+        !text(&output).contains("aggregates_max_days"),
+        "{}",
+        text(&output)
+    );
+}
+
 #[test]
 fn configuration_errors_exit_2() {
     let dir = tempfile::tempdir().unwrap();

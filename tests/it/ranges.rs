@@ -118,3 +118,119 @@ async fn old_days_go_four_to_a_job_and_land_as_one_job_per_day_lands() {
     assert_eq!(sim.stats().jobs_submitted - jobs, 1);
     assert_same_rows(&grouped.out(), &daily.out(), "after the resume");
 }
+
+/// Aggregates over several days (`aggregates_max_days`): one query per query file for each
+/// group of days, every bucket in the partition of the business day it starts on. The rows are
+/// those of a query per day and, for `queue_intervals`, the generated truth, across a 25-hour
+/// day in Berlin.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aggregates_over_four_days_a_query_land_as_a_query_per_day_lands() {
+    use ccetl::plan::WriteMode;
+    let sim = sim(SimConfig {
+        seed: 11,
+        ..SimConfig::default()
+    })
+    .await;
+    let berlin: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
+    // 2026-10-25 has 25 hours in Berlin.
+    let days = dates("2026-10-22", "2026-10-28");
+    let datasets = vec![
+        Dataset::QueueIntervals,
+        Dataset::AgentIntervals,
+        Dataset::Metrics,
+    ];
+    let aggregates = || {
+        sim.requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/aggregates/query"))
+            .count()
+    };
+    let queries_a_day = {
+        let s = settings(&sim, fast_http());
+        2 + s.queries.aggregates().len()
+    };
+    // queue_intervals, agent_presence + agent_conversations, the metrics queries (at least one).
+    assert!(queries_a_day >= 2 + 4, "{queries_a_day}");
+
+    let (daily, grouped) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let before = aggregates();
+    let one_a_day = run(plan_for(
+        settings(&sim, fast_http()),
+        daily.path(),
+        days.clone(),
+        berlin,
+        2,
+        WriteMode::Replace,
+        datasets.clone(),
+    ))
+    .await;
+    assert!(
+        one_a_day.written == 21 && one_a_day.failed.is_empty(),
+        "{one_a_day:?}"
+    );
+    let per_day = aggregates() - before;
+
+    let mut four = settings(&sim, fast_http());
+    four.aggregates_max_days = 4;
+    let before = aggregates();
+    let four_a_query = run(plan_for(
+        four,
+        grouped.path(),
+        days.clone(),
+        berlin,
+        2,
+        WriteMode::Replace,
+        datasets,
+    ))
+    .await;
+    assert!(
+        four_a_query.written == 21 && four_a_query.failed.is_empty(),
+        "{four_a_query:?}"
+    );
+    let grouped_requests = aggregates() - before;
+    let queries = queries_a_day - 2;
+    assert_eq!(per_day, 7 * queries, "a query per file and day");
+    assert_eq!(grouped_requests, 2 * queries, "days 22-25 and 26-28");
+
+    assert_same_rows(grouped.path(), daily.path(), "4 days a query vs 1");
+    assert_tables_equal(
+        &read_queue_intervals(grouped.path(), "test", &days),
+        &truth(sim.generator(), &days, berlin),
+    );
+    let key = |dataset, day: &str| PartitionKey {
+        dataset,
+        source: "genesys",
+        tenant: "test".into(),
+        date: date(day),
+    };
+    for dataset in [
+        Dataset::QueueIntervals,
+        Dataset::AgentIntervals,
+        Dataset::Metrics,
+    ] {
+        let first = PartitionWriter::new(grouped.path())
+            .manifest(&key(dataset, "2026-10-22"))
+            .unwrap();
+        let long_day = PartitionWriter::new(grouped.path())
+            .manifest(&key(dataset, "2026-10-25"))
+            .unwrap();
+        let alone = PartitionWriter::new(daily.path())
+            .manifest(&key(dataset, "2026-10-25"))
+            .unwrap();
+        assert!(first.requests > 0 && long_day.requests == 0, "{dataset:?}");
+        assert_eq!(
+            (
+                long_day.interval_start,
+                long_day.interval_end,
+                long_day.rows
+            ),
+            (alone.interval_start, alone.interval_end, alone.rows),
+            "{dataset:?}"
+        );
+        assert_eq!(
+            long_day.interval_end - long_day.interval_start,
+            chrono::Duration::hours(25)
+        );
+        assert!(long_day.is_final, "{:?}", long_day.provisional_reasons);
+    }
+}

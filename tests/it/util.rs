@@ -83,6 +83,7 @@ pub fn settings(sim: &Simulator, http: ApiClientSettings) -> GenesysSettings {
             ..DetailsSettings::default()
         },
         entity_page_size: 100,
+        aggregates_max_days: 1,
     }
 }
 

@@ -93,6 +93,15 @@ pub struct GenesysSection {
     /// submit and polls once per this many days), and this many days' partitions open at once.
     #[serde(default = "default_details_job_max_days")]
     pub details_job_max_days: u32,
+    /// Consecutive days one aggregates query covers in a backfill (1 to 31; 1 by default, since
+    /// the references give no maximum interval for these queries): `queue_intervals`,
+    /// `agent_intervals` and `metrics` cost one request per query per this many days.
+    #[serde(default = "default_aggregates_max_days")]
+    pub aggregates_max_days: u32,
+}
+
+fn default_aggregates_max_days() -> u32 {
+    1
 }
 
 fn default_details_job_max_days() -> u32 {
@@ -207,6 +216,17 @@ impl GenesysSection {
                 format!("{} is out of range (1 to 31)", self.details_job_max_days),
             ));
         }
+        if !(1..=31).contains(&self.aggregates_max_days) {
+            return Err(value_error(
+                &key("aggregates_max_days"),
+                format!("{} is out of range (1 to 31)", self.aggregates_max_days),
+            ));
+        }
+        if self.aggregates_max_days > 1 {
+            queries.check_days_apart().map_err(|message| {
+                value_error(&key("aggregates_max_days"), message)
+            })?;
+        }
         let details = DetailsSettings {
             page_size: self.details_page_size,
             result_cap: self.details_result_cap.max(self.details_page_size),
@@ -264,6 +284,7 @@ impl GenesysSection {
                 queries,
                 details,
                 entity_page_size,
+                aggregates_max_days: self.aggregates_max_days,
             },
             time_zone,
             datasets,

@@ -39,7 +39,7 @@ use crate::sources::{
     BoxFuture, ConfiguredSource, QueryListing, RequestPrint, RowSender, SliceReport, SliceRequest,
     Source, SourceError, SourceSettings, SourceStats, Vendor,
 };
-use crate::transform::Dataset;
+use crate::transform::{Dataset, Rows, TransformError};
 use crate::transform::contacts::ContactAdmission;
 use conversation_page::read_conversation_page;
 use details::{DetailsFetcher, DetailsSettings};
@@ -202,6 +202,8 @@ pub struct GenesysSettings {
     pub details: DetailsSettings,
     /// Page size of the entity lists (dimension datasets).
     pub entity_page_size: u64,
+    /// Consecutive days one aggregates query covers in a backfill (`aggregates_max_days`).
+    pub aggregates_max_days: u32,
 }
 
 /// How a Genesys source authenticates.
@@ -320,11 +322,16 @@ impl SourceSettings for GenesysSettings {
     }
 
     /// Conversations of days old enough for async jobs: `details_job_max_days` per job (a job's
-    /// interval is split only by its result cap). Everything else: a fetch per day.
+    /// interval is split only by its result cap). The aggregates datasets:
+    /// `aggregates_max_days` per query, their buckets split by day. Everything else: a fetch
+    /// per day.
     fn days_per_fetch(&self, dataset: Dataset, date: NaiveDate, today: NaiveDate) -> u32 {
         let by_jobs = self.details.by_jobs(date, today);
         match dataset {
             Dataset::Contacts | Dataset::ContactSegments if by_jobs => self.details.job_max_days,
+            Dataset::QueueIntervals | Dataset::AgentIntervals | Dataset::Metrics => {
+                self.aggregates_max_days
+            }
             _ => 1,
         }
     }
@@ -524,6 +531,48 @@ impl GenesysSource {
     }
 }
 
+/// Hands over an aggregates query's rows: a fetch of one day sends them as they came; a fetch
+/// of several days (`aggregates_max_days`) sends each to the business date its bucket starts
+/// on. A bucket that ends on another date, or lies outside the dates asked for, fails the
+/// fetch: its rows cannot be put in one day's partition.
+async fn send_by_day<R>(
+    slice: &SliceRequest,
+    rows: &RowSender,
+    batch: Vec<R>,
+    bounds: impl Fn(&R) -> (DateTime<Utc>, DateTime<Utc>),
+) -> Result<(), SourceError>
+where
+    Vec<R>: Into<Rows>,
+{
+    if slice.dates.len() <= 1 {
+        return rows.send(batch).await;
+    }
+    let zone = slice.time_zone;
+    let date_of = |t: DateTime<Utc>| t.with_timezone(&zone).date_naive();
+    for row in &batch {
+        let (start, end) = bounds(row);
+        let date = date_of(start);
+        let last = date_of(end - chrono::Duration::milliseconds(1));
+        let reason = if !slice.dates.contains(&date) {
+            "outside the days asked for"
+        } else if last != date {
+            "spans midnight in the slice's time zone: the query's granularity does not divide its days"
+        } else {
+            continue;
+        };
+        return Err(TransformError::Malformed {
+            field: "data.interval",
+            value: format!("{}/{}", start.to_rfc3339(), end.to_rfc3339()),
+            reason: reason.to_string(),
+        }
+        .into());
+    }
+    for (date, day) in by_day(batch, |row| date_of(bounds(row).0)) {
+        rows.send_for(date, day).await?;
+    }
+    Ok(())
+}
+
 /// `rows` split by the day `day_of` gives each, in day order.
 fn by_day<R>(rows: Vec<R>, day_of: impl Fn(&R) -> NaiveDate) -> Vec<(NaiveDate, Vec<R>)> {
     // A page's rows are nearly always of one day: they go on as they are, not moved row by row.
@@ -560,7 +609,11 @@ impl Source for GenesysSource {
             match slice.dataset {
                 Dataset::QueueIntervals => {
                     let response = self.queue_intervals(start, end, zone).await?;
-                    rows.send(rows::queue_intervals(&response)?).await?;
+                    let intervals = rows::queue_intervals(&response)?;
+                    send_by_day(slice, &rows, intervals, |r| {
+                        (r.interval_start, r.interval_end)
+                    })
+                    .await?;
                     Ok(SliceReport::default())
                 }
                 Dataset::AgentIntervals => {
@@ -572,7 +625,8 @@ impl Source for GenesysSource {
                         .await?;
                     let (agents, without_user) =
                         rows::agent_intervals(&presence, &conversations)?;
-                    rows.send(agents).await?;
+                    send_by_day(slice, &rows, agents, |r| (r.interval_start, r.interval_end))
+                        .await?;
                     let mut report = SliceReport::default();
                     if without_user > 0 {
                         report
@@ -584,7 +638,11 @@ impl Source for GenesysSource {
                 Dataset::Metrics => {
                     for query in &self.queries.metrics {
                         let response = self.aggregate(query, start, end, zone).await?;
-                        rows.send(rows::metrics(query.name(), &response)?).await?;
+                        let metrics = rows::metrics(query.name(), &response)?;
+                        send_by_day(slice, &rows, metrics, |r| {
+                            (r.interval_start, r.interval_end)
+                        })
+                        .await?;
                     }
                     Ok(SliceReport::default())
                 }
@@ -607,6 +665,99 @@ impl Source for GenesysSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transform::queue_intervals::QueueIntervalRow;
+    use chrono::TimeZone;
+
+    /// A fetch of `dates` (Berlin) and the receiving end of its rows.
+    fn aggregates_slice(
+        dates: &[NaiveDate],
+    ) -> (
+        SliceRequest,
+        RowSender,
+        mpsc::Receiver<(NaiveDate, Rows)>,
+    ) {
+        let zone: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
+        let midnight = |d: NaiveDate| {
+            zone.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap())
+                .unwrap()
+                .with_timezone(&Utc)
+        };
+        let last = *dates.last().unwrap();
+        let slice = SliceRequest {
+            dataset: Dataset::QueueIntervals,
+            date: dates[0],
+            dates: dates.to_vec(),
+            time_zone: zone,
+            start: midnight(dates[0]),
+            end: midnight(last.succ_opt().unwrap()),
+            today: last + chrono::Days::new(30),
+            also: Vec::new(),
+            requests_at_once: 1,
+        };
+        let (tx, rx) = RowSender::channel(vec![Dataset::QueueIntervals], dates.to_vec(), 16);
+        (slice, tx, rx)
+    }
+
+    fn bucket(start: &str, minutes: i64) -> QueueIntervalRow {
+        let start = DateTime::parse_from_rfc3339(start).unwrap().with_timezone(&Utc);
+        QueueIntervalRow {
+            interval_start: start,
+            interval_end: start + chrono::Duration::minutes(minutes),
+            ..QueueIntervalRow::default()
+        }
+    }
+
+    fn received(mut rx: mpsc::Receiver<(NaiveDate, Rows)>) -> Vec<(NaiveDate, usize)> {
+        let mut got = Vec::new();
+        while let Ok((date, rows)) = rx.try_recv() {
+            got.push((date, rows.len()));
+        }
+        got
+    }
+
+    #[tokio::test]
+    async fn aggregates_of_several_days_go_to_the_day_their_bucket_starts_on() {
+        let day = |d: u32| NaiveDate::from_ymd_opt(2026, 10, d).unwrap();
+        // 2026-10-25 has 25 hours in Berlin (UTC+2 until 01:00Z, then UTC+1).
+        let dates = [day(24), day(25), day(26)];
+        let bounds = |r: &QueueIntervalRow| (r.interval_start, r.interval_end);
+        let (slice, tx, rx) = aggregates_slice(&dates);
+        let rows = vec![
+            bucket("2026-10-23T22:00:00Z", 30), // 00:00 on the 24th
+            bucket("2026-10-24T21:30:00Z", 30), // 23:30 on the 24th
+            bucket("2026-10-24T22:00:00Z", 30), // 00:00 on the 25th
+            bucket("2026-10-25T22:30:00Z", 30), // 23:30 on the 25th, its 25th hour
+            bucket("2026-10-24T23:00:00Z", 30), // the 25th, out of order
+            bucket("2026-10-25T23:00:00Z", 30), // 00:00 on the 26th
+        ];
+        send_by_day(&slice, &tx, rows, bounds).await.unwrap();
+        drop(tx);
+        assert_eq!(
+            received(rx),
+            vec![(day(24), 2), (day(25), 3), (day(26), 1)]
+        );
+
+        // A bucket across midnight, or outside the days asked for: an error, nothing sent.
+        for (row, reason) in [
+            (bucket("2026-10-24T21:30:00Z", 60), "spans midnight"),
+            (bucket("2026-10-26T23:00:00Z", 30), "outside the days"),
+            (bucket("2026-10-23T21:30:00Z", 30), "outside the days"),
+        ] {
+            let (slice, tx, rx) = aggregates_slice(&dates);
+            let rows = vec![bucket("2026-10-23T22:00:00Z", 30), row];
+            let err = send_by_day(&slice, &tx, rows, bounds).await.unwrap_err();
+            assert!(err.to_string().contains(reason), "{err}");
+            drop(tx);
+            assert!(received(rx).is_empty());
+        }
+
+        // A fetch of one day sends its rows as they came, as before.
+        let (slice, tx, rx) = aggregates_slice(&dates[..1]);
+        let rows = vec![bucket("2026-10-23T22:00:00Z", 30), bucket("2026-10-24T21:30:00Z", 60)];
+        send_by_day(&slice, &tx, rows, bounds).await.unwrap();
+        drop(tx);
+        assert_eq!(received(rx), vec![(day(24), 2)]);
+    }
 
     #[test]
     fn rows_split_by_day_in_day_order_a_single_day_as_it_came() {

@@ -552,7 +552,8 @@ where
     for row in &batch {
         let (start, end) = bounds(row);
         let date = date_of(start);
-        let last = date_of(end - chrono::Duration::milliseconds(1));
+        // The bucket's last instant (a bucket of no length: its start).
+        let last = date_of((end - chrono::Duration::milliseconds(1)).max(start));
         let reason = if !slice.dates.contains(&date) {
             "outside the days asked for"
         } else if last != date {

@@ -36,6 +36,18 @@ fn ccetl(dir: &Path) -> Command {
     cmd
 }
 
+/// `ccetl --config CONFIG ARGS…` in `dir`, a client id and secret set, run to its end.
+fn with_credentials(dir: &Path, config: &Path, args: &[&str]) -> Output {
+    ccetl(dir)
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env(ID_ENV, "id")
+        .env(SECRET_ENV, "x")
+        .output()
+        .unwrap()
+}
+
 fn text(output: &Output) -> String {
     format!(
         "{}{}",
@@ -210,7 +222,6 @@ async fn an_invalid_query_fails_with_the_apis_message_and_exit_4() {
 fn usage_errors_exit_2_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), "http://127.0.0.1:9", "");
-    let cfg = config.to_str().unwrap();
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (vec!["run", "--date", "2026-13-45"], "--date"),
         (
@@ -222,13 +233,7 @@ fn usage_errors_exit_2_with_a_clear_message() {
         (vec!["frobnicate"], "unrecognized subcommand"),
     ];
     for (args, expected) in cases {
-        let output = ccetl(dir.path())
-            .args(["--config", cfg])
-            .args(&args)
-            .env(ID_ENV, "id")
-            .env(SECRET_ENV, "x")
-            .output()
-            .unwrap();
+        let output = with_credentials(dir.path(), &config, &args);
         let all = text(&output);
         assert_eq!(output.status.code(), Some(2), "{args:?}: {all}");
         assert!(
@@ -265,12 +270,7 @@ fn aggregates_over_several_days_refuse_a_granularity_that_could_span_midnight() 
             std::fs::write(&daily, query).unwrap();
         }
         let config = write_config(dir.path(), "http://127.0.0.1:9", extra);
-        let output = ccetl(dir.path())
-            .args(["--config", config.to_str().unwrap(), "check"])
-            .env(ID_ENV, "id")
-            .env(SECRET_ENV, "x")
-            .output()
-            .unwrap();
+        let output = with_credentials(dir.path(), &config, &["check"]);
         let all = text(&output);
         assert_eq!(output.status.code(), Some(2), "{extra}: {all}");
         assert!(
@@ -285,12 +285,7 @@ fn aggregates_over_several_days_refuse_a_granularity_that_could_span_midnight() 
         "http://127.0.0.1:9",
         "aggregates_max_days = 1\nqueries_dir = \"queries\"\n",
     );
-    let output = ccetl(dir.path())
-        .args(["--config", config.to_str().unwrap(), "check"])
-        .env(ID_ENV, "id")
-        .env(SECRET_ENV, "x")
-        .output()
-        .unwrap();
+    let output = with_credentials(dir.path(), &config, &["check"]);
     assert_ne!(output.status.code(), Some(2), "{}", text(&output));
     assert!(
         !text(&output).contains("aggregates_max_days"),

@@ -360,7 +360,8 @@ fn agent_row(
                 .iter()
                 .filter(|(q, _)| q.as_str() != "OFFLINE")
                 .map(|(_, v)| v)
-                .sum::<f64>(),
+                // Not `sum()`: an empty f64 sum is -0.0, which readers print as "-0.0".
+                .fold(0.0, |total, v| total + v),
         ),
         on_queue_seconds: presence("ON_QUEUE"),
         available_seconds: presence("AVAILABLE"),
@@ -1103,6 +1104,26 @@ mod tests {
             .downcast_ref::<StringArray>()
             .unwrap();
         assert!(!extra.is_null(0) && extra.value(0).contains("OFFLINE"));
+    }
+
+    #[test]
+    fn an_agent_never_logged_in_has_zero_login_seconds_not_minus_zero() {
+        for presence in [
+            r#"{"results": []}"#,
+            r#"{"results": [ { "group": { "userId": "u-1" }, "data": [ { "interval": "2026-11-20T09:00:00.000Z/2026-11-20T09:30:00.000Z",
+                  "metrics": [ { "metric": "tSystemPresence", "qualifier": "OFFLINE", "stats": { "sum": 1800000 } } ] } ] } ] }"#,
+        ] {
+            let presence: AggregateQueryResponse = serde_json::from_str(presence).unwrap();
+            let conversations: AggregateQueryResponse = serde_json::from_str(
+                r#"{"results": [ { "group": { "userId": "u-1" }, "data": [ { "interval": "2026-11-20T09:00:00.000Z/2026-11-20T09:30:00.000Z",
+                      "metrics": [ { "metric": "tHandle", "stats": { "count": 1, "sum": 60000 } } ] } ] } ] }"#,
+            )
+            .unwrap();
+            let (rows, _) = agent_intervals(&presence, &conversations).unwrap();
+            assert_eq!(rows.len(), 1);
+            let login = rows[0].login_seconds.unwrap();
+            assert!(login == 0.0 && login.is_sign_positive(), "{login:?}");
+        }
     }
 
     #[test]

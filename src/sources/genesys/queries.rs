@@ -463,28 +463,6 @@ impl AggregateQuery {
     }
 }
 
-/// Seconds of an ISO-8601 duration of hours, minutes and seconds (`PT1H30M`, `PT15M`); `None`
-/// for any other form (days, months, fractions).
-fn granularity_seconds(text: &str) -> Option<u64> {
-    let mut rest = text.strip_prefix("PT")?;
-    if rest.is_empty() {
-        return None;
-    }
-    let mut seconds: u64 = 0;
-    for (unit, scale) in [('H', 3600), ('M', 60), ('S', 1)] {
-        if let Some(at) = rest.find(unit) {
-            let digits = &rest[..at];
-            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                return None;
-            }
-            let n: u64 = digits.parse().ok()?;
-            seconds = seconds.checked_add(n.checked_mul(scale)?)?;
-            rest = &rest[at + 1..];
-        }
-    }
-    rest.is_empty().then_some(seconds)
-}
-
 /// `2026-11-20T00:00:00.000Z/2026-11-21T00:00:00.000Z`.
 pub fn genesys_interval(start: DateTime<Utc>, end: DateTime<Utc>) -> String {
     format!(
@@ -548,40 +526,25 @@ mod tests {
     }
 
     #[test]
-    fn granularities_of_hours_minutes_and_seconds_are_read_others_are_not() {
-        for (text, seconds) in [
-            ("PT30M", Some(1800)),
-            ("PT15M", Some(900)),
-            ("PT1H", Some(3600)),
-            ("PT1H30M", Some(5400)),
-            ("PT2H", Some(7200)),
-            ("PT45S", Some(45)),
-            ("PT0M", Some(0)),
-            ("P1D", None),
-            ("P1DT1H", None),
-            ("PT", None),
-            ("PT30", None),
-            ("PTM", None),
-            ("PT1.5H", None),
-            ("PT30M15M", None),
-            ("PT15M1H", None),
-            ("pt30m", None),
-            ("PT99999999999999999999H", None),
-        ] {
-            assert_eq!(granularity_seconds(text), seconds, "{text}");
-        }
-    }
-
-    #[test]
     fn several_days_a_query_need_every_granularity_to_divide_an_hour() {
         let mut queries = GenesysQueries::load(None).unwrap();
         queries.check_days_apart().unwrap();
         for (granularity, ok) in [
             (Some("PT15M"), true),
+            (Some("PT30M"), true),
             (Some("PT1H"), true),
+            (Some("PT45S"), true),
             (Some("PT2H"), false),
+            (Some("PT1H30M"), false),
             (Some("PT7M"), false),
+            (Some("PT0M"), false),
+            (Some("PT0.5S"), false),
             (Some("P1D"), false),
+            (Some("P1DT1H"), false),
+            (Some("PT"), false),
+            (Some("PT30"), false),
+            (Some("PT30M15M"), false),
+            (Some("pt30m"), false),
             (None, false),
         ] {
             let body = match granularity {
@@ -658,9 +621,12 @@ impl GenesysQueries {
     pub fn check_days_apart(&self) -> Result<(), String> {
         for (query, dataset) in self.aggregates() {
             let granularity = query.granularity();
+            let divides_an_hour = |seconds: f64| {
+                seconds >= 1.0 && seconds.fract() == 0.0 && 3600 % (seconds as u64) == 0
+            };
             if !granularity
-                .and_then(granularity_seconds)
-                .is_some_and(|s| s > 0 && 3600 % s == 0)
+                .and_then(|g| crate::sources::lenient::parse_iso_duration(g).ok())
+                .is_some_and(divides_an_hour)
             {
                 return Err(format!(
                     "aggregates over several days need each query's granularity to divide an hour (PT15M, PT30M, PT1H), so that no bucket spans midnight; {} ({dataset}) has {}: set aggregates_max_days = 1 or change its granularity",
